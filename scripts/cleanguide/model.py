@@ -1,0 +1,143 @@
+"""The typed model between parsing and rendering: a guide, its sections, steps and figures.
+
+Renderers read these objects; they never re-parse article text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from .diagnostics import Diagnostic
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article as read from `content/`: validated front matter and the Markdown body."""
+
+    source: str
+    """Path relative to the content folder, POSIX separators; used in every message."""
+    meta: Mapping[str, Any]
+    """Front matter, restricted to the allowlisted keys and checked types."""
+    body: str
+    """The body after decoding: no BOM, `\\n` newlines; the input of cleaning."""
+    body_line: int
+    """1-based line of the source file on which `body` starts."""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """Warnings raised while reading (ignored keys, encoding fallbacks...)."""
+
+    def line_of(self, offset: int) -> int:
+        """The source-file line of a character offset into `body`."""
+        return self.body_line + self.body.count("\n", 0, offset)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A screenshot: the image and the caption line printed under it."""
+
+    src: str
+    alt: str
+    caption: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A run of prose, kept as article Markdown (inline markup only)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A "Note:"/"Tip:"/"Warning:" paragraph, rendered as an admonition."""
+
+    kind: str
+    """Admonition type: note, tip, warning."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class BulletList:
+    """A list of short items ("•" lines, Markdown bullets, key features)."""
+
+    items: tuple[str, ...]
+    ordered: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """A code block, kept verbatim."""
+
+    text: str
+    lang: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Raw:
+    """Markdown the structurer has no better type for (tables, quotes); kept verbatim."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A sub-heading inside a section that is not a step."""
+
+    text: str
+    level: int
+
+
+Block = Union[Paragraph, Note, BulletList, Code, Raw, Figure, Heading]
+
+
+@dataclass(slots=True)
+class Step:
+    """One numbered step: its title (may be empty), body blocks and screenshots."""
+
+    number: int
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Section:
+    """A "Part/Method/Fix/Way/Solution N" of the article, or an unnumbered section.
+
+    A section with steps is a *method*; each method becomes a page of its own.
+    """
+
+    title: str
+    slug: str
+    intro: list[Block] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    outro: list[Block] = field(default_factory=list)
+    number: int | None = None
+    """The N of "Part N"; None for sections that are not numbered methods."""
+    line: int = 0
+
+    @property
+    def is_method(self) -> bool:
+        return self.number is not None or bool(self.steps)
+
+
+@dataclass(slots=True)
+class Guide:
+    """One article turned into a guide: a home page and one page per method."""
+
+    source: str
+    slug: str
+    title: str
+    description: str = ""
+    date: dt.datetime | dt.date | None = None
+    updated: dt.datetime | dt.date | None = None
+    tags: tuple[str, ...] = ()
+    intro: list[Block] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    closing: list[Block] = field(default_factory=list)
+
+    @property
+    def methods(self) -> list[Section]:
+        return [s for s in self.sections if s.is_method]
