@@ -1,0 +1,611 @@
+"""Read one untrusted article file into an `Article`: decode, split and vet its front matter.
+
+Everything here assumes hostile input: sizes are bounded before any work is done, YAML is
+parsed with a loader that cannot expand aliases or recurse deeply, and only allowlisted
+front-matter keys survive, so nothing in a scraped file can reconfigure the site.
+Every refusal is an `ArticleError` naming the file and, where there is one, the line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import stat
+import unicodedata
+from collections.abc import Callable, Hashable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+from yaml.events import AliasEvent, Event, MappingStartEvent, SequenceStartEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .diagnostics import ArticleError, Diagnostic, Severity
+from .model import Article
+
+log = logging.getLogger("mkdocs.plugins.cleanguide.reader")
+
+MAX_BYTES = 2 * 1024 * 1024
+"""Largest article file accepted; real articles are well under 200 KiB."""
+MAX_LINE_CHARS = 200_000
+"""Longest single line accepted; longer lines are minified blobs, not prose."""
+MAX_FRONT_MATTER_BYTES = 64 * 1024
+"""Front matter is parsed by the pure-Python YAML loader, so keep its input small."""
+MAX_YAML_DEPTH = 10
+"""Deepest collection nesting accepted in front matter (the composer recurses per level)."""
+MAX_TITLE_CHARS = 300
+MAX_DESCRIPTION_CHARS = 1000
+
+RULE = "reader"
+
+ALLOWED_KEYS = ("title", "description", "date", "updated", "tags", "categories")
+# Keys MkDocs or Material act on: dropping them silently would hide an attempt to
+# change the page's template, hide navigation or redirect readers elsewhere.
+_RISKY_KEYS = frozenset({"template", "hide", "search", "status"})
+_RISKY_PREFIXES = ("redirect",)
+
+_BOM_UTF8 = b"\xef\xbb\xbf"
+_BOM_UTF16_LE = b"\xff\xfe"
+_BOM_UTF16_BE = b"\xfe\xff"
+
+# C0 controls except TAB and LF (CR is normalised away first), DEL, C1 controls, and
+# lone surrogates (only possible in `str` input; they cannot be written back as UTF-8).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# Invisible characters that can reorder or hide text in titles and tags: zero-width
+# characters, word joiner, BOM, bidi embeddings/overrides/isolates and the bidi marks.
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
+_WHITESPACE = re.compile(r"\s+")
+# What PyYAML's reader refuses (after control removal: U+FFFE, U+FFFF).
+_YAML_UNPRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+_FENCE_OPEN = "---"
+_FENCE_CLOSE = ("---", "...")
+# The front matter YAML starts on file line 2; YAML marks are 0-based.
+_YAML_LINE_OFFSET = 2
+
+_ISO_DATE = re.compile(
+    r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:(?:[Tt]|[ \t]+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,9}))?)?"
+    r"[ \t]*(?P<tz>[Zz]|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def load(path: Path, *, root: Path) -> Article:
+    """Read `path`, which must be a regular file inside `root` (after resolving symlinks)."""
+    source = _source_name(path, root)
+    try:
+        real = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise ArticleError(source, "file not found", rule=RULE) from None
+    except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop on Python < 3.13
+        raise ArticleError(source, f"cannot resolve path: {exc}", rule=RULE) from None
+    if not real.is_relative_to(root.resolve()):
+        raise ArticleError(source, "path resolves outside the content folder", rule=RULE)
+    return loads(_read_regular_file(real, source), source)
+
+
+def loads(data: bytes | str, source: str) -> Article:
+    """Turn the contents of one article file into an `Article`, or raise `ArticleError`."""
+    text = _decode(data, source) if isinstance(data, bytes) else _from_str(data, source)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    _check_line_lengths(text, source)
+    text, control_warning = _remove_controls(text, source)
+    diagnostics: list[Diagnostic] = [control_warning] if control_warning else []
+
+    front_matter, body, body_line = _split_front_matter(text, source)
+    raw, key_lines = _parse_front_matter(front_matter, source)
+    meta = _vet_meta(raw, key_lines, source, diagnostics)
+    log.debug("read %s: %d body lines from line %d", source, body.count("\n") + 1, body_line)
+    return Article(
+        source=source,
+        meta=meta,
+        body=body,
+        body_line=body_line,
+        diagnostics=tuple(diagnostics),
+    )
+
+
+# --------------------------------------------------------------------------- file access
+
+
+def _source_name(path: Path, root: Path) -> str:
+    """The path as the user sees it relative to `root` (lexically: symlinks kept)."""
+    lexical = Path(os.path.normpath(path.absolute()))
+    try:
+        return lexical.relative_to(Path(os.path.normpath(root.absolute()))).as_posix()
+    except ValueError:
+        # Not under root even by name; report it as given, the caller will be refused.
+        raise ArticleError(
+            path.as_posix(), "path is outside the content folder", rule=RULE
+        ) from None
+
+
+def _read_regular_file(real: Path, source: str) -> bytes:
+    """Read at most MAX_BYTES + 1 bytes, refusing anything but a regular file.
+
+    The file type is checked on the opened descriptor, not the name, so a file swapped for
+    a FIFO or symlink after `resolve` is still refused; O_NONBLOCK keeps a FIFO from
+    blocking the open itself.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    flags |= getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(real, flags)
+    except OSError as exc:
+        raise ArticleError(source, f"cannot open: {exc.strerror or exc}", rule=RULE) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ArticleError(source, "not a regular file", rule=RULE)
+        if info.st_size > MAX_BYTES:
+            raise ArticleError(source, _too_large(info.st_size), rule=RULE)
+        chunks: list[bytes] = []
+        remaining = MAX_BYTES + 1  # one byte more tells a file that grew since fstat
+        while remaining > 0:
+            chunk = os.read(fd, remaining)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    except OSError as exc:
+        raise ArticleError(source, f"cannot read: {exc.strerror or exc}", rule=RULE) from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _too_large(size: int) -> str:
+    return f"file too large ({size} bytes; the limit is {MAX_BYTES})"
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def _from_str(text: str, source: str) -> str:
+    # Cheap bound first: every character is at least one UTF-8 byte.
+    if len(text) > MAX_BYTES:
+        raise ArticleError(source, _too_large(len(text)), rule=RULE)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:
+        raise ArticleError(source, _too_large(size), rule=RULE)
+    return text.removeprefix("\ufeff")
+
+
+def _decode(data: bytes, source: str) -> str:
+    """Decode by BOM (UTF-8, UTF-16 LE/BE) or as strict UTF-8; never guess silently."""
+    if len(data) > MAX_BYTES:
+        raise ArticleError(source, _too_large(len(data)), rule=RULE)
+    if data.startswith(_BOM_UTF8):
+        return _strict_decode(data, len(_BOM_UTF8), "utf-8", source)
+    if data.startswith(_BOM_UTF16_LE):
+        return _strict_decode(data, len(_BOM_UTF16_LE), "utf-16-le", source)
+    if data.startswith(_BOM_UTF16_BE):
+        return _strict_decode(data, len(_BOM_UTF16_BE), "utf-16-be", source)
+    if _looks_like_wide_encoding(data):
+        raise ArticleError(
+            source,
+            "file looks like UTF-16/UTF-32 without a byte-order mark; save it as UTF-8",
+            line=1,
+            rule=RULE,
+        )
+    return _strict_decode(data, 0, "utf-8", source)
+
+
+def _looks_like_wide_encoding(data: bytes) -> bool:
+    # Without this, BOM-less UTF-16 decodes as "valid" UTF-8 full of NULs whose removal
+    # would leave plausible but garbled text.
+    head = data[:4096]
+    return len(head) >= 8 and head.count(0) * 4 > len(head)
+
+
+def _strict_decode(data: bytes, start: int, encoding: str, source: str) -> str:
+    try:
+        return data[start:].decode(encoding)
+    except UnicodeDecodeError as exc:
+        offset = start + exc.start
+        line = _line_at_byte(data, start, offset, encoding)
+        bad = data[offset : offset + 1].hex()
+        hint = " (is it Windows-1252 or Latin-1? save it as UTF-8)" if encoding == "utf-8" else ""
+        raise ArticleError(
+            source,
+            f"invalid {encoding.upper()} at byte offset {offset} (byte 0x{bad}): "
+            f"{exc.reason}{hint}",
+            line=line,
+            rule=RULE,
+        ) from None
+
+
+def _line_at_byte(data: bytes, start: int, offset: int, encoding: str) -> int:
+    """1-based line of byte `offset`, counting CRLF, CR and LF as one break each."""
+    if encoding.startswith("utf-16"):
+        whole = offset - (offset - start) % 2  # decode whole code units only
+        prefix = data[start:whole].decode(encoding, errors="replace")
+    else:
+        prefix = data[start:offset].decode(encoding, errors="replace")
+    return prefix.replace("\r\n", "\n").replace("\r", "\n").count("\n") + 1
+
+
+def _check_line_lengths(text: str, source: str) -> None:
+    # A cheap whole-text test first: most files are far below the limit.
+    if len(text) <= MAX_LINE_CHARS:
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise ArticleError(
+                source,
+                f"line {number} too long ({len(line)} characters; the limit is {MAX_LINE_CHARS})",
+                line=number,
+                rule=RULE,
+            )
+
+
+def _remove_controls(text: str, source: str) -> tuple[str, Diagnostic | None]:
+    """Drop control characters everywhere; they are never content and break YAML."""
+    first = _CONTROLS.search(text)
+    if first is None:
+        return text, None
+    cleaned, count = _CONTROLS.subn("", text)
+    line = text.count("\n", 0, first.start()) + 1
+    warning = Diagnostic(
+        Severity.WARNING,
+        source,
+        f"removed {count} control character(s) (NUL, C0/C1 controls); the first on line {line}",
+        line,
+        RULE,
+    )
+    return cleaned, warning
+
+
+# --------------------------------------------------------------------------- front matter
+
+
+def _split_front_matter(text: str, source: str) -> tuple[str, str, int]:
+    """Return (front matter YAML, body, body's first line)."""
+    lines = text.split("\n")
+    if lines[0].rstrip() != _FENCE_OPEN:
+        raise ArticleError(
+            source, "no front matter: the file must start with a '---' line", line=1, rule=RULE
+        )
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in _FENCE_CLOSE:
+            front_matter = "\n".join(lines[1:index])
+            size = len(front_matter.encode("utf-8"))
+            if size > MAX_FRONT_MATTER_BYTES:
+                raise ArticleError(
+                    source,
+                    f"front matter too large ({size} bytes; the limit is {MAX_FRONT_MATTER_BYTES})",
+                    line=1,
+                    rule=RULE,
+                )
+            body = "\n".join(lines[index + 1 :])
+            return front_matter, body, index + 2
+    raise ArticleError(
+        source,
+        "unterminated front matter: the '---' on line 1 is never closed by a '---' line",
+        line=1,
+        rule=RULE,
+    )
+
+
+class _Mark(Protocol):
+    """The part of a PyYAML mark (pure-Python or libyaml) used here."""
+
+    line: int
+
+
+class _Refused(Exception):
+    """A construct the front-matter loader will not accept, with where it was found."""
+
+    def __init__(self, message: str, mark: _Mark | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader without aliases, anchors, explicit tags, deep nesting or duplicate keys.
+
+    Aliases are refused at compose time, before any node is shared, so an alias bomb
+    costs nothing; depth is bounded because the composer and constructor recurse.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self.top: MappingNode | None = None
+        self.top_key_lines: dict[Hashable, int] = {}
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event: Event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in stubs
+        if isinstance(event, AliasEvent):
+            raise _Refused(
+                f"YAML alias '*{event.anchor}' is not allowed in front matter "
+                "(anchors and aliases are refused)",
+                event.start_mark,
+            )
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise _Refused(
+                f"YAML anchor '&{anchor}' is not allowed in front matter "
+                "(anchors and aliases are refused)",
+                event.start_mark,
+            )
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            # Explicit tags have no use in article metadata, and several of PyYAML's safe
+            # constructors crash (AttributeError, KeyError) on values they do not expect.
+            raise _Refused(f"YAML tag {tag!r} is not allowed in front matter", event.start_mark)
+        if not isinstance(event, (SequenceStartEvent, MappingStartEvent)):
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _Refused(
+                    f"front matter is nested deeper than {MAX_YAML_DEPTH} levels",
+                    event.start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        if not isinstance(node, MappingNode):  # defensive: explicit tags are refused earlier
+            return super().construct_mapping(node, deep=deep)
+        seen: set[Hashable] = set()
+        for key_node, _value in node.value:
+            # Merge keys ("<<") legitimately repeat keys; only plain scalar keys can clash
+            # (other keys are unhashable and refused by the base constructor).
+            if not isinstance(key_node, ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            key = self.construct_object(key_node)
+            if not isinstance(key, Hashable):  # defensive; the base class reports it
+                continue
+            if key in seen:
+                raise _Refused(f"duplicate key {key!r} in front matter", key_node.start_mark)
+            seen.add(key)
+            if node is self.top:
+                self.top_key_lines[key] = key_node.start_mark.line + _YAML_LINE_OFFSET
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_lenient_timestamp(self, node: ScalarNode) -> object:
+        """A timestamp-shaped scalar that is not a real date stays a string.
+
+        The base constructor raises ValueError on e.g. 2024-02-31; the meta checks turn
+        the string into a warning with the key's line instead.
+        """
+        try:
+            return self.construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_StrictLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", _StrictLoader.construct_lenient_timestamp
+)
+
+
+def _parse_front_matter(front_matter: str, source: str) -> tuple[dict[Any, Any], dict[Any, int]]:
+    """Parse the YAML into a mapping plus the file line of each top-level key."""
+    # YAML treats U+2028/U+2029 as line breaks; the file does not, so lines would drift.
+    front_matter = front_matter.replace("\u2028", " ").replace("\u2029", " ")
+    _check_yaml_characters(front_matter, source)
+    loader = _StrictLoader(front_matter)
+    try:
+        node = loader.get_single_node()
+        if not isinstance(node, MappingNode):
+            line = node.start_mark.line + _YAML_LINE_OFFSET if node is not None else 1
+            kind = "empty" if node is None else _KIND.get(type(node), "a value")
+            raise ArticleError(
+                source, f"front matter must be a mapping, not {kind}", line=line, rule=RULE
+            )
+        loader.top = node
+        data = loader.construct_document(node)
+        return dict(data), loader.top_key_lines
+    except _Refused as exc:
+        raise ArticleError(source, exc.message, line=_file_line(exc.mark), rule=RULE) from None
+    except yaml.MarkedYAMLError as exc:
+        raise ArticleError(
+            source, f"front matter is not valid YAML: {_describe(exc)}", _yaml_line(exc), RULE
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ArticleError(source, f"front matter is not valid YAML: {exc}", 1, RULE) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # SafeConstructor lets a few of these through (e.g. an integer over Python's digit
+        # limit); they are still this article's fault, not ours.
+        raise ArticleError(source, f"front matter value not accepted: {exc}", 1, RULE) from None
+    finally:
+        loader.dispose()
+
+
+def _check_yaml_characters(front_matter: str, source: str) -> None:
+    """Refuse characters YAML's reader rejects, with a line (its own error has none)."""
+    match = _YAML_UNPRINTABLE.search(front_matter)
+    if match is None:
+        return
+    line = front_matter.count("\n", 0, match.start()) + _YAML_LINE_OFFSET
+    raise ArticleError(
+        source,
+        f"front matter contains the unacceptable character U+{ord(match.group()):04X}",
+        line=line,
+        rule=RULE,
+    )
+
+
+_KIND: dict[type[Node], str] = {ScalarNode: "a single value", SequenceNode: "a list"}
+
+
+def _file_line(mark: _Mark | None) -> int:
+    return mark.line + _YAML_LINE_OFFSET if mark is not None else 1
+
+
+def _yaml_line(exc: yaml.MarkedYAMLError) -> int:
+    return _file_line(exc.problem_mark or exc.context_mark)
+
+
+def _describe(exc: yaml.MarkedYAMLError) -> str:
+    # str(exc) embeds "line N" in YAML's own numbering; build the text from its parts.
+    parts = [p for p in (exc.context, exc.problem) if p]
+    return ": ".join(parts) if parts else "syntax error"
+
+
+# --------------------------------------------------------------------------- meta checks
+
+
+def _vet_meta(
+    raw: dict[Any, Any], key_lines: dict[Any, int], source: str, diagnostics: list[Diagnostic]
+) -> dict[str, Any]:
+    """Keep only allowlisted keys with checked, cleaned values."""
+
+    def warn(message: str, key: object) -> None:
+        diagnostics.append(Diagnostic(Severity.WARNING, source, message, key_lines.get(key), RULE))
+
+    for key in raw:
+        if isinstance(key, str) and key not in ALLOWED_KEYS and _is_risky(key):
+            warn(f"front matter key {key!r} ignored: it could change how the site is built", key)
+
+    meta: dict[str, Any] = {"title": _vet_title(raw, key_lines, source, warn)}
+    for key, check in _CHECKS.items():
+        if key in raw and raw[key] is not None:
+            value = check(key, raw[key], warn)
+            if value is not None:
+                meta[key] = value
+    return meta
+
+
+_Warn = Callable[[str, object], None]
+
+
+def _is_risky(key: str) -> bool:
+    lowered = key.lower()
+    return lowered in _RISKY_KEYS or lowered.startswith(_RISKY_PREFIXES)
+
+
+def _vet_title(raw: dict[Any, Any], key_lines: dict[Any, int], source: str, warn: _Warn) -> str:
+    line = key_lines.get("title", 1)
+    if "title" not in raw or raw["title"] is None:
+        raise ArticleError(source, "front matter has no 'title'", line=line, rule=RULE)
+    value = raw["title"]
+    if not isinstance(value, str):
+        raise ArticleError(
+            source,
+            f"'title' must be a string, not {type(value).__name__} (quote it)",
+            line=line,
+            rule=RULE,
+        )
+    title = clean_text(value)
+    if not title:
+        raise ArticleError(source, "'title' is empty", line=line, rule=RULE)
+    if len(title) > MAX_TITLE_CHARS:
+        warn(f"'title' cut to {MAX_TITLE_CHARS} characters (was {len(title)})", "title")
+        title = title[:MAX_TITLE_CHARS].rstrip()
+    return title
+
+
+def clean_text(value: str) -> str:
+    """Remove controls and invisible/bidi characters, collapse whitespace to single spaces."""
+    value = unicodedata.normalize("NFC", value)
+    value = _CONTROLS.sub("", _INVISIBLE.sub("", value))
+    return _WHITESPACE.sub(" ", value).strip()
+
+
+def _check_description(key: str, value: object, warn: _Warn) -> str | None:
+    if not isinstance(value, str):
+        warn(f"'{key}' ignored: expected a string, got {type(value).__name__}", key)
+        return None
+    text = clean_text(value)
+    if len(text) > MAX_DESCRIPTION_CHARS:
+        warn(f"'{key}' cut to {MAX_DESCRIPTION_CHARS} characters (was {len(text)})", key)
+        text = text[:MAX_DESCRIPTION_CHARS].rstrip()
+    return text or None
+
+
+def _check_date(key: str, value: object, warn: _Warn) -> dt.date | None:
+    if isinstance(value, dt.date):  # datetime is a date subclass
+        return value
+    if not isinstance(value, str):
+        warn(f"'{key}' ignored: expected a date, got {type(value).__name__}", key)
+        return None
+    try:
+        parsed = parse_date(value)
+    except ValueError as exc:
+        warn(f"'{key}' ignored: {value.strip()!r} is not a valid date ({exc})", key)
+        return None
+    if parsed is None:
+        warn(f"'{key}' ignored: {value.strip()!r} is not an ISO date", key)
+    return parsed
+
+
+def parse_date(text: str) -> dt.date | None:
+    """Parse an ISO-like date or date-time (`2024-08-20 11:33:51`, `...T09:17:39.843Z`).
+
+    Returns None when the text is not date-shaped; raises ValueError when it is shaped
+    like one but impossible (2024-02-31, 25:00).
+    """
+    match = _ISO_DATE.fullmatch(text.strip())
+    if match is None:
+        return None
+    year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
+    if match["H"] is None:
+        return dt.date(year, month, day)
+    fraction = (match["f"] or "0")[:6].ljust(6, "0")
+    return dt.datetime(
+        year,
+        month,
+        day,
+        int(match["H"]),
+        int(match["M"]),
+        int(match["S"] or 0),
+        int(fraction),
+        tzinfo=_parse_tz(match["tz"]),
+    )
+
+
+def _parse_tz(text: str | None) -> dt.tzinfo | None:
+    if text is None:
+        return None
+    if text in ("Z", "z"):
+        return dt.timezone.utc
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:] or 0)
+    return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+
+
+def _check_terms(key: str, value: object, warn: _Warn) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        items: list[object] = [value]  # a lone `tags: android` means one tag
+    elif isinstance(value, list):
+        items = value
+    else:
+        warn(f"'{key}' ignored: expected a list of strings, got {type(value).__name__}", key)
+        return None
+    terms: list[str] = []
+    for item in _iter_items(items, key, warn):
+        term = clean_text(item)
+        if term and term not in terms:
+            terms.append(term)
+    return tuple(terms) or None
+
+
+def _iter_items(items: list[object], key: str, warn: _Warn) -> Iterator[str]:
+    for item in items:
+        if isinstance(item, str):
+            yield item
+        else:
+            warn(f"'{key}' item {item!r:.60} ignored: not a string", key)
+
+
+_CHECKS: dict[str, Callable[[str, Any, _Warn], Any]] = {
+    "description": _check_description,
+    "date": _check_date,
+    "updated": _check_date,
+    "tags": _check_terms,
+    "categories": _check_terms,
+}
