@@ -90,7 +90,20 @@ class Heading:
     level: int
 
 
-Block = Union[Paragraph, Note, BulletList, Code, Raw, Figure, Heading]
+@dataclass(frozen=True, slots=True)
+class Embed:
+    """A video the article embedded (iframe); rendered as a plain link, never as an iframe."""
+
+    url: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Contents:
+    """The article's own table of contents: each entry's text and the section it names."""
+
+    entries: tuple[tuple[str, int | None], ...]
+    """(text, index into Guide.sections or None when no section matches)."""
 
 
 @dataclass(slots=True)
@@ -100,23 +113,47 @@ class Step:
     number: int
     title: str
     blocks: list[Block] = field(default_factory=list)
+    line: int = 0
+
+    @property
+    def figures(self) -> list[Figure]:
+        return [b for b in self.blocks if isinstance(b, Figure)]
+
+
+@dataclass(slots=True)
+class Procedure:
+    """A run of numbered steps, rendered as one ordered list."""
+
+    steps: list[Step] = field(default_factory=list)
+
+
+Block = Union[
+    Paragraph, Note, BulletList, Code, Raw, Figure, Heading, Embed, Procedure, Contents
+]
 
 
 @dataclass(slots=True)
 class Section:
     """A "Part/Method/Fix/Way/Solution N" of the article, or an unnumbered section.
 
-    A section with steps is a *method*; each method becomes a page of its own.
+    A numbered section, or one with steps, is a *method*: each becomes a page of its own.
     """
 
     title: str
-    slug: str
-    intro: list[Block] = field(default_factory=list)
-    steps: list[Step] = field(default_factory=list)
-    outro: list[Block] = field(default_factory=list)
+    slug: str = ""
+    body: list[Block] = field(default_factory=list)
     number: int | None = None
     """The N of "Part N"; None for sections that are not numbered methods."""
     line: int = 0
+
+    @property
+    def steps(self) -> list[Step]:
+        return [s for b in self.body if isinstance(b, Procedure) for s in b.steps]
+
+    @property
+    def figures(self) -> list[Figure]:
+        own = [b for b in self.body if isinstance(b, Figure)]
+        return own + [f for s in self.steps for f in s.figures]
 
     @property
     def is_method(self) -> bool:

@@ -1,0 +1,274 @@
+"""The cleaning engine: runs named rules in order and records every piece they remove.
+
+Each rule sees the text left by the rules before it and returns spans of that text to drop.
+The engine maps those spans back onto the original body, so every removal is recorded in
+original coordinates and `reconstruct()` can prove that nothing was lost.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from ..diagnostics import Diagnostic, Severity
+from ..model import Article
+from .patterns import Patterns
+
+EXCERPT_CHARS = 80
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """What a rule asks to drop: a span of the text it was given, and why."""
+
+    start: int
+    end: int
+    action: str = "removed"
+    """"removed" (junk gone), or "unwrapped" (a link's markup gone, its text kept)."""
+    group: int = 0
+    """Cuts of one rule call with the same non-zero group form one removal (an unwrap)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """One audited removal: which rule, where in the original body, and what it was."""
+
+    rule: str
+    action: str
+    pieces: tuple[tuple[int, int], ...]
+    """Half-open [start, end) spans of the original body, in order."""
+    texts: tuple[str, ...]
+    """The removed text of each piece, so the audit alone can rebuild the article."""
+    line: int
+    end_line: int
+    excerpt: str
+
+    @property
+    def chars(self) -> int:
+        return sum(e - s for s, e in self.pieces)
+
+
+@dataclass(slots=True)
+class RuleContext:
+    """What a rule gets: the current text, the patterns, and a way to warn."""
+
+    text: str
+    patterns: Patterns
+    source: str
+    line_of: Callable[[int], int]
+    """Source-file line of an offset into `text` (the current text)."""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    rule: str = ""
+
+    def warn(self, offset: int, message: str) -> None:
+        self.diagnostics.append(
+            Diagnostic(Severity.WARNING, self.source, message, self.line_of(offset), self.rule)
+        )
+
+
+RuleFunc = Callable[[RuleContext], Iterable[Cut]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A named cleaning rule."""
+
+    name: str
+    func: RuleFunc
+    doc: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    """The result of cleaning one article."""
+
+    source: str
+    original: str
+    text: str
+    kept: tuple[tuple[int, int], ...]
+    """Spans of `original` that make up `text`, in order."""
+    removals: tuple[Removal, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+class _View:
+    """The current text as a list of kept spans of the original."""
+
+    def __init__(self, original: str, kept: list[tuple[int, int]]) -> None:
+        self.original = original
+        self.kept = kept
+        self.starts: list[int] = []
+        pos = 0
+        for s, e in kept:
+            self.starts.append(pos)
+            pos += e - s
+        self.length = pos
+        self.text = "".join(original[s:e] for s, e in kept)
+
+    def to_original(self, start: int, end: int) -> list[tuple[int, int]]:
+        """Map a span of the current text to the original spans it covers."""
+        pieces: list[tuple[int, int]] = []
+        i = max(bisect.bisect_right(self.starts, start) - 1, 0)
+        while i < len(self.kept) and start < end:
+            seg_s, seg_e = self.kept[i]
+            cur = self.starts[i]
+            seg_len = seg_e - seg_s
+            if start < cur + seg_len:
+                a = seg_s + (start - cur)
+                b = seg_s + min(end - cur, seg_len)
+                pieces.append((a, b))
+                start = cur + min(end - cur, seg_len)
+            i += 1
+        return pieces
+
+    def offset_original(self, pos: int) -> int:
+        i = max(bisect.bisect_right(self.starts, pos) - 1, 0)
+        if not self.kept:
+            return 0
+        return self.kept[i][0] + (pos - self.starts[i])
+
+
+def _subtract(kept: list[tuple[int, int]], drop: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    drop = sorted(drop)
+    j = 0
+    for s, e in kept:
+        cur = s
+        while j < len(drop) and drop[j][1] <= cur:
+            j += 1
+        k = j
+        while k < len(drop) and drop[k][0] < e:
+            ds, de = drop[k]
+            if ds > cur:
+                out.append((cur, ds))
+            cur = max(cur, de)
+            k += 1
+        if cur < e:
+            out.append((cur, e))
+    return out
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1] + "…"
+
+
+def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cleaned:
+    """Apply `rules` in order to the article body; never raises for odd input."""
+    original = article.body
+    kept = [(0, len(original))] if original else []
+    removals: list[Removal] = []
+    diagnostics: list[Diagnostic] = []
+    for rule in rules:
+        view = _View(original, kept)
+        ctx = RuleContext(
+            text=view.text,
+            patterns=patterns,
+            source=article.source,
+            line_of=lambda pos, v=view: article.line_of(v.offset_original(pos)),
+            rule=rule.name,
+        )
+        cuts = _protect_code(_normalise(list(rule.func(ctx)), view.length), view.text)
+        diagnostics.extend(ctx.diagnostics)
+        if not cuts:
+            continue
+        all_pieces: list[tuple[int, int]] = []
+        for action, group_cuts in _grouped(cuts):
+            pieces = [p for c in group_cuts for p in view.to_original(c.start, c.end)]
+            if not pieces:
+                continue
+            all_pieces.extend(pieces)
+            first, last = pieces[0][0], pieces[-1][1]
+            removals.append(
+                Removal(
+                    rule=rule.name,
+                    action=action,
+                    pieces=tuple(pieces),
+                    texts=tuple(original[s:e] for s, e in pieces),
+                    line=article.line_of(first),
+                    end_line=article.line_of(max(last - 1, first)),
+                    excerpt=_excerpt(" ".join(original[s:e] for s, e in pieces)),
+                )
+            )
+        kept = _subtract(kept, all_pieces)
+    removals.sort(key=lambda r: r.pieces[0])
+    return Cleaned(
+        source=article.source,
+        original=original,
+        text=_View(original, kept).text,
+        kept=tuple(kept),
+        removals=tuple(removals),
+        diagnostics=tuple(diagnostics),
+    )
+
+
+def _normalise(cuts: list[Cut], length: int) -> list[Cut]:
+    """Clamp, drop empty cuts, and drop cuts that overlap an earlier (larger) one."""
+    clean: list[Cut] = []
+    for c in sorted(cuts, key=lambda c: (c.start, -(c.end - c.start))):
+        s, e = max(0, c.start), min(length, c.end)
+        if s >= e:
+            continue
+        if clean and s < clean[-1].end:
+            continue
+        clean.append(Cut(s, e, c.action, c.group))
+    return clean
+
+
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
+
+
+def _protect_code(cuts: list[Cut], text: str) -> list[Cut]:
+    """Drop cuts that touch a fenced code block: code is quoted verbatim, never cleaned."""
+    if not cuts or "```" not in text and "~~~" not in text:
+        return cuts
+    fences: list[tuple[int, int]] = []
+    opened: re.Match[str] | None = None
+    for m in _FENCE_LINE.finditer(text):
+        if opened is None:
+            opened = m
+        elif m.group(1)[0] == opened.group(1)[0] and len(m.group(1)) >= len(opened.group(1)):
+            fences.append((opened.start(), m.end()))
+            opened = None
+    if opened is not None:
+        fences.append((opened.start(), len(text)))
+    return [c for c in cuts if not any(c.start < e and s < c.end for s, e in fences)]
+
+
+def _grouped(cuts: list[Cut]) -> Iterable[tuple[str, list[Cut]]]:
+    groups: dict[int, list[Cut]] = {}
+    for c in cuts:
+        if c.group:
+            groups.setdefault(c.group, []).append(c)
+        else:
+            yield c.action, [c]
+    for g in groups.values():
+        yield g[0].action, g
+
+
+def reconstruct(
+    text: str, kept: Sequence[tuple[int, int]], removals: Sequence[Removal]
+) -> str:
+    """Rebuild the original body from the cleaned text and the removed pieces alone.
+
+    `kept` says where each run of `text` sat in the original; removed pieces carry their own
+    text. Interleaving them by position must give back the original exactly.
+    """
+    parts: list[tuple[int, int, str]] = []
+    pos = 0
+    for s, e in kept:
+        parts.append((s, e, text[pos : pos + (e - s)]))
+        pos += e - s
+    for r in removals:
+        parts.extend((s, e, t) for (s, e), t in zip(r.pieces, r.texts, strict=True))
+    parts.sort()
+    out: list[str] = []
+    expect = 0
+    for s, e, t in parts:
+        if s != expect or len(t) != e - s:
+            raise ValueError(f"audit does not tile the article at offset {expect}")
+        out.append(t)
+        expect = e
+    return "".join(out)

@@ -1,0 +1,432 @@
+"""The cleaning rules, in the order they run. Each is a small function `RuleContext -> cuts`.
+
+Rules match on structure (comment markers, elements, list shapes, URL shapes); the hosts and
+phrases they look for live in `data/patterns.yml`. A rule that cannot tell junk from content
+keeps the text and warns: it never deletes up to the end of the file.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+import itertools
+import re
+from collections.abc import Iterator
+
+from .engine import Cut, Rule, RuleContext
+
+# --- small scanners shared by the rules ---------------------------------------------------
+
+_ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
+_MD_LINK = re.compile(r"(?<!!)\[([^\[\]\n]*)\]\(\s*<?([^\s()<>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
+_MD_IMAGE_LINK = re.compile(
+    r"\[(!\[[^\[\]\n]*\]\(\s*[^\s()]*(?:\s+\"[^\"\n]*\")?\s*\))\]\(\s*<?([^\s()<>]*)>?\s*\)"
+)
+_MD_IMAGE = re.compile(r"!\[([^\[\]\n]*)\]\(\s*<?([^\s()<>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
+_LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[*+-]|\d{1,3}[.)])[ \t]+")
+_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]")
+_STEP_LINE = re.compile(r"^\W{0,4}step\s*\d", re.IGNORECASE)
+_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
+
+
+def attrs(tag: str) -> dict[str, str]:
+    """Attributes of one start tag, lower-cased names, entity-decoded values."""
+    out: dict[str, str] = {}
+    for m in _ATTR.finditer(tag):
+        value = next((g for g in m.groups()[1:] if g is not None), "")
+        out.setdefault(m.group(1).lower(), html.unescape(value))
+    return out
+
+
+class Elements:
+    """Finds `<tag ...> ... </tag>` ranges in linear time (close tags indexed once)."""
+
+    def __init__(self, text: str, tag: str) -> None:
+        self.text = text
+        self.open = re.compile(rf"<{tag}\b[^>]*>", re.IGNORECASE)
+        self.closes = [m.end() for m in re.finditer(rf"</{tag}\s*>", text, re.IGNORECASE)]
+
+    def __iter__(self) -> Iterator[tuple[int, int, str, int]]:
+        """Yields (start, end, start_tag, inner_start); end is -1 when never closed."""
+        for m in self.open.finditer(self.text):
+            i = bisect.bisect_left(self.closes, m.end() + 1)
+            end = self.closes[i] if i < len(self.closes) else -1
+            yield m.start(), end, m.group(0), m.end()
+
+
+def lines_with_offsets(text: str) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        out.append((pos, line))
+        pos += len(line)
+    return out
+
+
+def code_spans(text: str) -> list[tuple[int, int]]:
+    """Fenced code blocks: rules never touch what is inside them."""
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    fence = ""
+    for off, line in lines_with_offsets(text):
+        m = _FENCE.match(line)
+        if start is None and m:
+            start, fence = off, m.group(1)
+        elif start is not None and line.strip().startswith(fence):
+            spans.append((start, off + len(line)))
+            start = None
+    if start is not None:
+        spans.append((start, len(text)))
+    return spans
+
+
+def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
+    i = bisect.bisect_right(spans, (pos, len(spans) and 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= pos < spans[i][1]
+
+
+def _with_line_end(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a block-level cut to whole lines when nothing else shares them."""
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", end)
+    le = len(text) if le == -1 else le + 1
+    if text[ls:start].strip() or text[end:le].strip():
+        return start, end
+    return ls, le
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+def ad_blocks(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove `<!-- ... ads begin -->` … `<!-- ... ads end -->` blocks, outermost pairs only.
+
+    Pairs are matched with a stack, so nesting works and an orphan marker pairs with nothing.
+    A block holding Markdown structure (a heading, a list, a Markdown image, a "Step N") is a
+    broken pair that would swallow content: its markers go, its text stays, and we warn.
+    """
+    p = ctx.patterns
+    text = ctx.text
+    events = sorted(
+        [(m.start(), m.end(), True) for m in p.marker_begin.finditer(text)]
+        + [(m.start(), m.end(), False) for m in p.marker_end.finditer(text)]
+    )
+    stack: list[tuple[int, int]] = []
+    pairs: list[tuple[int, int, int, int]] = []
+    orphans: list[tuple[int, int, str]] = []
+    for start, end, is_begin in events:
+        if is_begin:
+            stack.append((start, end))
+        elif stack:
+            bs, be = stack.pop()
+            pairs.append((bs, be, start, end))
+        else:
+            orphans.append((start, end, "ad end marker without a begin marker"))
+    orphans.extend((s, e, "ad begin marker without an end marker") for s, e in stack)
+    outer: list[tuple[int, int, int, int]] = []
+    for pair in sorted(pairs):
+        if outer and pair[3] <= outer[-1][3]:
+            continue  # nested inside a pair already taken
+        outer.append(pair)
+    for bs, be, es, ee in outer:
+        inner = text[be:es]
+        reason = _structure_reason(inner, p.marker_max_lines)
+        if reason:
+            ctx.warn(bs, f"ad block kept: it contains {reason}; only its markers are removed")
+            yield Cut(*_with_line_end(text, bs, be))
+            yield Cut(*_with_line_end(text, es, ee))
+        else:
+            yield Cut(*_with_line_end(text, bs, ee))
+    for s, e, why in orphans:
+        ctx.warn(s, f"{why}; the marker is removed, the text around it is kept")
+        yield Cut(*_with_line_end(text, s, e))
+
+
+def _structure_reason(inner: str, max_lines: int) -> str:
+    if inner.count("\n") > max_lines:
+        return f"more than {max_lines} lines"
+    depth = 0
+    for raw in inner.splitlines():
+        line = raw.strip()
+        if depth == 0:
+            if _HEADING.match(raw):
+                return "a heading"
+            if _MD_IMAGE.search(line) and "<" not in line[:1]:
+                return "a Markdown image"
+            if _STEP_LINE.match(line):
+                return "a step"
+            if _LIST_ITEM.match(raw) and not line.startswith("<"):
+                return "a list item"
+        # track whether we are inside an HTML tag's text (ads put prose inside <a>…</a>)
+        opens = len(re.findall(r"<(?:a|span|div|video)\b", line, re.IGNORECASE))
+        closes = len(re.findall(r"</(?:a|span|div|video)\s*>", line, re.IGNORECASE))
+        depth = max(0, depth + opens - closes)
+    return ""
+
+
+def ad_slots(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove AdSense `<ins class="adsbygoogle">` slots, their loader scripts and push() lines."""
+    text = ctx.text
+    for tag, attr_rx in ctx.patterns.ad_slot_tags:
+        for start, end, start_tag, _ in Elements(text, tag):
+            if not attr_rx.search(start_tag):
+                continue
+            if end == -1 or text.count("\n", start, end) > 20:
+                ctx.warn(start, f"<{tag}> ad slot is not closed nearby; only its tag is removed")
+                end = start + len(start_tag)
+            yield Cut(*_with_line_end(text, start, end))
+    for rx in ctx.patterns.ad_script_lines:
+        for m in rx.finditer(text):
+            yield Cut(*_with_line_end(text, m.start(), m.end()))
+
+
+def link_farms(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove "Also read"/"More Reading" lists whose every item links into the farm."""
+    p = ctx.patterns
+    text = ctx.text
+    # HTML form: <span class="…alsoread…">Also read:</span> then <div><ul>…</ul></div>
+    for start, end, _, _ in Elements(text, "ul"):
+        if end == -1:
+            continue
+        items = re.findall(r"<li\b.*?</li\s*>", text[start:end], re.IGNORECASE | re.DOTALL)
+        hrefs = [attrs(m.group(0)).get("href", "") for m in re.finditer(r"<a\b[^>]*>", text[start:end], re.I)]
+        if len(items) < p.farm_min_items or not hrefs or not all(map(p.is_farm_url, hrefs)):
+            continue
+        s, e = start, end
+        # widen to a wrapping <div> and a label element just before it
+        before = text[max(0, s - 400) : s]
+        div = re.search(r"<div\b[^>]*>\s*$", before, re.IGNORECASE)
+        if div:
+            after = re.match(r"\s*</div\s*>", text[e:])
+            if after:
+                s, e = s - (len(before) - div.start()), e + after.end()
+        label = _label_before(text, s, p)
+        if label is not None:
+            s = label
+        yield Cut(*_with_line_end(text, s, e))
+    # Markdown form: a label line, then a list whose items all link into the farm
+    lines = lines_with_offsets(text)
+    i = 0
+    while i < len(lines):
+        off, line = lines[i]
+        if p.farm_labels.match(_strip_md(line)):
+            j = i + 1
+            while j < len(lines) and not lines[j][1].strip():
+                j += 1
+            k, items = _md_list(lines, j)
+            if items and len(items) >= 1 and all(_item_is_farm(it, p) for it in items):
+                end = lines[k - 1][0] + len(lines[k - 1][1])
+                yield Cut(off, end)
+                i = k
+                continue
+            if items:
+                ctx.warn(off, "a link list follows a 'related' label but links outside the farm; kept")
+        i += 1
+
+
+def _label_before(text: str, pos: int, p: object) -> int | None:
+    before = text[max(0, pos - 300) : pos]
+    m = re.search(r"<(span|p|div|strong|h\d)\b([^>]*)>([^<]{0,60})</\1\s*>\s*$", before, re.I)
+    if not m:
+        return None
+    from .patterns import Patterns
+
+    assert isinstance(p, Patterns)
+    cls = attrs(m.group(0)).get("class", "")
+    if any(c in cls for c in p.farm_label_classes) or p.farm_labels.match(m.group(3)):
+        return pos - (len(before) - m.start())
+    return None
+
+
+def _strip_md(line: str) -> str:
+    return re.sub(r"^[#>\s]*|[*_]+", "", line).strip()
+
+
+def _md_list(lines: list[tuple[int, str]], j: int) -> tuple[int, list[str]]:
+    """A Markdown list starting at line j: (index after it, item texts)."""
+    items: list[str] = []
+    k = j
+    while k < len(lines):
+        line = lines[k][1]
+        if _LIST_ITEM.match(line):
+            items.append(line)
+        elif line.strip() and items and (line[:1] in " \t" or not _HEADING.match(line)):
+            if _LIST_ITEM.match(line) is None and line.strip() and not line[:1].isspace():
+                break
+            items[-1] += line
+        else:
+            break
+        k += 1
+    return k, items
+
+
+def _item_is_farm(item: str, p: object) -> bool:
+    from .patterns import Patterns
+
+    assert isinstance(p, Patterns)
+    urls = re.findall(r"\]\(\s*<?([^\s()<>]+)", item)
+    link_urls = [u for u in urls if not re.search(r"\.(png|jpe?g|gif|webp)$", u, re.I)]
+    return bool(link_urls) and all(p.is_farm_url(u) for u in link_urls)
+
+
+def rating_widgets(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove a star-rating widget: its question line and the parts that follow it."""
+    lines = lines_with_offsets(ctx.text)
+    i = 0
+    while i < len(lines):
+        off, line = lines[i]
+        if any(rx.match(line) for rx in ctx.patterns.rating_start):
+            j = i + 1
+            last = i
+            while j < len(lines) and j - last <= 3:
+                body = lines[j][1]
+                if any(rx.match(body) for rx in ctx.patterns.rating_parts):
+                    last = j
+                elif body.strip():
+                    break
+                j += 1
+            if last > i:
+                yield Cut(off, lines[last][0] + len(lines[last][1]))
+                i = last + 1
+                continue
+            ctx.warn(off, "rating question without a rating widget after it; kept")
+        i += 1
+
+
+def bylines(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove author pictures and "… / Updated by …" lines."""
+    for off, line in lines_with_offsets(ctx.text):
+        if any(rx.match(line) for rx in ctx.patterns.bylines):
+            if any(not ctx.patterns.is_junk_url(u) for u in re.findall(r"\]\(([^)\s]+)", line)
+                   if not re.search(r"\.(png|jpe?g|gif|webp)$", u, re.I)):
+                ctx.warn(off, "byline-like line links outside the farm; kept")
+                continue
+            yield Cut(off, off + len(line))
+
+
+def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove ad HTML outside marked blocks: affiliate `<a>` around images, ad embeds, pixels."""
+    p = ctx.patterns
+    text = ctx.text
+    taken: list[tuple[int, int]] = []
+    for start, end, tag, inner in Elements(text, "a"):
+        href = attrs(tag).get("href", "")
+        if not (p.is_affiliate_url(href) or p.is_ad_url(href) or p.is_farm_url(href)):
+            continue
+        if end == -1 or text.count("\n", start, end) > 12:
+            # an unclosed anchor: drop only the tag itself, never what follows
+            ctx.warn(start, "link to an ad or farm host is never closed; only its tag is removed")
+            yield Cut(start, inner)
+            continue
+        body = text[inner : end - 4]
+        if re.search(r"<(img|video|iframe|picture)\b", body, re.I) or p.is_affiliate_url(href) and not body.strip():
+            yield Cut(*_with_line_end(text, start, end))
+            taken.append((start, end))
+        else:
+            group = start + 1
+            yield Cut(start, inner, "unwrapped", group)
+            close = text.rfind("</", inner, end)
+            yield Cut(close, end, "unwrapped", group)
+            taken.append((start, inner))
+    for tag_name in ("video", "iframe", "object", "embed"):
+        for start, end, tag, _ in Elements(text, tag_name):
+            a = attrs(tag)
+            urls = [a.get(k, "") for k in ("src", "poster", "data")]
+            if any(u and p.is_ad_url(u) for u in urls):
+                end = end if end != -1 and text.count("\n", start, end) <= 12 else start + len(tag)
+                yield Cut(*_with_line_end(text, start, end))
+    for m in re.finditer(r"<img\b[^>]*>", text, re.IGNORECASE):
+        if any(s <= m.start() < e for s, e in taken):
+            continue
+        a = attrs(m.group(0))
+        if _is_pixel(a, p) or p.is_ad_url(a.get("src", "")):
+            yield Cut(*_with_line_end(text, m.start(), m.end()))
+
+
+def _is_pixel(a: dict[str, str], p: object) -> bool:
+    from .patterns import Patterns
+
+    assert isinstance(p, Patterns)
+
+    def small(v: str | None) -> bool:
+        return v is not None and v.strip().rstrip("px").isdigit() and int(v.strip().rstrip("px")) <= p.pixel_max_size
+
+    if small(a.get("width")) or small(a.get("height")):
+        return True
+    return bool(p.pixel_hidden_style.search(a.get("style", "")))
+
+
+def junk_links(ctx: RuleContext) -> Iterator[Cut]:
+    """Unwrap Markdown links into the farm or to affiliates (text kept); drop ad images."""
+    p = ctx.patterns
+    text = ctx.text
+    fenced = code_spans(text)
+    counter = itertools.count(1)
+    seen: list[tuple[int, int]] = []
+    for m in _MD_IMAGE_LINK.finditer(text):
+        url = m.group(2)
+        if _in_spans(m.start(), fenced) or not p.is_junk_url(url):
+            continue
+        seen.append((m.start(), m.end()))
+        img = _MD_IMAGE.match(m.group(1))
+        if p.is_affiliate_url(url) or p.is_ad_url(url) or (img and p.is_ad_url(img.group(2))):
+            yield Cut(m.start(), m.end())
+        else:
+            g = next(counter)
+            yield Cut(m.start(), m.start() + 1, "unwrapped", g)
+            yield Cut(m.start(1) + len(m.group(1)), m.end(), "unwrapped", g)
+    for m in _MD_LINK.finditer(text):
+        url = m.group(2)
+        if _in_spans(m.start(), fenced) or any(s <= m.start() < e for s, e in seen):
+            continue
+        if not p.is_junk_url(url):
+            continue
+        if not m.group(1).strip():
+            yield Cut(*_with_line_end(text, m.start(), m.end()))
+            continue
+        g = next(counter)
+        yield Cut(m.start(), m.start() + 1, "unwrapped", g)
+        yield Cut(m.end(1), m.end(), "unwrapped", g)
+    for m in _MD_IMAGE.finditer(text):
+        if not _in_spans(m.start(), fenced) and p.is_ad_url(m.group(2)):
+            yield Cut(*_with_line_end(text, m.start(), m.end()))
+
+
+def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of non-blank lines."""
+    start: int | None = None
+    end = 0
+    for off, line in lines_with_offsets(text):
+        if line.strip():
+            start = off if start is None else start
+            end = off + len(line)
+        elif start is not None:
+            yield start, end
+            start = None
+    if start is not None:
+        yield start, end
+
+
+def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove short paragraphs or quotes that only disclose affiliate links."""
+    p = ctx.patterns
+    for start, end in _paragraphs(ctx.text):
+        block = ctx.text[start:end]
+        if len(block) > p.disclaimer_max_chars or not p.disclaimer.search(block):
+            continue
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n", block.replace(">", " ")) if s.strip()]
+        if all(p.disclaimer.search(s) for s in sentences):
+            yield Cut(start, end)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("ad-block", ad_blocks, "blocks between ad begin/end comment markers"),
+    Rule("ad-slot", ad_slots, "AdSense slots and their scripts"),
+    Rule("link-farm", link_farms, "'Also read' / 'More Reading' lists of farm links"),
+    Rule("rating-widget", rating_widgets, "star-rating widgets"),
+    Rule("byline", bylines, "author pictures and 'updated by' lines"),
+    Rule("ad-element", ad_elements, "affiliate anchors, ad embeds and tracking pixels"),
+    Rule("disclaimer", disclaimers, "affiliate disclosures"),
+    Rule("junk-link", junk_links, "farm and affiliate links unwrapped, ad images dropped"),
+)
+"""The default rule chain. Order matters: blocks first, then lists, then single elements."""

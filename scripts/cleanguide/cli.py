@@ -1,0 +1,109 @@
+"""The `cleanguide` command: build pages for any engine, report the audit, check links."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__, pipeline
+from .diagnostics import Severity
+from .images import FetchPolicy, ImageStore
+
+
+def _build(args: argparse.Namespace) -> int:
+    content, out = Path(args.content), Path(args.out)
+    if not content.is_dir():
+        print(f"cleanguide: {content} is not a folder", file=sys.stderr)
+        return 2
+    store = None
+    if not args.no_images:
+        store = ImageStore(Path(args.image_cache), FetchPolicy.from_env(FetchPolicy(offline=args.offline)))
+    result = pipeline.build(content, image_store=store)
+    _print_diagnostics(result)
+    changed = pipeline.write_pages(result.pages, out)
+    for site_path, image in result.images.items():
+        target = out / site_path
+        data = image.path.read_bytes()
+        if not (target.is_file() and target.read_bytes() == data):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            pipeline.atomic_write(target, data)
+            changed.append(target)
+    pipeline.write_audit(result, Path(args.audit_dir))
+    print(result.summary())
+    print(f"cleanguide: {len(changed)} file(s) written under {out}")
+    return 1 if (result.refused and args.strict) else 0
+
+
+def _print_diagnostics(result: pipeline.BuildResult) -> None:
+    for article in result.articles:
+        for d in article.diagnostics:
+            print(d, file=sys.stderr)
+        for f in article.image_failures:
+            print(f"{article.source}: info: screenshot left remote: {f.url} ({f.reason})", file=sys.stderr)
+
+
+def _report(args: argparse.Namespace) -> int:
+    result = pipeline.build(Path(args.content), image_store=None)
+    if args.json:
+        json.dump([pipeline.audit_record(a) for a in result.articles], sys.stdout, ensure_ascii=False, indent=1)
+        print()
+        return 0
+    for a in result.articles:
+        if a.refused:
+            print(f"{a.source}: REFUSED")
+        else:
+            assert a.cleaned is not None
+            chars = sum(r.chars for r in a.cleaned.removals)
+            print(f"{a.source}: {len(a.cleaned.removals)} removal(s), {chars} of {len(a.cleaned.original)} chars")
+            by_rule: dict[str, int] = {}
+            for r in a.cleaned.removals:
+                by_rule[r.rule] = by_rule.get(r.rule, 0) + 1
+            for rule, n in sorted(by_rule.items()):
+                print(f"  {rule:14} {n}")
+            if args.verbose:
+                for r in a.cleaned.removals:
+                    print(f"    L{r.line}-{r.end_line} {r.rule} {r.action}: {r.excerpt}")
+        for d in a.diagnostics:
+            print(f"  {d.severity.value}: line {d.line or '-'}: {d.message}")
+    print(result.summary())
+    return 1 if any(d.severity is Severity.ERROR for a in result.articles for d in a.diagnostics) else 0
+
+
+def _check_links(argv: list[str]) -> int:
+    from . import linkcheck
+
+    return linkcheck.main(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["check-links"]:
+        return _check_links(argv[1:])
+    parser = argparse.ArgumentParser(prog="cleanguide", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"cleanguide {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="write the guide pages (Markdown) for any engine")
+    b.add_argument("--content", default="content", help="folder of articles (read only)")
+    b.add_argument("--out", default="docs", help="docs folder; pages go to OUT/guides/")
+    b.add_argument("--image-cache", default=".cache/cleanguide/images")
+    b.add_argument("--audit-dir", default="build/cleanguide")
+    b.add_argument("--no-images", action="store_true", help="keep remote screenshot URLs")
+    b.add_argument("--offline", action="store_true", help="use cached screenshots only")
+    b.add_argument("--strict", action="store_true", help="exit 1 if any article is refused")
+    b.set_defaults(func=_build)
+    r = sub.add_parser("report", help="what cleaning removes from each article, and why")
+    r.add_argument("--content", default="content")
+    r.add_argument("--json", action="store_true", help="the full audit as JSON")
+    r.add_argument("-v", "--verbose", action="store_true", help="list every removal")
+    r.set_defaults(func=_report)
+    sub.add_parser("check-links", help="check the links of a built site (see check-links -h)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

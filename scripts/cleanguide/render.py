@@ -1,0 +1,260 @@
+"""Render: the typed guide as Markdown pages for MkDocs Material.
+
+Everything that came from an article passes through `neutralise_markdown` (prose) or
+`escape_text` (titles, alt text, captions) on its way into a page; the Markdown scaffolding
+around it (lists, admonitions, captions, front matter) is ours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+from .model import (
+    Block,
+    BulletList,
+    Code,
+    Contents,
+    Embed,
+    Figure,
+    Guide,
+    Heading,
+    Note,
+    Paragraph,
+    Procedure,
+    Raw,
+    Section,
+    Step,
+)
+from .sanitize import neutralise_markdown
+
+INDENT = "    "
+GUIDES_DIR = "guides"
+
+
+@dataclass(frozen=True, slots=True)
+class PageFile:
+    """One generated Markdown page: its path under the docs folder and its text."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LocalImage:
+    """A screenshot copied into the site: where it lives there and its real pixel size."""
+
+    site_path: str
+    width: int
+    height: int
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+
+
+def escape_text(text: str) -> str:
+    """Plain text as inert Markdown: HTML-escaped, Markdown punctuation backslash-escaped."""
+    text = " ".join(text.split())
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def _meta_value(text: str) -> str:
+    # Material prints page.meta values into HTML unescaped: escape them here, once.
+    return html.escape(" ".join(text.split()), quote=True)
+
+
+def front_matter(title: str, description: str = "", **extra: object) -> str:
+    """A YAML block that always opens a generated page, so no body line is read as metadata."""
+    data: dict[str, object] = {"title": _meta_value(title)}
+    if description:
+        data["description"] = _meta_value(description)
+    data.update(extra)
+    return "---\n" + yaml.safe_dump(data, allow_unicode=True, sort_keys=False) + "---\n\n"
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line.strip() else "" for line in text.split("\n"))
+
+
+class _PageWriter:
+    """Renders blocks for one page, tracking what needs per-page state (first image)."""
+
+    def __init__(self, page_path: str, images: Mapping[str, LocalImage], links: Mapping[int, str]):
+        self.page_path = page_path
+        self.images = images
+        self.links = links
+        self.seen_image = False
+
+    def blocks(self, blocks: list[Block], base_level: int = 1) -> str:
+        return "\n\n".join(filter(None, (self.block(b, base_level) for b in blocks)))
+
+    def block(self, b: Block, base_level: int = 1) -> str:
+        if isinstance(b, Paragraph):
+            return neutralise_markdown(b.text)
+        if isinstance(b, Heading):
+            level = min(6, max(2, b.level - base_level + 1))
+            return "#" * level + " " + escape_text(b.text)
+        if isinstance(b, Figure):
+            return self.figure(b)
+        if isinstance(b, Note):
+            return f"!!! {b.kind}\n" + _indent(neutralise_markdown(b.text), INDENT)
+        if isinstance(b, BulletList):
+            if b.ordered:
+                return "\n".join(f"{i}. {neutralise_markdown(t)}" for i, t in enumerate(b.items, 1))
+            return "\n".join(f"- {neutralise_markdown(t)}" for t in b.items)
+        if isinstance(b, Code):
+            fence = "~~~~" if "```" in b.text else "```"
+            lang = re.sub(r"[^\w+-]", "", b.lang)
+            return f"{fence}{lang}\n{b.text}\n{fence}"
+        if isinstance(b, Raw):
+            return neutralise_markdown(b.text)
+        if isinstance(b, Embed):
+            return self.embed(b)
+        if isinstance(b, Procedure):
+            return self.procedure(b)
+        if isinstance(b, Contents):
+            return self.contents(b)
+        raise TypeError(f"no renderer for {type(b).__name__}")
+
+    def figure(self, f: Figure) -> str:
+        local = self.images.get(f.src)
+        attrs = []
+        if local is not None:
+            src = posixpath.relpath(local.site_path, posixpath.dirname(self.page_path) or ".")
+            attrs += [f'width="{local.width}"', f'height="{local.height}"']
+        else:
+            src = f.src
+        if self.seen_image:
+            attrs.append('loading="lazy"')
+        self.seen_image = True
+        alt = f.alt or f.caption or posixpath.basename(urlsplit(f.src).path)
+        caption = f.caption or f.alt
+        attr_list = "{ " + " ".join(attrs) + " }" if attrs else ""
+        out = f"![{escape_text(alt)}](<{_url(src)}>){attr_list}"
+        if caption:
+            out += f"\n/// caption\n{escape_text(caption)}\n///"
+        return out
+
+    def embed(self, e: Embed) -> str:
+        url = e.url if not e.url.startswith("//") else "https:" + e.url
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            return ""
+        label = "Watch the video"
+        m = re.match(r"/embed/([\w-]{6,20})", parts.path)
+        if parts.hostname and parts.hostname.endswith(("youtube.com", "youtube-nocookie.com")) and m:
+            url, label = f"https://www.youtube.com/watch?v={m.group(1)}", "Watch the video on YouTube"
+        elif parts.hostname and "youtube.com" in parts.hostname and "v" in parse_qs(parts.query):
+            label = "Watch the video on YouTube"
+        return f"[{label}](<{_url(url)}>)"
+
+    def procedure(self, p: Procedure) -> str:
+        items = []
+        for k, step in enumerate(p.steps, 1):
+            items.append(f"{k}.  " + self.step(step)[len(INDENT) :])
+        return "\n\n".join(items)
+
+    def step(self, s: Step) -> str:
+        parts = []
+        if s.title:
+            parts.append(f"**{escape_text(s.title)}**")
+        body = self.blocks(s.blocks)
+        if body:
+            parts.append(body)
+        if not parts:
+            parts.append(f"Step {s.number}")
+        return _indent("\n\n".join(parts), INDENT)
+
+    def contents(self, c: Contents) -> str:
+        lines = []
+        for text, idx in c.entries:
+            target = self.links.get(idx) if idx is not None else None
+            lines.append(f"- [{escape_text(text)}]({target})" if target else f"- {escape_text(text)}")
+        return "\n".join(lines)
+
+
+def _url(url: str) -> str:
+    # inside <...> a URL may hold spaces and parentheses but not angle brackets or newlines
+    return re.sub(r"[<>\s]", lambda m: "%{:02X}".format(ord(m.group(0))), url)
+
+
+def _date_text(value: dt.date | None) -> str:
+    if value is None:
+        return ""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    return day.isoformat()
+
+
+def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -> list[PageFile]:
+    """All pages of one guide: its home page, then one page per method."""
+    images = images or {}
+    folder = f"{GUIDES_DIR}/{guide.slug}"
+    methods = guide.methods
+    links = {i: f"{s.slug}.md" for i, s in enumerate(guide.sections) if s.is_method}
+    pages: list[PageFile] = []
+
+    home_path = f"{folder}/index.md"
+    w = _PageWriter(home_path, images, links)
+    parts = [f"# {escape_text(guide.title)}"]
+    facts = []
+    if guide.date:
+        facts.append(f"Published {_date_text(guide.date)}")
+    if guide.updated:
+        facts.append(f"updated {_date_text(guide.updated)}")
+    if guide.tags:
+        facts.append("tags: " + ", ".join(f"`{t.replace('`', '')}`" for t in guide.tags))
+    if facts:
+        parts.append("*" + " · ".join(facts) + "*")
+    intro = w.blocks(guide.intro, 2)
+    if intro:
+        parts.append(intro)
+    if methods and not any(isinstance(b, Contents) for b in guide.intro):
+        parts.append("## Methods")
+    if methods:
+        overview = []
+        for i, s in enumerate(guide.sections):
+            if s.is_method:
+                steps = len(s.steps)
+                count = f" — {steps} step{'s' if steps != 1 else ''}" if steps else ""
+                overview.append(f"- [{escape_text(s.title)}]({links[i]}){count}")
+        if not any(isinstance(b, Contents) for b in guide.intro):
+            parts.append("\n".join(overview))
+    for s in guide.sections:
+        if not s.is_method:
+            parts.append(f"## {escape_text(s.title)}")
+            parts.append(w.blocks(s.body, 1))
+    if guide.closing:
+        parts.append(w.blocks(guide.closing, 2))
+    pages.append(PageFile(home_path, front_matter(guide.title, guide.description) + _join(parts)))
+
+    for i, s in enumerate(guide.sections):
+        if not s.is_method:
+            continue
+        path = f"{folder}/{links[i]}"
+        w = _PageWriter(path, images, links)
+        body = [f"# {escape_text(s.title)}", w.blocks(s.body, 2)]
+        pages.append(PageFile(path, front_matter(s.title) + _join(body)))
+    return pages
+
+
+def _join(parts: list[str]) -> str:
+    return "\n\n".join(p for p in parts if p.strip()) + "\n"
+
+
+def render_index(guides: list[Guide]) -> PageFile:
+    """The list of every guide, at guides/index.md."""
+    lines = ["# Guides", ""]
+    for g in sorted(guides, key=lambda g: g.title.casefold()):
+        n = len(g.methods)
+        extra = f" — {n} method{'s' if n != 1 else ''}" if n else ""
+        lines.append(f"- [{escape_text(g.title)}]({g.slug}/index.md){extra}")
+    if not guides:
+        lines.append("No guides yet: add an article to `content/`.")
+    return PageFile(f"{GUIDES_DIR}/index.md", front_matter("Guides") + "\n".join(lines) + "\n")

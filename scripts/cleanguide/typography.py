@@ -1,0 +1,73 @@
+"""Inline repairs for scraped prose: spacing around bold and links, stray spaces before commas.
+
+Pure `str -> str` functions; code spans are never touched.
+"""
+
+from __future__ import annotations
+
+import re
+
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
+_BOLD = re.compile(r"(\*\*|__)(?=\S)([^*\n]*?\S)?\s*\1")
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<=[^\s(\[])[ \t]+([,.;:!?])(?=\s|$|\))")
+_SPACE_BEFORE_CLOSING_QUOTE = re.compile(r"(?<=[^\s\"])[ \t]+([\"\u201d])(?=[\s,.;:!?)]|$)")
+_GLUED_LINK = re.compile(r"(?<=[^\W_])(?=\[[^\]\n]+\]\()")
+_LINK_GLUED = re.compile(r"(\]\([^)\s]*\))(?=[^\W_])")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+def _outside_code(text: str, fix: object) -> str:
+    assert callable(fix)
+    out: list[str] = []
+    pos = 0
+    for m in _CODE_SPAN.finditer(text):
+        out.append(fix(text[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(fix(text[pos:]))
+    return "".join(out)
+
+
+def _fix_bold(m: re.Match[str]) -> str:
+    inner = (m.group(2) or "").strip()
+    return f"{m.group(1)}{inner}{m.group(1)}" if inner else ""
+
+
+def _space_around_bold(text: str) -> str:
+    """`to**bold** ,` → `to **bold**,`: scraped pages lose the spaces outside <strong>."""
+    out: list[str] = []
+    pos = 0
+    for m in _BOLD.finditer(text):
+        out.append(text[pos : m.start()])
+        fixed = _fix_bold(m)
+        if fixed and out and out[-1][-1:].isalnum():
+            out.append(" ")
+        out.append(fixed)
+        pos = m.end()
+        if fixed and text[pos : pos + 1].isalnum():
+            out.append(" ")
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _fix_prose(text: str) -> str:
+    text = _space_around_bold(text)
+    text = _GLUED_LINK.sub(" ", text)
+    text = _LINK_GLUED.sub(r"\1 ", text)
+    text = _SPACE_BEFORE_CLOSING_QUOTE.sub(r"\1", text)
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+
+
+def tidy(text: str) -> str:
+    """Repair inline spacing in one block of Markdown prose; strip each line's indent."""
+    lines = [line.strip() for line in text.split("\n")]
+    joined = "\n".join(line for line in lines if line)
+    return _outside_code(joined, _fix_prose)
+
+
+def plain(text: str) -> str:
+    """Markdown inline text as plain text: for titles, alt text and slugs."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(\*\*|__|\*|_|`)(.+?)\1", r"\2", text)
+    text = _ESCAPE.sub(r"\1", text)
+    return " ".join(text.split())

@@ -1,0 +1,106 @@
+"""The cleaning rules, one fixture file per case: input, expected output, expected warnings.
+
+Regenerate expectations after a deliberate rule change with UPDATE_GOLDENS=1.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleanguide.clean import RULES, clean, reconstruct
+from cleanguide.model import Article
+
+FIXTURES = Path(__file__).parent / "fixtures" / "clean"
+CASES = sorted(FIXTURES.glob("*.txt"))
+_CASE = re.compile(r"<<< input\n(.*?)>>> expected\n(.*?)(?:!!! warnings (\d+)\n?)?\Z", re.S)
+
+
+def article(body: str, source: str = "case.md") -> Article:
+    return Article(source=source, meta={"title": "t"}, body=body, body_line=5)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_rule_fixture(case: Path) -> None:
+    m = _CASE.match(case.read_text(encoding="utf-8"))
+    assert m, f"{case.name}: malformed fixture"
+    body, expected, warnings = m.group(1), m.group(2), int(m.group(3) or 0)
+    cleaned = clean(article(body))
+    if os.environ.get("UPDATE_GOLDENS"):
+        tail = f"!!! warnings {len(cleaned.diagnostics)}\n" if cleaned.diagnostics else ""
+        case.write_text(f"<<< input\n{body}>>> expected\n{cleaned.text}{tail}", encoding="utf-8")
+        return
+    assert cleaned.text == expected
+    assert len(cleaned.diagnostics) == warnings, [str(d) for d in cleaned.diagnostics]
+    assert reconstruct(cleaned.text, cleaned.kept, cleaned.removals) == body
+
+
+def test_every_rule_has_a_fixture() -> None:
+    names = {c.stem for c in CASES}
+    for rule in RULES:
+        assert any(rule.name.split("-")[0] in n for n in names) or rule.name in {
+            "bylines"
+        }, f"rule {rule.name} has no fixture"
+
+
+def test_removals_name_rule_and_source_lines() -> None:
+    body = "one\n<!-- affiliate ads begin -->\nad\n<!-- affiliate ads end -->\ntwo\n"
+    cleaned = clean(article(body))
+    (removal,) = cleaned.removals
+    assert removal.rule == "ad-block"
+    # body starts on line 5 of the file: the block spans file lines 6-8
+    assert (removal.line, removal.end_line) == (6, 8)
+    assert "affiliate ads begin" in removal.excerpt
+
+
+def test_warnings_name_file_and_line() -> None:
+    cleaned = clean(article("a\n\n<!-- affiliate ads begin -->\nstep text\n", "x/y.md"))
+    (diag,) = cleaned.diagnostics
+    assert str(diag).startswith("x/y.md:7: warning:")
+
+
+def test_unterminated_markers_are_linear() -> None:
+    body = "<!-- affiliate ads begin -->\nkeep me\n" * 20000
+    cleaned = clean(article(body))
+    assert cleaned.text.count("keep me") == 20000
+    assert len(cleaned.diagnostics) == 20000
+
+
+def test_greedy_match_never_eats_steps_between_blocks() -> None:
+    block = "<!-- affiliate ads begin -->\n<a href='https://x.sjv.io/c/1/2/3'>ad</a>\n<!-- affiliate ads end -->\n"
+    body = block + "Step 1 Keep.\n\nStep 2 Keep too.\n" + block
+    assert clean(article(body)).text == "Step 1 Keep.\n\nStep 2 Keep too.\n"
+
+
+junk = st.sampled_from(
+    [
+        "<!-- affiliate ads begin -->",
+        "<!-- affiliate ads end -->",
+        "<a href='https://x.sjv.io/c/1/2/3'>",
+        "</a>",
+        "[x](https://tools.techidaily.com/)",
+        "[](https://a.2checkout.com/?AFFILIATE=1)",
+        '<ins class="adsbygoogle"></ins>',
+        "<img width=0 src=//p.pxf.io/i/1/2/3>",
+        "```\n",
+        "\n",
+        "Step 1 Open.",
+        "What do you think of this post?\n",
+        "* [1](https://tools.techidaily.com/)\n",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(junk, st.text(max_size=20)), max_size=30))
+def test_audit_reconstructs_and_cleaning_is_idempotent(parts: list[str]) -> None:
+    body = "".join(parts)
+    once = clean(article(body))
+    assert reconstruct(once.text, once.kept, once.removals) == body
+    twice = clean(article(once.text))
+    assert twice.text == once.text
