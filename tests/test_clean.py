@@ -43,9 +43,9 @@ def test_rule_fixture(case: Path) -> None:
 def test_every_rule_has_a_fixture() -> None:
     names = {c.stem for c in CASES}
     for rule in RULES:
-        assert any(rule.name.split("-")[0] in n for n in names) or rule.name in {
-            "bylines"
-        }, f"rule {rule.name} has no fixture"
+        assert any(rule.name.split("-")[0] in n for n in names) or rule.name in {"bylines"}, (
+            f"rule {rule.name} has no fixture"
+        )
 
 
 def test_removals_name_rule_and_source_lines() -> None:

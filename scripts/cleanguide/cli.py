@@ -20,7 +20,9 @@ def _build(args: argparse.Namespace) -> int:
         return 2
     store = None
     if not args.no_images:
-        store = ImageStore(Path(args.image_cache), FetchPolicy.from_env(FetchPolicy(offline=args.offline)))
+        store = ImageStore(
+            Path(args.image_cache), FetchPolicy.from_env(FetchPolicy(offline=args.offline))
+        )
     result = pipeline.build(content, image_store=store)
     _print_diagnostics(result)
     changed = pipeline.write_pages(result.pages, out)
@@ -42,13 +44,21 @@ def _print_diagnostics(result: pipeline.BuildResult) -> None:
         for d in article.diagnostics:
             print(d, file=sys.stderr)
         for f in article.image_failures:
-            print(f"{article.source}: info: screenshot left remote: {f.url} ({f.reason})", file=sys.stderr)
+            print(
+                f"{article.source}: info: screenshot left remote: {f.url} ({f.reason})",
+                file=sys.stderr,
+            )
 
 
 def _report(args: argparse.Namespace) -> int:
     result = pipeline.build(Path(args.content), image_store=None)
     if args.json:
-        json.dump([pipeline.audit_record(a) for a in result.articles], sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(
+            [pipeline.audit_record(a) for a in result.articles],
+            sys.stdout,
+            ensure_ascii=False,
+            indent=1,
+        )
         print()
         return 0
     for a in result.articles:
@@ -57,7 +67,9 @@ def _report(args: argparse.Namespace) -> int:
         else:
             assert a.cleaned is not None
             chars = sum(r.chars for r in a.cleaned.removals)
-            print(f"{a.source}: {len(a.cleaned.removals)} removal(s), {chars} of {len(a.cleaned.original)} chars")
+            print(
+                f"{a.source}: {len(a.cleaned.removals)} removal(s), {chars} of {len(a.cleaned.original)} chars"
+            )
             by_rule: dict[str, int] = {}
             for r in a.cleaned.removals:
                 by_rule[r.rule] = by_rule.get(r.rule, 0) + 1
@@ -69,7 +81,11 @@ def _report(args: argparse.Namespace) -> int:
         for d in a.diagnostics:
             print(f"  {d.severity.value}: line {d.line or '-'}: {d.message}")
     print(result.summary())
-    return 1 if any(d.severity is Severity.ERROR for a in result.articles for d in a.diagnostics) else 0
+    return (
+        1
+        if any(d.severity is Severity.ERROR for a in result.articles for d in a.diagnostics)
+        else 0
+    )
 
 
 def _check_links(argv: list[str]) -> int:

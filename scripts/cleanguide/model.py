@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from .diagnostics import Diagnostic
 
@@ -127,9 +127,9 @@ class Procedure:
     steps: list[Step] = field(default_factory=list)
 
 
-Block = Union[
-    Paragraph, Note, BulletList, Code, Raw, Figure, Heading, Embed, Procedure, Contents
-]
+Block = (
+    Paragraph | Note | BulletList | Code | Raw | Figure | Heading | Embed | Procedure | Contents
+)
 
 
 @dataclass(slots=True)

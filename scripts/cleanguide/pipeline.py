@@ -235,7 +235,9 @@ def write_audit(result: BuildResult, audit_dir: Path) -> Path:
     audit_dir.mkdir(parents=True, exist_ok=True)
     for r in result.articles:
         name = (r.guide.slug if r.guide else r.source.replace("/", "_")) + ".json"
-        atomic_write(audit_dir / name, json.dumps(audit_record(r), ensure_ascii=False, indent=1).encode())
+        atomic_write(
+            audit_dir / name, json.dumps(audit_record(r), ensure_ascii=False, indent=1).encode()
+        )
     summary = audit_dir / "summary.txt"
     atomic_write(summary, (result.summary() + "\n").encode())
     return summary

@@ -57,7 +57,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
         if not self._path(self.config.content_dir).is_dir():
-            raise PluginError(f"cleanguide: content_dir {self.config.content_dir!r} is not a folder")
+            raise PluginError(
+                f"cleanguide: content_dir {self.config.content_dir!r} is not a folder"
+            )
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
@@ -89,8 +91,12 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):
                 log_diagnostic(log, diag)
             for failure in article.image_failures:
                 # INFO, not WARNING: an offline build must still pass --strict
-                log.info("cleanguide: %s: screenshot left remote: %s (%s)",
-                         article.source, failure.url, failure.reason)
+                log.info(
+                    "cleanguide: %s: screenshot left remote: %s (%s)",
+                    article.source,
+                    failure.url,
+                    failure.reason,
+                )
         try:
             pipeline.write_audit(result, self._path(self.config.audit_dir))
         except OSError as exc:

@@ -30,7 +30,6 @@ from .model import (
     Paragraph,
     Procedure,
     Raw,
-    Section,
     Step,
 )
 from .sanitize import neutralise_markdown
@@ -149,8 +148,15 @@ class _PageWriter:
             return ""
         label = "Watch the video"
         m = re.match(r"/embed/([\w-]{6,20})", parts.path)
-        if parts.hostname and parts.hostname.endswith(("youtube.com", "youtube-nocookie.com")) and m:
-            url, label = f"https://www.youtube.com/watch?v={m.group(1)}", "Watch the video on YouTube"
+        if (
+            parts.hostname
+            and parts.hostname.endswith(("youtube.com", "youtube-nocookie.com"))
+            and m
+        ):
+            url, label = (
+                f"https://www.youtube.com/watch?v={m.group(1)}",
+                "Watch the video on YouTube",
+            )
         elif parts.hostname and "youtube.com" in parts.hostname and "v" in parse_qs(parts.query):
             label = "Watch the video on YouTube"
         return f"[{label}](<{_url(url)}>)"
@@ -176,13 +182,15 @@ class _PageWriter:
         lines = []
         for text, idx in c.entries:
             target = self.links.get(idx) if idx is not None else None
-            lines.append(f"- [{escape_text(text)}]({target})" if target else f"- {escape_text(text)}")
+            lines.append(
+                f"- [{escape_text(text)}]({target})" if target else f"- {escape_text(text)}"
+            )
         return "\n".join(lines)
 
 
 def _url(url: str) -> str:
     # inside <...> a URL may hold spaces and parentheses but not angle brackets or newlines
-    return re.sub(r"[<>\s]", lambda m: "%{:02X}".format(ord(m.group(0))), url)
+    return re.sub(r"[<>\s]", lambda m: f"%{ord(m.group(0)):02X}", url)
 
 
 def _date_text(value: dt.date | None) -> str:

@@ -115,7 +115,12 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
         elif re.match(r"<[a-zA-Z!/]", stripped):
             kind = "html"
         j = i + 1
-        while j < n and lines[j].strip() and not _HEADING.match(lines[j]) and not _FENCE.match(lines[j]):
+        while (
+            j < n
+            and lines[j].strip()
+            and not _HEADING.match(lines[j])
+            and not _FENCE.match(lines[j])
+        ):
             if kind == "para" and _LIST.match(lines[j]) and not _LIST.match(line):
                 break
             j += 1
@@ -143,14 +148,16 @@ def _list(lines: list[str], i: int, where: int, toks: list[Tok]) -> int:
             while j < n and not lines[j].strip():
                 j += 1
             if j < n and (_LIST.match(lines[j]) or lines[j].startswith(("  ", "\t"))):
-                if _LIST.match(lines[j]) and _kind(_LIST.match(lines[j]).group(2)) != _kind(markers[0]):  # type: ignore[union-attr]
+                if _LIST.match(lines[j]) and _kind(_LIST.match(lines[j]).group(2)) != _kind(
+                    markers[0]
+                ):  # type: ignore[union-attr]
                     break
                 i = j
                 continue
             break
         i += 1
     toks.append(
-        Tok("list", "", where, items=tuple((mk, "\n".join(it)) for mk, it in zip(markers, items)))
+        Tok("list", "", where, items=tuple((mk, "\n".join(it)) for mk, it in zip(markers, items, strict=True)))
     )
     return i
 
@@ -171,7 +178,13 @@ def _figure_from(line: str) -> Figure | None:
 
 def _is_caption(text: str, fig: Figure) -> bool:
     t = plain(text)
-    if not t or "\n" in text.strip() or len(t) > 100 or "](" in text or text.lstrip().startswith(("**", "__")):
+    if (
+        not t
+        or "\n" in text.strip()
+        or len(t) > 100
+        or "](" in text
+        or text.lstrip().startswith(("**", "__"))
+    ):
         return False
     if t.rstrip()[-1:] in ".:;!?,":
         return False
@@ -187,9 +200,18 @@ def merge_blocks(blocks: list[Block]) -> list[Block]:
     merged: list[Block] = []
     for b in blocks:
         prev = merged[-1] if merged else None
-        if isinstance(b, Paragraph) and isinstance(prev, Figure) and not prev.caption and _is_caption(b.text, prev):
+        if (
+            isinstance(b, Paragraph)
+            and isinstance(prev, Figure)
+            and not prev.caption
+            and _is_caption(b.text, prev)
+        ):
             merged[-1] = Figure(prev.src, prev.alt, plain(b.text), prev.title)
-        elif isinstance(b, BulletList) and isinstance(prev, BulletList) and not (b.ordered or prev.ordered):
+        elif (
+            isinstance(b, BulletList)
+            and isinstance(prev, BulletList)
+            and not (b.ordered or prev.ordered)
+        ):
             merged[-1] = BulletList(prev.items + b.items)
         else:
             merged.append(b)
@@ -281,7 +303,12 @@ def _step_start(tok: Tok) -> tuple[int, str, str] | None:
     rest = m.group(2).strip()
     first, _, more = rest.partition("\n")
     title = ""
-    if not more and len(plain(first)) <= 80 and plain(first)[-1:] not in ".!?" and "](" not in first:
+    if (
+        not more
+        and len(plain(first)) <= 80
+        and plain(first)[-1:] not in ".!?"
+        and "](" not in first
+    ):
         title, rest = plain(first), ""
     return int(m.group(1)), title, rest
 
@@ -428,7 +455,11 @@ def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
 
 def _finish(guide: Guide) -> Guide:
     # the farm repeats the title as the first heading; the page title already says it
-    if guide.intro and isinstance(guide.intro[0], Heading) and _norm(guide.intro[0].text) == _norm(guide.title):
+    if (
+        guide.intro
+        and isinstance(guide.intro[0], Heading)
+        and _norm(guide.intro[0].text) == _norm(guide.title)
+    ):
         guide.intro.pop(0)
     guide.intro = [_contents(b, guide.sections) for b in guide.intro]
     return guide
@@ -482,13 +513,9 @@ def readable_text(cleaned: Cleaned) -> str:
     out: list[str] = []
     for k, (s, e) in enumerate(cleaned.kept):
         seg = cleaned.original[s:e]
-        if k and out and e > s and s_prev_end_removed(cleaned, k, unwrapped):
-            if (out[-1][-1:].isalnum() or out[-1][-1:] in ",;:") and seg[:1].isalnum():
-                out.append(" ")
+        glued = (out[-1][-1:].isalnum() or out[-1][-1:] in ",;:") if out else False
+        joined_after_unwrap = k and e > s and cleaned.kept[k - 1][1] in unwrapped
+        if joined_after_unwrap and glued and seg[:1].isalnum():
+            out.append(" ")
         out.append(seg)
     return "".join(out)
-
-
-def s_prev_end_removed(cleaned: Cleaned, k: int, unwrapped: set[int]) -> bool:
-    prev_end = cleaned.kept[k - 1][1]
-    return prev_end in unwrapped

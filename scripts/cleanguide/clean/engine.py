@@ -17,6 +17,7 @@ from ..model import Article
 from .patterns import Patterns
 
 EXCERPT_CHARS = 80
+MAX_PASSES = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,38 +162,45 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
     kept = [(0, len(original))] if original else []
     removals: list[Removal] = []
     diagnostics: list[Diagnostic] = []
-    for rule in rules:
-        view = _View(original, kept)
-        ctx = RuleContext(
-            text=view.text,
-            patterns=patterns,
-            source=article.source,
-            line_of=lambda pos, v=view: article.line_of(v.offset_original(pos)),
-            rule=rule.name,
-        )
-        cuts = _protect_code(_normalise(list(rule.func(ctx)), view.length), view.text)
-        diagnostics.extend(ctx.diagnostics)
-        if not cuts:
-            continue
-        all_pieces: list[tuple[int, int]] = []
-        for action, group_cuts in _grouped(cuts):
-            pieces = [p for c in group_cuts for p in view.to_original(c.start, c.end)]
-            if not pieces:
-                continue
-            all_pieces.extend(pieces)
-            first, last = pieces[0][0], pieces[-1][1]
-            removals.append(
-                Removal(
-                    rule=rule.name,
-                    action=action,
-                    pieces=tuple(pieces),
-                    texts=tuple(original[s:e] for s, e in pieces),
-                    line=article.line_of(first),
-                    end_line=article.line_of(max(last - 1, first)),
-                    excerpt=_excerpt(" ".join(original[s:e] for s, e in pieces)),
-                )
+    # Run the chain until nothing more goes (at most MAX_PASSES): a removal can expose junk
+    # to a rule that ran before it, and cleaning must be idempotent.
+    for _ in range(MAX_PASSES):
+        changed = False
+        for rule in rules:
+            view = _View(original, kept)
+            ctx = RuleContext(
+                text=view.text,
+                patterns=patterns,
+                source=article.source,
+                line_of=lambda pos, v=view: article.line_of(v.offset_original(pos)),
+                rule=rule.name,
             )
-        kept = _subtract(kept, all_pieces)
+            cuts = _protect_code(_normalise(list(rule.func(ctx)), view.length), view.text)
+            diagnostics.extend(ctx.diagnostics)
+            if not cuts:
+                continue
+            all_pieces: list[tuple[int, int]] = []
+            for action, group_cuts in _grouped(cuts):
+                pieces = [p for c in group_cuts for p in view.to_original(c.start, c.end)]
+                if not pieces:
+                    continue
+                all_pieces.extend(pieces)
+                first, last = pieces[0][0], pieces[-1][1]
+                removals.append(
+                    Removal(
+                        rule=rule.name,
+                        action=action,
+                        pieces=tuple(pieces),
+                        texts=tuple(original[s:e] for s, e in pieces),
+                        line=article.line_of(first),
+                        end_line=article.line_of(max(last - 1, first)),
+                        excerpt=_excerpt(" ".join(original[s:e] for s, e in pieces)),
+                    )
+                )
+            kept = _subtract(kept, all_pieces)
+            changed = True
+        if not changed:
+            break
     removals.sort(key=lambda r: r.pieces[0])
     return Cleaned(
         source=article.source,
@@ -200,7 +208,7 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
         text=_View(original, kept).text,
         kept=tuple(kept),
         removals=tuple(removals),
-        diagnostics=tuple(diagnostics),
+        diagnostics=tuple(dict.fromkeys(diagnostics)),  # a later pass repeats warnings
     )
 
 
@@ -222,7 +230,7 @@ _FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 
 def _protect_code(cuts: list[Cut], text: str) -> list[Cut]:
     """Drop cuts that touch a fenced code block: code is quoted verbatim, never cleaned."""
-    if not cuts or "```" not in text and "~~~" not in text:
+    if not cuts or ("```" not in text and "~~~" not in text):
         return cuts
     fences: list[tuple[int, int]] = []
     opened: re.Match[str] | None = None
@@ -248,9 +256,7 @@ def _grouped(cuts: list[Cut]) -> Iterable[tuple[str, list[Cut]]]:
         yield g[0].action, g
 
 
-def reconstruct(
-    text: str, kept: Sequence[tuple[int, int]], removals: Sequence[Removal]
-) -> str:
+def reconstruct(text: str, kept: Sequence[tuple[int, int]], removals: Sequence[Removal]) -> str:
     """Rebuild the original body from the cleaned text and the removed pieces alone.
 
     `kept` says where each run of `text` sat in the original; removed pieces carry their own

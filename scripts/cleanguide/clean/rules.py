@@ -189,7 +189,10 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
         if end == -1:
             continue
         items = re.findall(r"<li\b.*?</li\s*>", text[start:end], re.IGNORECASE | re.DOTALL)
-        hrefs = [attrs(m.group(0)).get("href", "") for m in re.finditer(r"<a\b[^>]*>", text[start:end], re.I)]
+        hrefs = [
+            attrs(m.group(0)).get("href", "")
+            for m in re.finditer(r"<a\b[^>]*>", text[start:end], re.I)
+        ]
         if len(items) < p.farm_min_items or not hrefs or not all(map(p.is_farm_url, hrefs)):
             continue
         s, e = start, end
@@ -220,7 +223,9 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
                 i = k
                 continue
             if items:
-                ctx.warn(off, "a link list follows a 'related' label but links outside the farm; kept")
+                ctx.warn(
+                    off, "a link list follows a 'related' label but links outside the farm; kept"
+                )
         i += 1
 
 
@@ -297,8 +302,11 @@ def bylines(ctx: RuleContext) -> Iterator[Cut]:
     """Remove author pictures and "… / Updated by …" lines."""
     for off, line in lines_with_offsets(ctx.text):
         if any(rx.match(line) for rx in ctx.patterns.bylines):
-            if any(not ctx.patterns.is_junk_url(u) for u in re.findall(r"\]\(([^)\s]+)", line)
-                   if not re.search(r"\.(png|jpe?g|gif|webp)$", u, re.I)):
+            if any(
+                not ctx.patterns.is_junk_url(u)
+                for u in re.findall(r"\]\(([^)\s]+)", line)
+                if not re.search(r"\.(png|jpe?g|gif|webp)$", u, re.I)
+            ):
                 ctx.warn(off, "byline-like line links outside the farm; kept")
                 continue
             yield Cut(off, off + len(line))
@@ -319,7 +327,9 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(start, inner)
             continue
         body = text[inner : end - 4]
-        if re.search(r"<(img|video|iframe|picture)\b", body, re.I) or p.is_affiliate_url(href) and not body.strip():
+        if re.search(r"<(img|video|iframe|picture)\b", body, re.I) or (
+            p.is_affiliate_url(href) and not body.strip()
+        ):
             yield Cut(*_with_line_end(text, start, end))
             taken.append((start, end))
         else:
@@ -349,7 +359,11 @@ def _is_pixel(a: dict[str, str], p: object) -> bool:
     assert isinstance(p, Patterns)
 
     def small(v: str | None) -> bool:
-        return v is not None and v.strip().rstrip("px").isdigit() and int(v.strip().rstrip("px")) <= p.pixel_max_size
+        return (
+            v is not None
+            and v.strip().rstrip("px").isdigit()
+            and int(v.strip().rstrip("px")) <= p.pixel_max_size
+        )
 
     if small(a.get("width")) or small(a.get("height")):
         return True
