@@ -85,10 +85,17 @@ def _indent(text: str, prefix: str) -> str:
 class _PageWriter:
     """Renders blocks for one page, tracking what needs per-page state (first image)."""
 
-    def __init__(self, page_path: str, images: Mapping[str, LocalImage], links: Mapping[int, str]):
+    def __init__(
+        self,
+        page_path: str,
+        images: Mapping[str, LocalImage],
+        links: Mapping[int, str],
+        counts: Mapping[int, int] | None = None,
+    ):
         self.page_path = page_path
         self.images = images
         self.links = links
+        self.counts = counts or {}
         self.seen_image = False
 
     def blocks(self, blocks: list[Block], base_level: int = 1) -> str:
@@ -182,8 +189,10 @@ class _PageWriter:
         lines = []
         for text, idx in c.entries:
             target = self.links.get(idx) if idx is not None else None
+            n = self.counts.get(idx, 0) if idx is not None else 0
+            count = f" — {n} step{'s' if n != 1 else ''}" if n else ""
             lines.append(
-                f"- [{escape_text(text)}]({target})" if target else f"- {escape_text(text)}"
+                f"- [{escape_text(text)}]({target}){count}" if target else f"- {escape_text(text)}"
             )
         return "\n".join(lines)
 
@@ -209,7 +218,8 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
     pages: list[PageFile] = []
 
     home_path = f"{folder}/index.md"
-    w = _PageWriter(home_path, images, links)
+    counts = {i: len(s.steps) for i, s in enumerate(guide.sections)}
+    w = _PageWriter(home_path, images, links, counts)
     parts = [f"# {escape_text(guide.title)}"]
     facts = []
     if guide.date:

@@ -1,0 +1,152 @@
+"""The pipeline end to end (without MkDocs): golden pages of the seed, isolation, writing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cleanguide import pipeline
+from cleanguide.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO / "content" / "android-photo-backup.md"
+GOLDEN = Path(__file__).parent / "golden"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    return folder
+
+
+def test_seed_pages_match_golden(content: Path) -> None:
+    """Regenerate after a deliberate change with UPDATE_GOLDENS=1 and review the diff."""
+    result = pipeline.build(content)
+    pages = {p.path: p.text for p in result.pages}
+    if os.environ.get("UPDATE_GOLDENS"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for path, text in pages.items():
+            (GOLDEN / path).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / path).write_text(text, encoding="utf-8")
+    expected = {
+        p.relative_to(GOLDEN).as_posix(): p.read_text("utf-8") for p in GOLDEN.rglob("*.md")
+    }
+    assert sorted(pages) == sorted(expected)
+    for path, text in pages.items():
+        assert text == expected[path], path
+
+
+def test_seed_keeps_content_and_drops_junk(content: Path) -> None:
+    result = pipeline.build(content)
+    text = "\n".join(p.text for p in result.pages)
+    for kept in [
+        "As we take more and more pictures",
+        "Free download [Google Photos]",
+        "Backup & Sync",
+        "Choose Device Data Backup",
+        "Select Data type",
+        "Backup pictures on Android",
+        "Dropbox",
+        "Thumbnail preview before photo backup.",
+        "Encrypted Backup",
+        "Device data Restore",
+        "In this article, we have mainly showed you",
+        "essential to **backup pictures**, in case",
+    ]:
+        assert kept in text, kept
+    for junk in [
+        "adsbygoogle",
+        "AFFILIATE",
+        "techidaily",
+        "impactradius",
+        "2checkout",
+        "WPS Office",
+        "PCDJ",
+        "Any DRM Removal",
+        "What do you think",
+        "Rating:",
+        "More Reading",
+        "Louisa White",
+        "author picture",
+        "Also read",
+        "Epubor",
+    ]:
+        assert junk not in text, junk
+    assert text.count("/// caption") == 6
+    guide = result.articles[0].guide
+    assert guide is not None
+    assert [len(m.steps) for m in guide.methods] == [4, 3]
+
+
+def test_bad_article_is_reported_and_others_build(content: Path) -> None:
+    (content / "broken.md").write_text("no front matter here\n", encoding="utf-8")
+    (content / "worse.md").write_bytes(b"---\ntitle: x\n---\n\xff\xfe bad bytes\n")
+    result = pipeline.build(content)
+    refused = {a.source: str(a.diagnostics[0]) for a in result.refused}
+    assert set(refused) == {"broken.md", "worse.md"}
+    assert refused["broken.md"].startswith("broken.md:1: error:")
+    assert "worse.md" in refused["worse.md"] and "byte" in refused["worse.md"]
+    assert any(p.path.startswith("guides/android-photo-backup/") for p in result.pages)
+
+
+def test_write_pages_only_changes_what_changed_and_stays_inside(
+    tmp_path: Path, content: Path
+) -> None:
+    result = pipeline.build(content)
+    out = tmp_path / "docs"
+    first = pipeline.write_pages(result.pages, out)
+    assert len(first) == len(result.pages)
+    assert pipeline.write_pages(result.pages, out) == []
+    with pytest.raises(ValueError, match="outside"):
+        pipeline.write_pages([pipeline.PageFile("../escape.md", "x")], out)
+
+
+def test_audit_rebuilds_the_article(content: Path) -> None:
+    from cleanguide.clean import reconstruct
+    from cleanguide.reader import load
+
+    result = pipeline.build(content)
+    record = pipeline.audit_record(result.articles[0])
+    article = load(content / SEED.name, root=content)
+    cleaned = result.articles[0].cleaned
+    assert cleaned is not None
+    assert reconstruct(cleaned.text, cleaned.kept, cleaned.removals) == article.body
+    assert {r["rule"] for r in record["removals"]} >= {
+        "ad-block",
+        "ad-slot",
+        "link-farm",
+        "rating-widget",
+        "byline",
+    }
+
+
+def test_cli_build_and_report(
+    tmp_path: Path, content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = {p: p.read_bytes() for p in content.iterdir()}
+    out = tmp_path / "docs"
+    rc = main(
+        [
+            "build",
+            "--content",
+            str(content),
+            "--out",
+            str(out),
+            "--no-images",
+            "--audit-dir",
+            str(tmp_path / "audit"),
+        ]
+    )
+    assert rc == 0
+    assert (out / "guides" / "android-photo-backup" / "index.md").is_file()
+    assert (tmp_path / "audit" / "android-photo-backup.json").is_file()
+    assert "1 guide(s) from 1 article(s), 0 refused" in capsys.readouterr().out
+    assert main(["report", "--content", str(content)]) == 0
+    report = capsys.readouterr().out
+    assert "android-photo-backup.md: 19 removal(s)" in report and "link-farm" in report
+    assert {p: p.read_bytes() for p in content.iterdir()} == before
