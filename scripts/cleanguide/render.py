@@ -55,6 +55,17 @@ class LocalImage:
     height: int
 
 
+_FRAGMENT_LINK = re.compile(r"(?<!!)\[([^\[\]\n]*)\]\(\s*#[^)\s]*\s*\)")
+
+
+def prose(text: str) -> str:
+    """Article prose for a page: neutralised, in-page `#anchor` links of the source unlinked.
+
+    The source page's anchors (`#part2-1`) do not exist on our pages; the text stays.
+    """
+    return neutralise_markdown(_FRAGMENT_LINK.sub(r"\1", text))
+
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 
 
@@ -103,24 +114,24 @@ class _PageWriter:
 
     def block(self, b: Block, base_level: int = 1) -> str:
         if isinstance(b, Paragraph):
-            return neutralise_markdown(b.text)
+            return prose(b.text)
         if isinstance(b, Heading):
             level = min(6, max(2, b.level - base_level + 1))
             return "#" * level + " " + escape_text(b.text)
         if isinstance(b, Figure):
             return self.figure(b)
         if isinstance(b, Note):
-            return f"!!! {b.kind}\n" + _indent(neutralise_markdown(b.text), INDENT)
+            return f"!!! {b.kind}\n" + _indent(prose(b.text), INDENT)
         if isinstance(b, BulletList):
             if b.ordered:
-                return "\n".join(f"{i}. {neutralise_markdown(t)}" for i, t in enumerate(b.items, 1))
-            return "\n".join(f"- {neutralise_markdown(t)}" for t in b.items)
+                return "\n".join(f"{i}. {prose(t)}" for i, t in enumerate(b.items, 1))
+            return "\n".join(f"- {prose(t)}" for t in b.items)
         if isinstance(b, Code):
             fence = "~~~~" if "```" in b.text else "```"
             lang = re.sub(r"[^\w+-]", "", b.lang)
             return f"{fence}{lang}\n{b.text}\n{fence}"
         if isinstance(b, Raw):
-            return neutralise_markdown(b.text)
+            return prose(b.text)
         if isinstance(b, Embed):
             return self.embed(b)
         if isinstance(b, Procedure):

@@ -56,6 +56,7 @@ _NOTE = re.compile(
     r"^(?:\*\*|__)?(note|tip|warning|important|caution|notice)(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*",
     re.IGNORECASE,
 )
+_ONLY_LINK = re.compile(r"^\[[^\]\n]*\]\([^)\s]*\)$")
 _BULLET_CHARS = "•●▪◦·"
 _CLOSING = re.compile(
     r"^(in this (article|post|guide)|in conclusion|to conclude|to sum up|in summary|all in all"
@@ -157,7 +158,12 @@ def _list(lines: list[str], i: int, where: int, toks: list[Tok]) -> int:
             break
         i += 1
     toks.append(
-        Tok("list", "", where, items=tuple((mk, "\n".join(it)) for mk, it in zip(markers, items, strict=True)))
+        Tok(
+            "list",
+            "",
+            where,
+            items=tuple((mk, "\n".join(it)) for mk, it in zip(markers, items, strict=True)),
+        )
     )
     return i
 
@@ -317,6 +323,8 @@ def _list_steps(tok: Tok) -> list[Step] | None:
     if tok.kind != "list":
         return None
     ordered = _kind(tok.items[0][0]) == "ol"
+    if all(_ONLY_LINK.match(t.strip()) for _, t in tok.items):
+        return None  # a list of links is a table of contents, not a procedure
     steps: list[Step] = []
     for k, (marker, text) in enumerate(tok.items):
         m = _STEP.match(text.strip())
