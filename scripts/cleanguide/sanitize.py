@@ -1,0 +1,662 @@
+"""Two layers of defence against hostile article content.
+
+Articles are scraped from ad-laden pages, so their Markdown and the raw HTML inside it are
+untrusted. Two pure ``str -> str`` functions stand between an article and the built site:
+
+``neutralise_markdown(text)``
+    Runs on the article's Markdown *before* rendering. It removes the constructs that would
+    let article text act on the renderer itself: dangerous raw HTML elements, Python-Markdown
+    ``attr_list`` braces and ``md_in_html``'s ``markdown`` attribute. It is best effort: the
+    renderer is not reimplemented, so anything it misses is left to the second layer.
+
+``sanitize_html(html)``
+    Runs on the rendered HTML of one page's content (MkDocs' ``on_page_content``). It is the
+    real security boundary: nh3 (ammonia, an HTML5 parser) re-serialises the fragment keeping
+    only an explicit allowlist of tags, attributes, attribute values, classes and URL schemes.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Final
+
+import markdown
+import nh3
+from pygments.token import STANDARD_TYPES
+
+__all__ = ["RENDER_EXTENSIONS", "neutralise_markdown", "sanitize_html"]
+
+RENDER_EXTENSIONS: Final[tuple[str, ...]] = (
+    "toc",
+    "admonition",
+    "attr_list",
+    "md_in_html",
+    "pymdownx.details",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+    "pymdownx.inlinehilite",
+    "tables",
+    "def_list",
+    "footnotes",
+)
+"""The Markdown extensions guides are rendered with; both layers are written against them."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer 2: sanitize_html
+# ---------------------------------------------------------------------------------------------
+
+_ALLOWED_TAGS: Final = frozenset(
+    {
+        # Text structure produced by Python-Markdown and its extensions.
+        *(f"h{level}" for level in range(1, 7)),
+        "p",
+        "br",
+        "hr",
+        "blockquote",
+        "ol",
+        "ul",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "pre",
+        "code",
+        "div",
+        "span",
+        "details",
+        "summary",
+        "figure",
+        "figcaption",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "th",
+        "td",
+        # Inline formatting. `ins` is deliberately absent: AdSense slots are `<ins>` elements.
+        "a",
+        "img",
+        "em",
+        "strong",
+        "b",
+        "i",
+        "u",
+        "s",
+        "sub",
+        "sup",
+        "mark",
+        "kbd",
+        "del",
+        "abbr",
+    }
+)
+
+# Removed together with everything inside them: their content is code, a plug-in payload or
+# widget chrome, never article text a reader should see.
+_CLEAN_CONTENT_TAGS: Final = frozenset(
+    {
+        "script",
+        "style",
+        "template",
+        "noscript",
+        "iframe",
+        "frame",
+        "frameset",
+        "noframes",
+        "object",
+        "embed",
+        "applet",
+        "svg",
+        "math",
+        "video",
+        "audio",
+        "textarea",
+        "select",
+        "button",
+        "title",
+    }
+)
+# Everything else (form, input, base, meta, link, source, ins, font, center...) is unwrapped:
+# the tag goes, its text stays. `form` is unwrapped rather than emptied because some scraped
+# pages wrap their whole body in one.
+
+_TAG_ATTRIBUTES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
+    {
+        # `id` and `class` are allowed everywhere, but their values are filtered below.
+        "*": frozenset({"id", "class"}),
+        # `rel` is not listed: nh3's `link_rel` sets it on every link (see _LINK_REL).
+        "a": frozenset({"href", "title", "target"}),
+        "img": frozenset({"src", "alt", "title", "width", "height", "loading"}),
+        "ol": frozenset({"start"}),
+        "th": frozenset({"colspan", "rowspan", "align"}),
+        "td": frozenset({"colspan", "rowspan", "align"}),
+        "abbr": frozenset({"title"}),
+        "details": frozenset({"open"}),
+    }
+)
+
+# Every link gets these, not only `target="_blank"` ones: nh3 cannot add `rel` conditionally,
+# and `noopener noreferrer` costs nothing on a same-site link. The article's own `rel`
+# (often `sponsored`) is discarded.
+_LINK_REL: Final = "noopener noreferrer"
+
+_URL_ATTRIBUTES: Final = frozenset({"href", "src"})
+_SAFE_URL_SCHEMES: Final = frozenset({"http", "https", "mailto"})
+# nh3 checks schemes before our filter runs; `data` must pass nh3 so the filter can admit
+# the raster images below and nothing else.
+_NH3_URL_SCHEMES: Final = _SAFE_URL_SCHEMES | {"data"}
+
+# Raster formats only: an SVG data URL can carry script, text/html is a page of its own.
+_DATA_IMAGE_RE: Final = re.compile(
+    r"(?i:data:image/(?:png|jpeg|gif|webp);base64,)[A-Za-z0-9+/]*={0,2}"
+)
+_URL_SCHEME_RE: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+# Browsers delete tabs and newlines anywhere in a URL and trim C0 controls and spaces at
+# both ends, which is how `jav&#x09;ascript:` becomes `javascript:`.
+_URL_DELETED_RE: Final = re.compile(r"[\t\n\r]")
+_URL_TRIMMED: Final = "".join(map(chr, range(0x21)))
+
+_ATTRIBUTE_VALUES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
+    {
+        # A named target could drive another window of the site; only a new tab is allowed.
+        "target": frozenset({"_blank"}),
+        "loading": frozenset({"lazy", "eager"}),
+        "align": frozenset({"left", "center", "right"}),
+    }
+)
+_ATTRIBUTE_PATTERNS: Final[Mapping[str, re.Pattern[str]]] = MappingProxyType(
+    {
+        "width": re.compile(r"[0-9]{1,5}"),
+        "height": re.compile(r"[0-9]{1,5}"),
+        "start": re.compile(r"-?[0-9]{1,9}"),
+        "colspan": re.compile(r"[0-9]{1,4}"),
+        "rowspan": re.compile(r"[0-9]{1,4}"),
+    }
+)
+
+# Ids are kept for heading anchors and footnotes (`fn:1`, `fnref:1`) and must be plain tokens.
+_ID_RE: Final = re.compile(r"\w[\w:.-]{0,127}")
+# Material's own DOM uses `__`-prefixed ids (`__config`, `__search`, `__drawer`,
+# `__palette_0`, `__nav_1`...) and its scripts look them up by id, so an article must not
+# own one (DOM clobbering). They are renamed, not dropped, so a heading's anchor still works;
+# same-page links to them are renamed alike.
+_RESERVED_ID_PREFIX: Final = "__"
+_RENAMED_ID_PREFIX: Final = "cg-"
+
+# Classes that Python-Markdown's extensions emit and Material styles. Anything else (ad
+# containers, Material's own `md-*` layout classes that could overlay the page) is dropped.
+_ADMONITION_TYPES: Final = frozenset(
+    {
+        "note",
+        "abstract",
+        "summary",
+        "tldr",
+        "info",
+        "todo",
+        "tip",
+        "hint",
+        "important",
+        "success",
+        "check",
+        "done",
+        "question",
+        "help",
+        "faq",
+        "warning",
+        "caution",
+        "attention",
+        "failure",
+        "fail",
+        "missing",
+        "danger",
+        "error",
+        "bug",
+        "example",
+        "quote",
+        "cite",
+    }
+)
+_PYGMENTS_CLASSES: Final = frozenset(STANDARD_TYPES.values()) - {""}
+_ALLOWED_CLASSES: Final = (
+    frozenset(
+        {
+            "admonition",
+            "admonition-title",
+            "inline",
+            "end",
+            # pymdownx.highlight / superfences / inlinehilite.
+            "highlight",
+            "highlighttable",
+            "linenos",
+            "linenodiv",
+            "normal",
+            "special",
+            "hll",
+            "filename",
+            "code",
+            # toc and footnotes.
+            "toc",
+            "toctitle",
+            "headerlink",
+            "footnote",
+            "footnote-ref",
+            "footnote-backref",
+        }
+    )
+    | _ADMONITION_TYPES
+    | _PYGMENTS_CLASSES
+)
+# pymdownx.highlight's `pygments_lang_class` and highlight-less fences emit `language-<name>`.
+_LANGUAGE_CLASS_RE: Final = re.compile(r"language-[\w#+.-]{1,40}")
+
+# html5ever drops the first newline after `<pre>` on parsing but does not write one back, so
+# a `<pre>` whose text starts with a newline would lose one per pass. The output of nh3 is
+# serialised by html5ever (attribute values have `<` and `>` escaped), so this only ever
+# matches a real start tag.
+_PRE_LEADING_NEWLINE_RE: Final = re.compile(r"(<pre(?: [^>]*)?>)\n")
+
+
+def _filter_classes(value: str) -> str | None:
+    kept = [
+        token
+        for token in value.split()
+        if token in _ALLOWED_CLASSES or _LANGUAGE_CLASS_RE.fullmatch(token)
+    ]
+    # Deduplicated in order so that cleaning twice gives the same string.
+    return " ".join(dict.fromkeys(kept)) or None
+
+
+def _filter_id(value: str) -> str | None:
+    if not _ID_RE.fullmatch(value):
+        return None
+    if value.startswith(_RESERVED_ID_PREFIX):
+        return _RENAMED_ID_PREFIX + value
+    return value
+
+
+def _filter_url(tag: str, attribute: str, value: str) -> str | None:
+    compact = _URL_DELETED_RE.sub("", value).strip(_URL_TRIMMED)
+    scheme = _URL_SCHEME_RE.match(compact)
+    if scheme is None:
+        # Relative (including `#fragment` and `//host/...`, which inherits http/https).
+        if compact.startswith("#" + _RESERVED_ID_PREFIX):
+            return "#" + _RENAMED_ID_PREFIX + compact[1:]
+        return value
+    name = scheme.group(1).lower()
+    if name in _SAFE_URL_SCHEMES:
+        return value
+    if name == "data" and tag == "img" and attribute == "src" and _DATA_IMAGE_RE.fullmatch(compact):
+        return compact
+    return None
+
+
+def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """nh3 attribute_filter: rewrite an allowlisted attribute's value, or drop it (None)."""
+    if attribute == "class":
+        return _filter_classes(value)
+    if attribute == "id":
+        return _filter_id(value)
+    if attribute in _URL_ATTRIBUTES:
+        return _filter_url(tag, attribute, value)
+    if attribute in _ATTRIBUTE_VALUES:
+        return value if value in _ATTRIBUTE_VALUES[attribute] else None
+    if attribute in _ATTRIBUTE_PATTERNS:
+        return value if _ATTRIBUTE_PATTERNS[attribute].fullmatch(value) else None
+    if attribute == "open":
+        return ""
+    # title, alt and nh3's own rel: free text, escaped by the serialiser.
+    return value
+
+
+_CLEANER: Final = nh3.Cleaner(
+    tags=set(_ALLOWED_TAGS),
+    clean_content_tags=set(_CLEAN_CONTENT_TAGS),
+    attributes={tag: set(names) for tag, names in _TAG_ATTRIBUTES.items()},
+    attribute_filter=_filter_attribute,
+    strip_comments=True,
+    link_rel=_LINK_REL,
+    url_schemes=set(_NH3_URL_SCHEMES),
+)
+
+
+def sanitize_html(html: str) -> str:
+    """Return the allowlisted, re-serialised form of one page's rendered content.
+
+    The result is a balanced fragment (stray end tags such as ``</div></main>`` are dropped
+    and open elements closed), so it cannot break out of Material's layout. Text inside
+    ``<pre><code>`` stays escaped text. Cleaning is idempotent.
+    """
+    cleaned: str = _CLEANER.clean(html)
+    return _PRE_LEADING_NEWLINE_RE.sub("\\1\n\n", cleaned)
+
+
+# ---------------------------------------------------------------------------------------------
+# Layer 1: neutralise_markdown
+# ---------------------------------------------------------------------------------------------
+
+# Raw HTML elements dropped with everything up to their end tag.
+_DROPPED_ELEMENTS: Final = frozenset(
+    {
+        "script",
+        "style",
+        "iframe",
+        "object",
+        "form",
+        "template",
+        "noscript",
+        "svg",
+        "math",
+        "video",
+        "audio",
+        "applet",
+        "frame",
+        "frameset",
+        "noembed",
+        "noframes",
+    }
+)
+# Void elements: only the tag itself is dropped (searching for an end tag they never have
+# could swallow real text).
+_DROPPED_VOID_ELEMENTS: Final = frozenset({"embed", "base", "meta", "link"})
+
+_MAX_PASSES: Final = 8
+_SCAN_RE: Final = re.compile(r"[`<{]|(?i:markdown)")
+_BACKTICKS_RE: Final = re.compile(r"`+")
+_TAG_NAME_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
+_TAG_NAME_END: Final = frozenset(" \t\n\f\r/>")
+# Python-Markdown's attr_list: `{` or `{:`, optional spaces, a first character that is not
+# `}`, space or newline, and a `}` later on the same line.
+_ATTR_LIST_HEAD_RE: Final = re.compile(r"\{:?[ ]*[^}\n ]")
+_ATTR_LIST_ESCAPE: Final = "&#123;"
+# What md_in_html reads as an attribute name boundary (html.parser's rule).
+_ATTRIBUTE_BEFORE: Final = frozenset(" \t\n\f\r\"'/")
+_SPACES_RE: Final = re.compile(r"[ \t\n\f\r]*")
+_UNQUOTED_VALUE_RE: Final = re.compile(r"[^ \t\n\f\r>]*")
+_ASCII_LOWER: Final = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
+)  # Unlike str.lower(), keeps every index in place.
+
+
+class _Finder:
+    """``str.find`` with memory, so repeated searches that move forward stay linear.
+
+    Adversarial input such as 50,000 unterminated ``<script`` would otherwise make every
+    occurrence rescan the rest of the text.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._found: dict[str, tuple[int, int]] = {}
+
+    def find(self, needle: str, start: int) -> int:
+        cached = self._found.get(needle)
+        if cached is not None:
+            searched_from, hit = cached
+            if searched_from <= start and (hit == -1 or hit >= start):
+                return hit
+        hit = self._text.find(needle, start)
+        self._found[needle] = (start, hit)
+        return hit
+
+
+def _fenced_line_ranges(lines: list[str]) -> list[tuple[int, int]]:
+    """Line ranges ``[start, end)`` that pymdownx.superfences will turn into code blocks.
+
+    Asking superfences itself (its preprocessor only, on a private Markdown instance) is
+    the only way to agree with the renderer about option validation, indentation, and
+    blockquote fences; a fence guessed wrongly would leave live Markdown untouched.
+    """
+    md = markdown.Markdown(extensions=list(RENDER_EXTENSIONS))
+    fences = md.preprocessors["fenced_code_block"]
+    found: list[tuple[int, int]] = []
+    process = fences.process_nested_block
+
+    def record(ws: str, content: str, start: int, end: int) -> None:
+        process(ws, content, start, end)
+        found.append((start, end))
+
+    fences.process_nested_block = record
+    fences.run(md.preprocessors["normalize_whitespace"].run(list(lines)))
+    return sorted(found)
+
+
+def _split_fences(text: str) -> list[tuple[bool, str]]:
+    """Split text into (is_code, chunk) pieces that join back to ``text``."""
+    lines = text.split("\n")
+    pieces: list[tuple[bool, str]] = []
+    position = 0
+    for start, end in _fenced_line_ranges(lines):
+        if start < position or end > len(lines):
+            continue
+        if start > position:
+            pieces.append((False, "\n".join(lines[position:start]) + "\n"))
+        code = "\n".join(lines[start:end])
+        position = end
+        pieces.append((True, code + ("\n" if end < len(lines) else "")))
+    if position < len(lines):
+        pieces.append((False, "\n".join(lines[position:])))
+    return pieces
+
+
+class _Scanner:
+    """One left-to-right pass over a piece of Markdown outside fenced code."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lower = text.translate(_ASCII_LOWER)
+        self.finder = _Finder(self.lower)
+        self.out: list[str] = []
+        self.copied = 0  # text[:copied] has been emitted (or deliberately dropped)
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+        self.opens = [m.start() for m in re.finditer("<", text)]
+        self.closes = [m.start() for m in re.finditer(">", text)]
+        runs: dict[int, list[int]] = {}
+        for m in _BACKTICKS_RE.finditer(text):
+            runs.setdefault(m.end() - m.start(), []).append(m.start())
+        self.backtick_runs = runs
+
+    def emit_until(self, index: int) -> None:
+        self.out.append(self.text[self.copied : index])
+        self.copied = index
+
+    def drop(self, start: int, end: int) -> None:
+        """Drop text[start:end] without letting its neighbours join into a new token."""
+        self.emit_until(start)
+        before = self.text[start - 1] if start else " "
+        after = self.text[end] if end < len(self.text) else " "
+        if not before.isspace() and not after.isspace():
+            self.out.append(" ")
+        self.copied = end
+
+    def line_bounds(self, index: int) -> tuple[int, int]:
+        at = bisect.bisect_left(self.newlines, index)
+        start = self.newlines[at - 1] + 1 if at else 0
+        end = self.newlines[at] if at < len(self.newlines) else len(self.text)
+        return start, end
+
+    def code_span_end(self, start: int, end: int) -> int | None:
+        """End of the inline code span opened by the backtick run text[start:end], if any.
+
+        Deliberately narrower than Python-Markdown: the closing run must be on the same
+        line, the opening run must not be backslash-escaped, and a line that starts with
+        `<` may be raw HTML (where backticks mean nothing) so it has no code spans. Text
+        wrongly taken for code would escape neutralisation; text wrongly taken for prose
+        only gets neutralised.
+        """
+        if start and self.text[start - 1] == "\\":
+            return None
+        line_start, line_end = self.line_bounds(start)
+        if self.text[line_start:start].lstrip().startswith("<"):
+            return None
+        same_length = self.backtick_runs[end - start]
+        at = bisect.bisect_right(same_length, start)
+        if at < len(same_length) and same_length[at] < line_end:
+            return same_length[at] + (end - start)
+        return None
+
+    def tag_end(self, after_name: int) -> int:
+        """End of a start tag, as Python-Markdown's inline HTML pattern sees it."""
+        close = self.finder.find(">", after_name)
+        reopen = self.finder.find("<", after_name)
+        if close != -1 and (reopen == -1 or close < reopen):
+            return close + 1
+        return after_name
+
+    def element_end(self, name: str, after_name: int) -> int | None:
+        needle = "</" + name
+        search = after_name
+        while True:
+            hit = self.finder.find(needle, search)
+            if hit == -1:
+                return None
+            after = hit + len(needle)
+            if after == len(self.text) or self.text[after] in _TAG_NAME_END:
+                close = self.finder.find(">", after)
+                return len(self.text) if close == -1 else close + 1
+            search = hit + 1
+
+    def tag(self, start: int) -> int:
+        """Handle `<` at start; return where scanning resumes."""
+        name_match = _TAG_NAME_RE.match(self.text, start + 1)
+        if name_match is None:
+            return start + 1
+        after_name = name_match.end()
+        if after_name < len(self.text) and self.text[after_name] not in _TAG_NAME_END:
+            return start + 1  # `<scriptx>` is another element
+        name = self.lower[start + 1 : after_name]
+        if name in _DROPPED_VOID_ELEMENTS:
+            end = self.tag_end(after_name)
+        elif name in _DROPPED_ELEMENTS:
+            element_end = self.element_end(name, after_name)
+            # Without an end tag only the start tag goes; the rest stays readable text.
+            end = self.tag_end(after_name) if element_end is None else element_end
+        else:
+            return after_name
+        self.drop(start, end)
+        return end
+
+    def markdown_attribute(self, start: int) -> int:
+        """Handle the word `markdown` at start; return where scanning resumes."""
+        after = start + len("markdown")
+        if start == 0 or self.text[start - 1] not in _ATTRIBUTE_BEFORE:
+            return after
+        spaces = _SPACES_RE.match(self.text, after)
+        assert spaces is not None  # the pattern matches the empty string
+        if spaces.end() < len(self.text) and self.text[spaces.end()] == "=":
+            # `markdown=...` is removed wherever it appears: md_in_html reads attributes
+            # with html.parser, which skips quoted `>`, so "inside a tag" cannot be judged
+            # cheaply here. Prose rarely contains `markdown=`.
+            value = _SPACES_RE.match(self.text, spaces.end() + 1)
+            assert value is not None
+            end = value.end()
+            if end < len(self.text) and self.text[end] in "\"'":
+                close = self.finder.find(self.text[end], end + 1)
+                end = end + 1 if close == -1 else close + 1
+            else:
+                unquoted = _UNQUOTED_VALUE_RE.match(self.text, end)
+                assert unquoted is not None
+                end = unquoted.end()
+            self.drop(start, end)
+            return end
+        # A bare `markdown` (which md_in_html also honours) only inside what looks like a
+        # tag: after a `<` with no `>` since, and followed by the end of the name.
+        if after < len(self.text) and self.text[after] not in _TAG_NAME_END:
+            return after
+        last_open = bisect.bisect_left(self.opens, start)
+        last_close = bisect.bisect_left(self.closes, start)
+        if last_open and (
+            not last_close or self.closes[last_close - 1] < self.opens[last_open - 1]
+        ):
+            self.drop(start, after)
+        return after
+
+    def brace(self, start: int) -> int:
+        """Handle `{` at start; return where scanning resumes."""
+        backslashes = 0
+        while start - backslashes - 1 >= 0 and self.text[start - backslashes - 1] == "\\":
+            backslashes += 1
+        head = _ATTR_LIST_HEAD_RE.match(self.text, start)
+        if backslashes % 2 or head is None:
+            return start + 1
+        close = self.finder.find("}", head.end())
+        newline = self.finder.find("\n", start)
+        if close != -1 and (newline == -1 or close < newline):
+            self.emit_until(start)
+            self.out.append(_ATTR_LIST_ESCAPE)
+            self.copied = start + 1
+        return start + 1
+
+    def run(self) -> str:
+        handlers: Mapping[str, Callable[[int], int]] = {"<": self.tag, "{": self.brace}
+        position = 0
+        while (found := _SCAN_RE.search(self.text, position)) is not None:
+            start = found.start()
+            char = self.text[start]
+            if char == "`":
+                run_end = _BACKTICKS_RE.match(self.text, start)
+                assert run_end is not None
+                span_end = self.code_span_end(start, run_end.end())
+                position = run_end.end() if span_end is None else span_end
+            elif char in handlers:
+                position = handlers[char](start)
+            else:
+                position = self.markdown_attribute(start)
+        self.emit_until(len(self.text))
+        return "".join(self.out)
+
+
+def neutralise_markdown(text: str) -> str:
+    """Defuse renderer-level tricks in article Markdown, leaving its ordinary syntax alone.
+
+    Outside fenced code blocks (as pymdownx.superfences finds them) and single-line inline
+    code spans, which are copied verbatim:
+
+    * raw ``script``, ``style``, ``iframe``, ``object``, ``form``, ``template``,
+      ``noscript``, ``svg``, ``math``, ``video``, ``audio`` (and ``applet``, ``frame``,
+      ``frameset``, ``noembed``, ``noframes``) elements are removed with their content up
+      to the matching end tag; without an end tag only the start tag is removed. The void
+      ``embed``, ``base``, ``meta`` and ``link`` tags are removed;
+    * the ``{`` of anything Python-Markdown's ``attr_list`` could read (``{: ...}``,
+      ``{#id .class key=val}``, with a ``}`` on the same line) becomes ``&#123;``, which
+      still displays as ``{``;
+    * ``markdown=...`` attributes (and a bare ``markdown`` inside a tag) are removed, so
+      ``md_in_html`` never renders Markdown inside raw HTML.
+
+    Not done: other raw HTML (``<img onerror>``, ``<a href="javascript:">``...), links and
+    images are left for ``sanitize_html``, which must always run after rendering. Indented
+    (four-space) code blocks and code spans spanning lines are treated as prose, so a
+    payload shown there is removed and a ``{`` there displays as ``&#123;``; so does a
+    ``{...}`` inside a link URL. Fence info strings (`````{.lang #id}``) are left for
+    ``sanitize_html`` to filter. Line endings are normalised to ``\\n`` as the renderer
+    does. Runs in linear time (a bounded number of linear passes).
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Removing one construct can complete another (`<scr<script></script>ipt>`, or a
+    # `markdown` attribute whose tag only closes once a dropped element is gone), so passes
+    # repeat until nothing changes. Real articles settle in one or two passes.
+    for _ in range(_MAX_PASSES):
+        neutralised = _neutralise_once(text)
+        if neutralised == text:
+            break
+        text = neutralised
+    return text
+
+
+def _neutralise_once(text: str) -> str:
+    pieces = [
+        (is_code, chunk if is_code else _Scanner(chunk).run())
+        for is_code, chunk in _split_fences(text)
+    ]
+    result = "".join(chunk for _, chunk in pieces)
+    if _split_fences(result) != pieces:
+        # Neutralising changed where the fences are (e.g. dropping `<b></b>` left a bare
+        # "```" opener), so a verbatim block could now render as prose: treat it all as
+        # prose instead.
+        return _Scanner(text).run()
+    return result
