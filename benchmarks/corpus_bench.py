@@ -1,0 +1,894 @@
+"""Corpus benchmark: junk left, content kept and speed, cleanguide vs trafilatura.
+
+Usage::
+
+    python benchmarks/corpus_bench.py [PATH ...] [--runs 5] [--json FILE] [--check] [--details]
+
+PATH is an article (``*.md``) or a folder searched recursively for ``*.md``; the default is
+``tests/corpus`` plus ``content/``. The report always exits 0, unless ``--check`` is given:
+then it exits 1 when our pipeline leaves any junk item in any article, fails on an article, or
+keeps less than 99.9 % of all content items.
+
+Ground truth
+============
+Derived from the ORIGINAL article by this module's own code; it shares nothing with the
+cleaner's rules or patterns. The body is the text after the YAML front matter (a first line
+``---`` up to the next line ``---``). Regions of the body:
+
+* **ad block** - from a comment ``<!-- ... ads begin -->`` to the next ``<!-- ... ads end -->``.
+  A begin that is never closed opens no block (it is still a marker); an end with no open
+  block is ignored; a begin inside an open block is ignored (the first end closes it).
+* **link farm** - from the line holding ``atpl-alsoreadstyle`` through the first list that
+  follows it: an HTML ``<ul>``/``<ol>`` up to its closing tag (and a ``</div>`` right after),
+  or a Markdown list.
+* **ad slot** - an ``<ins ...adsbygoogle...>...</ins>`` element, or a ``<script>`` element
+  mentioning ``adsbygoogle``.
+* **rating widget** - from a line starting "What do you think of this post" through the next
+  line starting "Rating:" (at most 20 lines on; without one, only the first line).
+* **byline** - a line with "Updated by" at its start or right after a ``/``
+  ("July 05, 2018 11:23 / Updated by ...").
+* **disclaimer** - an affiliate disclosure (see the ``disclaimer`` junk item below).
+* **more reading** - a line that is exactly "More Reading" and the list that follows it
+  (list items with their indented or continuation lines).
+
+Junk items (each deduplicated by kind and match key):
+
+* ``ad-text``: the visible text inside each ad block (HTML parsed, tags, ``alt`` and
+  ``title`` attributes not counted as visible), split into lines and sentences (after
+  ``.!?`` and the CJK full stop); every piece of >= 12 characters is an item.
+* ``ad-url``: ``<a href>``, ``<img src>``, ``<video poster>`` and ``<source src>`` URLs inside
+  ad blocks, plus ``<iframe src>`` unless the frame is a video embed (youtube.com,
+  youtube-nocookie.com, vimeo.com); URLs hidden in ``javascript:`` hrefs are URL-decoded out.
+  Only http(s) and protocol-relative URLs count. The key is host + path, lower-cased, without
+  a trailing slash.
+* ``farm``: the text of each ``<li>`` (or Markdown list item) of a link farm whose match key
+  has >= 12 characters (shorter ones would match ordinary prose by accident).
+* ``marker``: each marker comment text (``affiliate ads begin``/``end``) and the strings
+  ``adsbygoogle`` and ``atpl-alsoreadstyle`` when the article contains them.
+* ``rating``: the widget's "What do you think of this post" line and its "Rating:" line.
+* ``more-reading``: every link text and every description line (>= 12 characters) of the
+  "More Reading" list items.
+* ``byline``: the "Updated by" line.
+* ``disclaimer``: every sentence (>= 12 characters) of an affiliate disclosure. Not in the
+  original brief, added because the corpus has one: a paragraph, or a run of ``>`` quoted
+  lines, whose first line starts "Disclaimer:" and which mentions "affiliate" or
+  "commission". It is boilerplate about the ads, not part of the guide.
+
+Content items (everything outside the regions above; HTML tags are ignored):
+
+* ``heading``: the text of every ATX Markdown heading, without a leading "Step N" label
+  (the renderer turns step headings into numbered list items).
+* ``image``: the file stem of every Markdown image's URL (``![alt](url)``).
+* ``paragraph``: every prose unit of >= 40 characters. Blocks are split at blank lines, then
+  at headings and list-item starts, so each list item is its own unit. Markdown markup is
+  stripped (images dropped, links reduced to their text, emphasis, code ticks and backslash
+  escapes removed, whitespace collapsed) and a leading list marker or "Step N" label is
+  dropped (renderers turn both into list numbering). A unit that is nothing but links
+  (a table of contents, a list of links) is not prose and is skipped.
+
+Matching
+========
+Text is normalised by case-folding and keeping only alphanumeric characters (Unicode, so
+Japanese counts), so typography repairs, escapes and spacing never count as loss.
+
+* The **output text** of a tool is its HTML's visible text plus ``img`` ``alt`` texts; the
+  **output URLs** are every ``href``, ``src`` and ``poster`` attribute (also URL-decoded);
+  the **output images**
+  are the file stems of the ``img src`` attributes.
+* A content heading or paragraph is **kept** when its normalised text is a substring of the
+  normalised output text. Failing that, it still counts as kept (and is reported as "fuzzy")
+  when >= 90 % of its words appear in order within a window of the output words no longer
+  than 1.2 x its word count + 5. A content image is kept when its stem is an output image stem.
+* A junk text item (ad-text, farm, rating, more-reading, byline) is **left** when its
+  normalised text is a substring of the normalised output text; an ad-url when its key is a
+  substring of the lower-cased output URLs or text; a marker when it appears anywhere in the
+  output HTML source (comments and class names included).
+
+Outputs
+=======
+* **ours**: ``cleanguide.reader.loads`` -> ``pipeline.process`` -> ``render.render_guide``;
+  each page's Markdown (front matter stripped) is rendered to HTML with Python-Markdown and
+  the extensions MkDocs is configured with (toc, admonition, attr_list, md_in_html, tables,
+  pymdownx.superfences, pymdownx.blocks.caption), and the pages are concatenated.
+* **trafilatura** 2.3.1: the article body (front matter stripped by this module) is rendered
+  to HTML with the same Markdown, wrapped in ``<html><body><article>...</article></body>
+  </html>`` and passed to ``trafilatura.extract(html, output_format="html",
+  include_images=True, include_links=True, favor_recall=True)``. Everything else is the
+  default: ``fast=False`` (its readability/jusText fallbacks run), ``include_tables=True``,
+  ``include_comments=True``, ``include_formatting=None``, ``deduplicate=False``,
+  ``with_metadata=False``. ``None`` (nothing extracted) counts as empty output.
+
+Timing: the median of ``--runs`` runs (after one warm-up run) of each tool's whole
+per-article path, read bytes -> HTML, measured with ``time.perf_counter`` in this process;
+each tool reuses one Markdown instance (``reset()`` between documents).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup, Comment
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PATHS = (ROOT / "tests" / "corpus", ROOT / "content")
+MARKDOWN_EXTENSIONS = [
+    "toc",
+    "admonition",
+    "attr_list",
+    "md_in_html",
+    "tables",
+    "pymdownx.superfences",
+    "pymdownx.blocks.caption",
+]
+TRAFILATURA_OPTIONS: dict[str, Any] = {
+    "output_format": "html",
+    "include_images": True,
+    "include_links": True,
+    "favor_recall": True,
+}
+MIN_JUNK_CHARS = 12
+MIN_PARAGRAPH_CHARS = 40
+FUZZY_RATIO = 0.9
+KEPT_TARGET = 0.999
+VIDEO_HOSTS = ("youtube.com", "youtube-nocookie.com", "vimeo.com")
+MARKER_STRINGS = ("adsbygoogle", "atpl-alsoreadstyle")
+TEXT_JUNK_KINDS = ("ad-text", "farm", "rating", "more-reading", "byline")
+
+# --------------------------------------------------------------------------- items
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One ground-truth item: its kind, what a person reads, and the key it is matched by."""
+
+    kind: str
+    text: str
+    key: str
+
+
+@dataclass(slots=True)
+class GroundTruth:
+    junk: list[Item]
+    content: list[Item]
+    ad_blocks: int
+
+
+def normalise(text: str) -> str:
+    """Case-folded alphanumerics only: what two texts must share to count as the same."""
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.casefold())
+
+
+def url_key(url: str) -> str | None:
+    """host+path of an http(s) or protocol-relative URL, lower-cased; None for others."""
+    url = url.strip()
+    if url.startswith("//"):
+        url = "http:" + url
+    if not re.match(r"(?i)https?://", url):
+        return None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if not host:
+        return None
+    return (host + parts.path).rstrip("/").lower()
+
+
+def _add(items: list[Item], seen: set[tuple[str, str]], kind: str, text: str, key: str) -> None:
+    if key and (kind, key) not in seen:
+        seen.add((kind, key))
+        items.append(Item(kind, text, key))
+
+
+# --------------------------------------------------------------------------- markdown text
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.S)
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?[^)\s>]*>?(?:\s+\"[^\"]*\")?\s*\)")
+_STRAY_LINK_TAIL = re.compile(r"\]\(\s*<?[^)\s>]*>?\s*\)")
+_TAG = re.compile(r"<[^>]*>")
+_ESCAPE = re.compile(r"\\(.)")
+_UNDERSCORE_MARKUP = re.compile(r"(?<![^\W_])_+|_+(?![^\W_])")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+_LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,3}[.)])[ \t]+")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,3}[.)])\s+")
+_BYLINE = re.compile(r"(?:^|/)\s*Updated by")
+_DISCLAIMER = re.compile(r"disclaimer\s*:", re.I)
+_AFFILIATE = re.compile(r"affiliate|commission", re.I)
+_STEP_LABEL = re.compile(r"^\s*step\s*\d+\s*[.:)\-\u2013\u2014]?\s*", re.I)
+
+
+def split_front_matter(text: str) -> str:
+    """The article body: everything after the YAML front matter (if there is one)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    m = _FRONT_MATTER.match(text)
+    return text[m.end() :] if m else text
+
+
+def strip_markdown(text: str) -> str:
+    """What a reader sees of a Markdown fragment, whitespace collapsed."""
+    text = _IMAGE.sub(" ", text)
+    text = _LINK.sub(r"\1", text)
+    text = _STRAY_LINK_TAIL.sub(" ", text)
+    text = _TAG.sub(" ", text)
+    text = _ESCAPE.sub(r"\1", text)
+    text = text.replace("*", "").replace("`", "")
+    text = _UNDERSCORE_MARKUP.sub("", text)
+    text = re.sub(r"^\s*>+", " ", text, flags=re.M)
+    return " ".join(text.split())
+
+
+def _only_links(unit: str) -> bool:
+    """A unit made of links (and images) alone: a list of links, not prose."""
+    if not _LINK.search(unit) and not _IMAGE.search(unit):
+        return False
+    rest = _STRAY_LINK_TAIL.sub(" ", _LINK.sub(" ", _IMAGE.sub(" ", unit)))
+    rest = _LIST_MARKER.sub("", _TAG.sub(" ", rest), count=0)
+    return not normalise(rest)
+
+
+# --------------------------------------------------------------------------- regions
+
+_AD_MARKER = re.compile(r"<!--\s*((?:[^>]*?\s)?ads\s+(begin|end))\s*-->", re.I)
+_FARM = re.compile(r"atpl-alsoreadstyle", re.I)
+_HTML_LIST = re.compile(r"<(ul|ol)\b.*?</\1\s*>(?:\s*</div\s*>)?", re.I | re.S)
+_AD_SLOT = re.compile(
+    r"<ins\b[^>]*adsbygoogle[^>]*>.*?</ins\s*>|<script\b[^>]*>(?:(?!</script).)*adsbygoogle"
+    r".*?</script\s*>",
+    re.I | re.S,
+)
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _line_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end + 1
+
+
+def ad_blocks(body: str) -> list[tuple[int, int, int, int]]:
+    """(start, inner_start, inner_end, end) of every closed ad block, in order."""
+    blocks = []
+    open_at: tuple[int, int] | None = None
+    for m in _AD_MARKER.finditer(body):
+        if m.group(2).lower() == "begin":
+            if open_at is None:
+                open_at = (m.start(), m.end())
+        elif open_at is not None:
+            blocks.append((open_at[0], open_at[1], m.start(), m.end()))
+            open_at = None
+    return blocks
+
+
+def _markdown_list_end(body: str, pos: int) -> int:
+    """End of the Markdown list starting at or after `pos` (blank lines before it skipped)."""
+    lines = body[pos:].splitlines(keepends=True)
+    i, at = 0, pos
+    while i < len(lines) and not lines[i].strip():
+        at += len(lines[i])
+        i += 1
+    if i >= len(lines) or not _LIST_ITEM.match(lines[i]):
+        return pos
+    end = at
+    while i < len(lines):
+        line = lines[i]
+        if _LIST_ITEM.match(line) or (line.strip() and line[:1] in " \t"):
+            end = at + len(line)
+        elif line.strip():
+            break
+        else:
+            # a blank line ends the list unless an item or indented continuation follows
+            nxt = lines[i + 1] if i + 1 < len(lines) else ""
+            if not (_LIST_ITEM.match(nxt) or (nxt.strip() and nxt[:1] in " \t")):
+                break
+        at += len(line)
+        i += 1
+    return end
+
+
+def _list_items(md: str) -> list[str]:
+    items: list[str] = []
+    for line in md.splitlines():
+        if _LIST_ITEM.match(line):
+            items.append(line)
+        elif items and line.strip():
+            items[-1] += "\n" + line
+    return items
+
+
+# --------------------------------------------------------------------------- ground truth
+
+
+def _sentences(text: str) -> list[str]:
+    """Lines and sentences of `text` with >= MIN_JUNK_CHARS characters."""
+    pieces: list[str] = []
+    for line in text.splitlines():
+        for sentence in re.split(r"(?<=[.!?\u3002])\s+", line):
+            sentence = " ".join(sentence.split())
+            if len(sentence) >= MIN_JUNK_CHARS:
+                pieces.append(sentence)
+    return pieces
+
+
+def _visible_pieces(html: str) -> list[str]:
+    """Lines and sentences of the visible text of an HTML fragment."""
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["script", "style", "template"]):
+        tag.decompose()
+    return _sentences(soup.get_text("\n"))
+
+
+def _ad_urls(html: str) -> list[str]:
+    soup = BeautifulSoup(html, "html.parser")
+    urls: list[str] = []
+    for tag in soup.find_all(True):
+        for attr in ("href", "src", "poster"):
+            value = tag.get(attr)
+            if not isinstance(value, str):
+                continue
+            if tag.name == "iframe" and attr == "src":
+                key = url_key(value)
+                if key and any(
+                    key.split("/", 1)[0] == h or key.split("/", 1)[0].endswith("." + h)
+                    for h in VIDEO_HOSTS
+                ):
+                    continue
+            if tag.name in ("a", "img", "video", "source", "iframe"):
+                urls.append(value)
+                if value.lower().startswith("javascript:"):
+                    urls.extend(unquote(u) for u in re.findall(r"https?%3A%2F%2F[^'\"\s)]+", value))
+    return urls
+
+
+def ground_truth(raw: str) -> GroundTruth:
+    """Junk and content items of one article (its full text, front matter included)."""
+    body = split_front_matter(raw)
+    junk: list[Item] = []
+    seen: set[tuple[str, str]] = set()
+    regions: list[tuple[int, int]] = []
+
+    blocks = ad_blocks(body)
+    for start, inner_start, inner_end, end in blocks:
+        regions.append((start, end))
+        inner = body[inner_start:inner_end]
+        for piece in _visible_pieces(inner):
+            _add(junk, seen, "ad-text", piece, normalise(piece))
+        for url in _ad_urls(inner):
+            key = url_key(url)
+            if key:
+                _add(junk, seen, "ad-url", url, key)
+    for m in _AD_MARKER.finditer(body):
+        marker = " ".join(m.group(1).split()).lower()
+        _add(junk, seen, "marker", marker, marker)
+    for marker in MARKER_STRINGS:
+        if marker in body.lower():
+            _add(junk, seen, "marker", marker, marker)
+
+    for m in _AD_SLOT.finditer(body):
+        regions.append((m.start(), m.end()))
+
+    for m in _FARM.finditer(body):
+        start = _line_start(body, m.start())
+        after = _line_end(body, m.start())
+        html_list = _HTML_LIST.search(body, after)
+        gap = body[after : html_list.start()] if html_list else ""
+        if html_list and not _TAG.sub("", gap).strip():
+            end = html_list.end()
+            lis = [
+                li.get_text(" ")
+                for li in BeautifulSoup(html_list.group(0), "html.parser").find_all("li")
+            ]
+        else:
+            end = _markdown_list_end(body, after)
+            lis = [strip_markdown(_LIST_MARKER.sub("", it)) for it in _list_items(body[after:end])]
+        regions.append((start, max(end, after)))
+        for li in lis:
+            text = " ".join(li.split())
+            if len(normalise(text)) >= MIN_JUNK_CHARS:
+                _add(junk, seen, "farm", text, normalise(text))
+
+    lines = body.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    for i, line in enumerate(lines):
+        stripped = strip_markdown(line)
+        if re.match(r"what do you think of this post", stripped, re.I):
+            last = i
+            for j in range(i + 1, min(len(lines), i + 21)):
+                if re.match(r"\s*rating:", strip_markdown(lines[j]), re.I):
+                    last = j
+                    break
+            regions.append((offsets[i], offsets[last + 1]))
+            for k in {i, last}:
+                text = strip_markdown(lines[k])
+                _add(junk, seen, "rating", text, normalise(text))
+        if _BYLINE.search(stripped):
+            regions.append((offsets[i], offsets[i + 1]))
+            _add(junk, seen, "byline", stripped, normalise(stripped))
+        if _DISCLAIMER.match(stripped):
+            quoted = line.lstrip().startswith(">")
+            last = i
+            while last + 1 < len(lines) and (
+                lines[last + 1].lstrip().startswith(">") if quoted else lines[last + 1].strip()
+            ):
+                last += 1
+            block = "".join(lines[i : last + 1])
+            if _AFFILIATE.search(block):
+                regions.append((offsets[i], offsets[last + 1]))
+                for piece in _sentences(strip_markdown(block)):
+                    _add(junk, seen, "disclaimer", piece, normalise(piece))
+        if stripped.lower() == "more reading":
+            end = _markdown_list_end(body, offsets[i + 1])
+            regions.append((offsets[i], max(end, offsets[i + 1])))
+            for item in _list_items(body[offsets[i + 1] : end]):
+                texts = [t for t in (_LINK.findall(item)) if t.strip()]
+                rest = _STRAY_LINK_TAIL.sub("\n", _LINK.sub("\n", _IMAGE.sub("\n", item)))
+                texts += rest.splitlines()
+                for t in texts:
+                    t = strip_markdown(_LIST_MARKER.sub("", t))
+                    if len(t) >= MIN_JUNK_CHARS:
+                        _add(junk, seen, "more-reading", t, normalise(t))
+
+    return GroundTruth(junk, content_items(body, regions), len(blocks))
+
+
+def content_items(body: str, regions: Iterable[tuple[int, int]]) -> list[Item]:
+    """Headings, images and prose paragraphs of `body` outside the junk `regions`."""
+    chars = list(body)
+    for start, end in regions:
+        for k in range(start, end):
+            if chars[k] != "\n":
+                chars[k] = " "
+    rest = "".join(chars)
+    rest = re.sub(r"<iframe\b.*?</iframe\s*>", " ", rest, flags=re.I | re.S)
+
+    items: list[Item] = []
+    seen: set[tuple[str, str]] = set()
+    for _alt, url in _IMAGE.findall(rest):
+        stem = Path(urlsplit(url).path).stem.lower()
+        _add(items, seen, "image", url, stem)
+
+    units: list[str] = []
+    current: list[str] = []
+    for line in [*rest.splitlines(), ""]:
+        heading = _HEADING.match(line)
+        if heading or not line.strip() or _LIST_ITEM.match(line):
+            if current:
+                units.append("\n".join(current))
+            current = []
+        if heading:
+            text = _STEP_LABEL.sub("", strip_markdown(heading.group(2)))
+            _add(items, seen, "heading", text, normalise(text))
+        elif line.strip():
+            current.append(line)
+    for unit in units:
+        if _only_links(unit):
+            continue
+        text = strip_markdown(unit)
+        text = _STEP_LABEL.sub("", _LIST_MARKER.sub("", text))
+        if len(text) >= MIN_PARAGRAPH_CHARS:
+            _add(items, seen, "paragraph", text, normalise(text))
+    return items
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+@dataclass(slots=True)
+class Output:
+    """What one tool produced for one article, ready to match items against."""
+
+    html: str
+    text: str
+    norm: str
+    urls: str
+    image_stems: set[str]
+    words: list[str] = field(default_factory=list)
+    positions: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def from_html(cls, html: str) -> Output:
+        soup = BeautifulSoup(html, "html.parser")
+        for tag in soup(["script", "style", "template"]):
+            tag.decompose()
+        for c in soup.find_all(string=lambda s: isinstance(s, Comment)):
+            c.extract()
+        texts = [soup.get_text(" ")]
+        urls: list[str] = []
+        stems: set[str] = set()
+        for tag in soup.find_all(True):
+            if tag.name == "img":
+                alt = tag.get("alt")
+                if isinstance(alt, str):
+                    texts.append(alt)
+                src = tag.get("src")
+                if isinstance(src, str):
+                    stems.add(Path(urlsplit(src).path).stem.lower())
+            for attr in ("href", "src", "poster"):
+                value = tag.get(attr)
+                if isinstance(value, str):
+                    urls.append(value)
+                    if "%" in value:  # URLs hidden URL-encoded in javascript: hrefs
+                        urls.append(unquote(value))
+                    key = url_key(value)
+                    if key:
+                        urls.append(key)
+        text = " ".join(" ".join(texts).split())
+        out = cls(html, text, normalise(text), " ".join(urls).lower(), stems, words(text))
+        for i, w in enumerate(out.words):
+            out.positions.setdefault(w, []).append(i)
+        return out
+
+
+def _fuzzy_kept(item_text: str, out: Output) -> bool:
+    """>= 90 % of the item's words in order within a window of the output words."""
+    ws = words(item_text)
+    n = len(ws)
+    if not n:
+        return False
+    need = math.ceil(FUZZY_RATIO * n)
+    window = int(1.2 * n) + 5
+    for j in range(n - need + 1):
+        for p in out.positions.get(ws[j], [])[:500]:
+            matched, pos, limit = 1, p + 1, p + window
+            for k in range(j + 1, n):
+                if matched + (n - k) < need:
+                    break
+                cands = out.positions.get(ws[k])
+                if not cands:
+                    continue
+                q = next((c for c in cands if pos <= c < limit), None)
+                if q is not None:
+                    matched += 1
+                    pos = q + 1
+            if matched >= need:
+                return True
+    return False
+
+
+@dataclass(slots=True)
+class Score:
+    junk_total: int
+    content_total: int
+    junk_left: list[Item]
+    content_lost: list[Item]
+    fuzzy: list[Item]
+
+    @property
+    def kept(self) -> int:
+        return self.content_total - len(self.content_lost)
+
+    @property
+    def kept_ratio(self) -> float:
+        return self.kept / self.content_total if self.content_total else 1.0
+
+
+def junk_left(item: Item, out: Output) -> bool:
+    if item.kind == "marker":
+        return item.key in out.html.lower()
+    if item.kind == "ad-url":
+        return item.key in out.urls or item.key in out.text.lower()
+    return item.key in out.norm
+
+
+def score(truth: GroundTruth, out: Output) -> Score:
+    left = [i for i in truth.junk if junk_left(i, out)]
+    lost: list[Item] = []
+    fuzzy: list[Item] = []
+    for item in truth.content:
+        if item.kind == "image":
+            if item.key not in out.image_stems:
+                lost.append(item)
+        elif item.key not in out.norm:
+            if _fuzzy_kept(item.text, out):
+                fuzzy.append(item)
+            else:
+                lost.append(item)
+    return Score(len(truth.junk), len(truth.content), left, lost, fuzzy)
+
+
+# --------------------------------------------------------------------------- the two tools
+
+
+class _Markdown:
+    """One reusable Python-Markdown converter with the site's extensions."""
+
+    def __init__(self) -> None:
+        import markdown
+
+        self.md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS)
+
+    def __call__(self, text: str) -> str:
+        self.md.reset()
+        return str(self.md.convert(text))
+
+
+def ours(md: _Markdown) -> Callable[[bytes, str], str]:
+    """cleanguide's whole per-article path: bytes -> concatenated HTML of every page."""
+    from cleanguide import pipeline
+    from cleanguide.reader import loads
+    from cleanguide.render import render_guide
+
+    def run(data: bytes, name: str) -> str:
+        guide, _cleaned = pipeline.process(loads(data, name), "slug")
+        pages = render_guide(guide)
+        return "\n".join(md(_FRONT_MATTER.sub("", page.text, count=1)) for page in pages)
+
+    return run
+
+
+def trafilatura_tool(md: _Markdown) -> Callable[[bytes, str], str]:
+    """trafilatura on the article body rendered to HTML: bytes -> extracted HTML."""
+    import trafilatura
+
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
+
+    def run(data: bytes, name: str) -> str:
+        body = split_front_matter(data.decode("utf-8-sig"))
+        html = f"<html><body><article>{md(body)}</article></body></html>"
+        return trafilatura.extract(html, **TRAFILATURA_OPTIONS) or ""
+
+    return run
+
+
+def timed(run: Callable[[bytes, str], str], data: bytes, name: str, runs: int) -> float:
+    """Median milliseconds of `runs` calls, after one warm-up call."""
+    run(data, name)
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run(data, name)
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass(slots=True)
+class ToolResult:
+    junk_left: int
+    content_kept: int
+    kept_pct: float
+    fuzzy: int
+    ms: float | None
+    error: str | None = None
+    junk_left_items: list[dict[str, str]] = field(default_factory=list)
+    content_lost_items: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ArticleReport:
+    article: str
+    junk_items: int
+    content_items: int
+    ad_blocks: int
+    ours: ToolResult
+    trafilatura: ToolResult | None
+
+
+def find_articles(paths: Sequence[Path]) -> list[Path]:
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found.extend(sorted(q for q in p.rglob("*.md") if q.is_file()))
+        elif p.is_file():
+            found.append(p)
+    return found
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def evaluate(
+    run: Callable[[bytes, str], str], data: bytes, name: str, truth: GroundTruth, runs: int
+) -> ToolResult:
+    try:
+        html = run(data, name)
+    except Exception as exc:  # a report: one failing article must not stop it
+        return ToolResult(len(truth.junk), 0, 0.0, 0, None, f"{type(exc).__name__}: {exc}")
+    s = score(truth, Output.from_html(html))
+    ms = timed(run, data, name, runs) if runs > 0 else None
+    return ToolResult(
+        len(s.junk_left),
+        s.kept,
+        100.0 * s.kept_ratio,
+        len(s.fuzzy),
+        ms,
+        junk_left_items=[asdict(i) for i in s.junk_left],
+        content_lost_items=[asdict(i) for i in s.content_lost],
+    )
+
+
+def bench_article(
+    path: Path,
+    runs: int,
+    tools: dict[str, Callable[[bytes, str], str]],
+) -> ArticleReport:
+    data = path.read_bytes()
+    name = _display(path)
+    truth = ground_truth(data.decode("utf-8-sig"))
+    mine = evaluate(tools["ours"], data, name, truth, runs)
+    traf = (
+        evaluate(tools["trafilatura"], data, name, truth, runs) if "trafilatura" in tools else None
+    )
+    return ArticleReport(name, len(truth.junk), len(truth.content), truth.ad_blocks, mine, traf)
+
+
+def _fmt_ms(ms: float | None) -> str:
+    return "-" if ms is None else f"{ms:.1f}"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    return f"{a / b:.2f}x" if a and b else "-"
+
+
+def table(reports: list[ArticleReport]) -> str:
+    head = (
+        f"{'article':<36} {'junk':>5} {'left ours':>9} {'left traf':>9} {'content':>7} "
+        f"{'kept ours':>9} {'kept traf':>9} {'ms ours':>8} {'ms traf':>8} {'traf/ours':>9}"
+    )
+    rows = [head, "-" * len(head)]
+
+    def row(label: str, junk: int, lo: str, lt: str, content: int, ko: str, kt: str,
+            mo: float | None, mt: float | None) -> str:  # fmt: skip
+        return (
+            f"{label:<36} {junk:>5} {lo:>9} {lt:>9} {content:>7} {ko:>9} {kt:>9} "
+            f"{_fmt_ms(mo):>8} {_fmt_ms(mt):>8} {_ratio(mt, mo):>9}"
+        )
+
+    for r in reports:
+        t = r.trafilatura
+        rows.append(
+            row(
+                r.article[-36:],
+                r.junk_items,
+                "ERROR" if r.ours.error else str(r.ours.junk_left),
+                "-" if t is None else str(t.junk_left),
+                r.content_items,
+                "ERROR" if r.ours.error else f"{r.ours.kept_pct:.1f}%",
+                "-" if t is None else f"{t.kept_pct:.1f}%",
+                r.ours.ms,
+                None if t is None else t.ms,
+            )
+        )
+    tot = totals(reports)
+    rows.append("-" * len(head))
+    rows.append(
+        row(
+            f"TOTAL ({len(reports)} articles)",
+            tot["junk_items"],
+            str(tot["ours"]["junk_left"]),
+            "-" if tot["trafilatura"] is None else str(tot["trafilatura"]["junk_left"]),
+            tot["content_items"],
+            f"{tot['ours']['kept_pct']:.2f}%",
+            "-" if tot["trafilatura"] is None else f"{tot['trafilatura']['kept_pct']:.2f}%",
+            tot["ours"]["ms"],
+            None if tot["trafilatura"] is None else tot["trafilatura"]["ms"],
+        )
+    )
+    return "\n".join(rows)
+
+
+def totals(reports: list[ArticleReport]) -> dict[str, Any]:
+    content = sum(r.content_items for r in reports)
+
+    def tool(results: list[ToolResult]) -> dict[str, Any]:
+        kept = sum(t.content_kept for t in results)
+        ms = [t.ms for t in results if t.ms is not None]
+        return {
+            "junk_left": sum(t.junk_left for t in results),
+            "content_kept": kept,
+            "kept_pct": 100.0 * kept / content if content else 100.0,
+            "fuzzy": sum(t.fuzzy for t in results),
+            "errors": sum(1 for t in results if t.error),
+            "ms": sum(ms) if ms else None,
+        }
+
+    trafs = [r.trafilatura for r in reports if r.trafilatura is not None]
+    return {
+        "articles": len(reports),
+        "junk_items": sum(r.junk_items for r in reports),
+        "content_items": content,
+        "ours": tool([r.ours for r in reports]),
+        "trafilatura": tool(trafs) if len(trafs) == len(reports) and trafs else None,
+    }
+
+
+def details(reports: list[ArticleReport], which: str) -> str:
+    out: list[str] = []
+    for r in reports:
+        t = r.ours if which == "ours" else r.trafilatura
+        if t is None or not (t.error or t.junk_left_items or t.content_lost_items):
+            continue
+        out.append(f"== {r.article} ({which})")
+        if t.error:
+            out.append(f"   error: {t.error}")
+        out.extend(f"   junk left [{i['kind']}]: {i['text'][:140]}" for i in t.junk_left_items)
+        out.extend(
+            f"   content lost [{i['kind']}]: {i['text'][:140]}" for i in t.content_lost_items
+        )
+    return "\n".join(out)
+
+
+def check_failures(reports: list[ArticleReport]) -> list[str]:
+    failures = [
+        f"{r.article}: {'pipeline failed' if r.ours.error else f'{r.ours.junk_left} junk item(s) left'}"
+        for r in reports
+        if r.ours.error or r.ours.junk_left
+    ]
+    tot = totals(reports)
+    if tot["ours"]["kept_pct"] < 100.0 * KEPT_TARGET:
+        failures.append(f"content kept {tot['ours']['kept_pct']:.2f}% < {100 * KEPT_TARGET}%")
+    return failures
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
+    ap.add_argument("paths", nargs="*", type=Path, help="articles or folders (default: corpus)")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per article (default 5)")
+    ap.add_argument("--json", type=Path, help="write the numbers to this file")
+    ap.add_argument("--check", action="store_true", help="exit 1 if ours leaves junk or loses")
+    ap.add_argument("--details", choices=["ours", "trafilatura", "both"], nargs="?",
+                    const="ours", help="list junk left / content lost per article")  # fmt: skip
+    ap.add_argument("--no-trafilatura", action="store_true", help="measure our pipeline only")
+    args = ap.parse_args(argv)
+
+    articles = find_articles(args.paths or DEFAULT_PATHS)
+    if not articles:
+        print("no articles found", file=sys.stderr)
+        return 1 if args.check else 0
+    tools: dict[str, Callable[[bytes, str], str]] = {"ours": ours(_Markdown())}
+    if not args.no_trafilatura:
+        try:
+            tools["trafilatura"] = trafilatura_tool(_Markdown())
+        except ImportError as exc:
+            print(f"trafilatura unavailable ({exc}); measuring ours only", file=sys.stderr)
+    reports = [bench_article(p, args.runs, tools) for p in articles]
+
+    print(table(reports))
+    if args.details:
+        for which in ("ours", "trafilatura") if args.details == "both" else (args.details,):
+            text = details(reports, which)
+            if text:
+                print("\n" + text)
+    if args.json:
+        payload = {
+            "runs": args.runs,
+            "trafilatura_options": TRAFILATURA_OPTIONS,
+            "markdown_extensions": MARKDOWN_EXTENSIONS,
+            "articles": [asdict(r) for r in reports],
+            "total": totals(reports),
+        }
+        args.json.write_text(json.dumps(payload, ensure_ascii=False, indent=1) + "\n")
+    if args.check:
+        failures = check_failures(reports)
+        for f in failures:
+            print(f"CHECK FAILED: {f}", file=sys.stderr)
+        return 1 if failures else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
