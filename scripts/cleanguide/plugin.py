@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("mkdocs.plugins.cleanguide")
 
 
-class CleanguideConfig(Config):
+class CleanguideConfig(Config):  # type: ignore[no-untyped-call]
     content_dir = c.Type(str, default="content")
     """Folder of articles, relative to mkdocs.yml. Read only."""
     image_cache = c.Type(str, default=".cache/cleanguide/images")
@@ -45,7 +45,7 @@ class CleanguideConfig(Config):
     """Where the audit of every removal is written, outside the site."""
 
 
-class CleanguidePlugin(BasePlugin[CleanguideConfig]):
+class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self.root = Path.cwd()
         self.generated: set[str] = set()

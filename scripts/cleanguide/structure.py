@@ -148,10 +148,9 @@ def _list(lines: list[str], i: int, where: int, toks: list[Tok]) -> int:
             j = i + 1
             while j < n and not lines[j].strip():
                 j += 1
-            if j < n and (_LIST.match(lines[j]) or lines[j].startswith(("  ", "\t"))):
-                if _LIST.match(lines[j]) and _kind(_LIST.match(lines[j]).group(2)) != _kind(
-                    markers[0]
-                ):  # type: ignore[union-attr]
+            nxt = _LIST.match(lines[j]) if j < n else None
+            if j < n and (nxt or lines[j].startswith(("  ", "\t"))):
+                if nxt and _kind(nxt.group(2)) != _kind(markers[0]):
                     break
                 i = j
                 continue

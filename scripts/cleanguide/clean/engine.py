@@ -172,7 +172,7 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
                 text=view.text,
                 patterns=patterns,
                 source=article.source,
-                line_of=lambda pos, v=view: article.line_of(v.offset_original(pos)),
+                line_of=_line_mapper(article, view),
                 rule=rule.name,
             )
             cuts = _protect_code(_normalise(list(rule.func(ctx)), view.length), view.text)
@@ -210,6 +210,13 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
         removals=tuple(removals),
         diagnostics=tuple(dict.fromkeys(diagnostics)),  # a later pass repeats warnings
     )
+
+
+def _line_mapper(article: Article, view: _View) -> Callable[[int], int]:
+    def line_of(pos: int) -> int:
+        return article.line_of(view.offset_original(pos))
+
+    return line_of
 
 
 def _normalise(cuts: list[Cut], length: int) -> list[Cut]:
