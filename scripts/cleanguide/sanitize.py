@@ -428,6 +428,8 @@ def _fenced_line_ranges(lines: list[str]) -> list[tuple[int, int]]:
 
 def _split_fences(text: str) -> list[tuple[bool, str]]:
     """Split text into (is_code, chunk) pieces that join back to ``text``."""
+    if "```" not in text and "~~~" not in text:
+        return [(False, text)]  # no fence can open: skip asking superfences (the hot path)
     lines = text.split("\n")
     pieces: list[tuple[bool, str]] = []
     position = 0
