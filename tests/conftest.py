@@ -1,0 +1,113 @@
+"""Shared fixtures for the integration, serve and browser tests.
+
+Nothing here is autouse. Tests that build or serve the site work on a copy of the project
+(`project_copy`, `built_site`), so they never write into the repository (site/, build/,
+the screenshot cache). Every mkdocs subprocess gets `mkdocs_env`: offline
+(CLEANGUIDE_OFFLINE=1), without the MkDocs 2 banner, and without SITE_URL (a project-pages
+URL would move `mkdocs serve` under a sub-path).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+REPO = Path(__file__).resolve().parent.parent
+GUIDE = "guides/android-photo-backup/"
+"""The guide built from content/android-photo-backup.md, relative to the site root."""
+
+
+def _copy_project(dest: Path) -> Path:
+    """Copy what `mkdocs build` reads (config, docs/, content/, screenshot cache) into dest."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    shutil.copytree(REPO / "docs", dest / "docs")
+    shutil.copytree(REPO / "content", dest / "content")
+    cache = REPO / ".cache" / "cleanguide"
+    if cache.is_dir():
+        shutil.copytree(cache, dest / ".cache" / "cleanguide")
+    return dest
+
+
+def _mkdocs_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("SITE_URL", None)
+    env.update(NO_MKDOCS_2_WARNING="1", CLEANGUIDE_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+@pytest.fixture(scope="session")
+def mkdocs_env() -> dict[str, str]:
+    """Environment for mkdocs subprocesses (offline, no banner, default site_url)."""
+    return _mkdocs_env()
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A throw-away copy of the project (mkdocs.yml, docs/, content/, .cache/cleanguide)."""
+    return _copy_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The site built once per session by `mkdocs build --strict` from a project copy."""
+    base = tmp_path_factory.mktemp("built")
+    project = _copy_project(base / "project")
+    site = base / "site"
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict"]
+    cmd += ["-f", str(project / "mkdocs.yml"), "-d", str(site)]
+    proc = subprocess.run(
+        cmd, cwd=project, env=_mkdocs_env(), capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, f"mkdocs build failed ({proc.returncode}):\n{proc.stderr}"
+    return site
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def free_port() -> Callable[[], int]:
+    """`free_port()` returns a TCP port on 127.0.0.1 that was free when asked."""
+    return _free_port
+
+
+@pytest.fixture(scope="session")
+def method_pages(built_site: Path) -> dict[str, str]:
+    """Site-relative URLs of the guide's index and of its two method pages.
+
+    The method pages are found through the links in the guide index's <article>, not
+    hard-coded: "google" is the link whose text names Google, "tool" the one naming the
+    Android Backup tool. Values look like "guides/android-photo-backup/part-1-.../".
+    """
+    index = built_site / GUIDE / "index.html"
+    assert index.is_file(), f"guide index missing: {index}"
+    article = BeautifulSoup(index.read_text(encoding="utf-8"), "html.parser").find("article")
+    assert article is not None, f"{index}: no <article>"
+    base = "http://site.invalid/" + GUIDE
+    found: dict[str, str] = {"index": GUIDE}
+    for a in article.find_all("a", href=True):
+        url = urlsplit(urljoin(base, str(a["href"])))
+        if url.netloc != "site.invalid" or not url.path.startswith("/" + GUIDE):
+            continue
+        text = a.get_text(" ", strip=True).lower()
+        key = "google" if "google" in text else "tool" if "android backup tool" in text else None
+        if key and key not in found:
+            found[key] = url.path.lstrip("/")
+    links = [str(a["href"]) for a in article.find_all("a", href=True)]
+    for key in ("google", "tool"):
+        assert key in found, f"guide index links to no {key!r} method page; links: {links}"
+        assert (built_site / found[key] / "index.html").is_file(), found[key]
+    return found
