@@ -215,6 +215,24 @@ def test_fenced_and_inline_code_keep_payloads_verbatim() -> None:
     assert '<script>alert(1)</script>\n<div markdown="1">{: .x}</div>' in codes[2]
 
 
+def test_fence_options_follow_superfences() -> None:
+    accepted = '```python title="setup.py" linenums="1"\n<script>x</script> {: .y}\n```\n'
+    assert neutralise_markdown(accepted) == accepted
+    # superfences refuses unknown options, so this is prose (an inline code span across
+    # lines, which the scanner treats as prose too).
+    refused = '```python foo="bar"\n<script>x</script>\n```\n'
+    assert "<script>" not in neutralise_markdown(refused)
+
+
+def test_neutralising_that_moves_fences_falls_back_to_prose() -> None:
+    article = "```<script></script>\n[x](y){: onclick=z}\n```\n<div markdown=1>\n```\n"
+    out = neutralise_markdown(article)
+    assert "markdown=" not in out
+    assert "{: onclick" not in out
+    assert neutralise_markdown(out) == out
+    assert_safe(pipeline(article))
+
+
 def test_code_braces_survive() -> None:
     article = "```js\nfunction f() { return {a: 1}; }\n```\n"
     assert neutralise_markdown(article) == article
@@ -388,6 +406,9 @@ def finishes_within(seconds: float, work: Callable[[], object]) -> bool:
         "<embed ",
         "`" * 7 + " x ``",
         "\\{",
+        "```\n",
+        "```\n<b></b>\n",
+        "> ```\n",
     ],
 )
 def test_adversarial_input_completes(unit: str) -> None:

@@ -415,11 +415,14 @@ def _fenced_line_ranges(lines: list[str]) -> list[tuple[int, int]]:
     md = markdown.Markdown(extensions=list(RENDER_EXTENSIONS))
     fences = md.preprocessors["fenced_code_block"]
     found: list[tuple[int, int]] = []
-    process = fences.process_nested_block
 
     def record(ws: str, content: str, start: int, end: int) -> None:
-        process(ws, content, start, end)
-        found.append((start, end))
+        # Stands in for superfences' own method, which would also highlight the code
+        # (slow, and not needed here). Its formatter only declines a block when there is
+        # none, which is checked the same way.
+        if fences.formatter is not None:
+            found.append((start, end))
+        fences.clear()
 
     fences.process_nested_block = record
     fences.run(md.preprocessors["normalize_whitespace"].run(list(lines)))
