@@ -134,7 +134,8 @@ def test_search_opens_the_google_photos_method(
     page.goto(base_url, wait_until="load")
     search = page.locator("input.md-search__input")
     search.click()
-    search.press_sequentially("Choose folder to backup", delay=30)
+    # a phrase of Step 2 of the Google Photos method, as a reader remembers it
+    search.press_sequentially("Slide out the menu", delay=30)
     results = page.locator(".md-search-result__item a, a.md-search-result__link")
     results.first.wait_for(state="visible")
     page.wait_for_timeout(300)  # the worker may still replace the list of a partial query

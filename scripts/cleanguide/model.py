@@ -127,9 +127,7 @@ class Procedure:
     steps: list[Step] = field(default_factory=list)
 
 
-Block = (
-    Paragraph | Note | BulletList | Code | Raw | Figure | Heading | Embed | Procedure | Contents
-)
+Block = Paragraph | Note | BulletList | Code | Raw | Figure | Heading | Embed | Procedure | Contents
 
 
 @dataclass(slots=True)
