@@ -5,6 +5,7 @@ Renderers read these objects; they never re-parse article text.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,10 +28,17 @@ class Article:
     """1-based line of the source file on which `body` starts."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Warnings raised while reading (ignored keys, encoding fallbacks...)."""
+    _newlines: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # indexed once: line_of is called per removal and warning, and counting from the
+        # start each time made 20,000 unterminated markers quadratic
+        newlines = tuple(i for i, ch in enumerate(self.body) if ch == "\n")
+        object.__setattr__(self, "_newlines", newlines)
 
     def line_of(self, offset: int) -> int:
         """The source-file line of a character offset into `body`."""
-        return self.body_line + self.body.count("\n", 0, offset)
+        return self.body_line + bisect.bisect_left(self._newlines, offset)
 
 
 @dataclass(frozen=True, slots=True)
