@@ -29,12 +29,10 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,6 +44,8 @@ from cleanguide import pipeline, reader
 from cleanguide.diagnostics import ArticleError
 from cleanguide.render import render_guide
 from cleanguide.slugs import slug_for_article
+from webtools import CHROMIUM, CHROMIUM_MISSING, serve_directory
+from webtools import chromium as launch_chromium
 
 pytestmark = pytest.mark.slow
 
@@ -526,51 +526,22 @@ def test_per_article_budget() -> None:
 
 # --------------------------------------------------------------------------- in a browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 TIMEOUT_MS = 15_000
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
 def served(build: Build) -> Iterator[str]:
     assert build.returncode == 0, build.log[-6000:]
-    handler = functools.partial(_QuietHandler, directory=str(build.site))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve_directory(build.site) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+        pytest.skip(CHROMIUM_MISSING)
+    with launch_chromium() as browser:
+        yield browser
 
 
 @dataclass

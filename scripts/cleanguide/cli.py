@@ -27,12 +27,8 @@ def _build(args: argparse.Namespace) -> int:
     _print_diagnostics(result)
     changed = pipeline.write_pages(result.pages, out)
     for site_path, image in result.images.items():
-        target = out / site_path
-        data = image.path.read_bytes()
-        if not (target.is_file() and target.read_bytes() == data):
-            target.parent.mkdir(parents=True, exist_ok=True)
-            pipeline.atomic_write(target, data)
-            changed.append(target)
+        if pipeline.write_if_changed(out / site_path, image.path.read_bytes()):
+            changed.append(out / site_path)
     pipeline.write_audit(result, Path(args.audit_dir))
     print(result.summary())
     print(f"cleanguide: {len(changed)} file(s) written under {out}")

@@ -184,3 +184,15 @@ class Guide:
     @property
     def methods(self) -> list[Section]:
         return [s for s in self.sections if s.is_method]
+
+    @property
+    def figures(self) -> list[Figure]:
+        """Every screenshot of the guide, on any of its pages, in reading order."""
+        blocks = [*self.intro, *(b for s in self.sections for b in s.body), *self.closing]
+        out: list[Figure] = []
+        for b in blocks:
+            if isinstance(b, Figure):
+                out.append(b)
+            elif isinstance(b, Procedure):
+                out.extend(f for st in b.steps for f in st.figures)
+        return out

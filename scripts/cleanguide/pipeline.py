@@ -144,22 +144,7 @@ def build(
 
 
 def _figure_urls(guides: Iterable[Guide]) -> list[str]:
-    from .model import Procedure
-
-    urls: list[str] = []
-    for g in guides:
-        blocks = list(g.intro) + list(g.closing)
-        for s in g.sections:
-            blocks.extend(s.body)
-        stack = list(blocks)
-        while stack:
-            b = stack.pop()
-            if isinstance(b, Procedure):
-                for st in b.steps:
-                    stack.extend(st.blocks)
-            elif hasattr(b, "src") and hasattr(b, "caption"):
-                urls.append(b.src)
-    return sorted(set(urls))
+    return sorted({f.src for g in guides for f in g.figures})
 
 
 def _fetch_images(
@@ -182,13 +167,18 @@ def write_pages(pages: Iterable[PageFile], out_dir: Path) -> list[Path]:
         target = (out_dir / page.path).resolve()
         if out_dir not in target.parents:
             raise ValueError(f"refusing to write {page.path}: outside {out_dir}")
-        data = page.text.encode("utf-8")
-        if target.is_file() and target.read_bytes() == data:
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, data)
-        changed.append(target)
+        if write_if_changed(target, page.text.encode("utf-8")):
+            changed.append(target)
     return changed
+
+
+def write_if_changed(target: Path, data: bytes) -> bool:
+    """Write `data` atomically unless `target` already holds exactly it; True if written."""
+    if target.is_file() and target.read_bytes() == data:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, data)
+    return True
 
 
 def atomic_write(target: Path, data: bytes) -> None:
@@ -253,5 +243,6 @@ __all__ = [
     "find_articles",
     "process",
     "write_audit",
+    "write_if_changed",
     "write_pages",
 ]

@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from . import pipeline
-from .diagnostics import Severity, log_diagnostic
+from .diagnostics import log_diagnostic
 from .images import FetchPolicy, ImageStore
 from .sanitize import sanitize_html
 
@@ -120,4 +120,4 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         return server
 
 
-__all__ = ["CleanguideConfig", "CleanguidePlugin", "Severity"]
+__all__ = ["CleanguideConfig", "CleanguidePlugin"]

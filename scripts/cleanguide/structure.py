@@ -281,9 +281,7 @@ def _token_blocks(tok: Tok) -> list[Block]:
 def _list_blocks(tok: Tok) -> list[Block]:
     ordered = _kind(tok.items[0][0]) == "ol"
     texts = [t for _, t in tok.items]
-    if all(not _figure_from(t.split("\n")[0]) and "\n" not in t.strip() for t in texts) and not any(
-        _IMAGE_LINE.search(t) for t in texts
-    ):
+    if all("\n" not in t.strip() and not _IMAGE_LINE.search(t) for t in texts):
         return [BulletList(tuple(tidy(t) for t in texts), ordered)]
     # items carrying images or several paragraphs: keep each item's blocks
     out: list[Block] = []
@@ -491,20 +489,8 @@ def _date(value: object) -> dt.datetime | dt.date | None:
 
 
 def _line_mapper(article: Article, cleaned: Cleaned) -> Callable[[int], int]:
-    starts: list[int] = []
-    pos = 0
-    for s, e in cleaned.kept:
-        starts.append(pos)
-        pos += e - s
-
     def line_of(offset: int) -> int:
-        import bisect
-
-        i = max(bisect.bisect_right(starts, offset) - 1, 0)
-        if not cleaned.kept:
-            return article.body_line
-        s, _ = cleaned.kept[i]
-        return article.line_of(s + offset - starts[i])
+        return article.line_of(cleaned.to_original(offset))
 
     return line_of
 

@@ -92,6 +92,31 @@ class Cleaned:
     """Spans of `original` that make up `text`, in order."""
     removals: tuple[Removal, ...]
     diagnostics: tuple[Diagnostic, ...]
+    _starts: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_starts", tuple(_starts_of(self.kept)))
+
+    def to_original(self, pos: int) -> int:
+        """The offset in `original` of an offset in `text`."""
+        return _to_original(self.kept, self._starts, pos)
+
+
+def _starts_of(kept: Sequence[tuple[int, int]]) -> list[int]:
+    """Where each kept span begins in the cleaned text."""
+    starts: list[int] = []
+    pos = 0
+    for s, e in kept:
+        starts.append(pos)
+        pos += e - s
+    return starts
+
+
+def _to_original(kept: Sequence[tuple[int, int]], starts: Sequence[int], pos: int) -> int:
+    if not kept:
+        return 0
+    i = max(bisect.bisect_right(starts, pos) - 1, 0)
+    return kept[i][0] + (pos - starts[i])
 
 
 class _View:
@@ -100,12 +125,8 @@ class _View:
     def __init__(self, original: str, kept: list[tuple[int, int]]) -> None:
         self.original = original
         self.kept = kept
-        self.starts: list[int] = []
-        pos = 0
-        for s, e in kept:
-            self.starts.append(pos)
-            pos += e - s
-        self.length = pos
+        self.starts = _starts_of(kept)
+        self.length = sum(e - s for s, e in kept)
         self.text = "".join(original[s:e] for s, e in kept)
 
     def to_original(self, start: int, end: int) -> list[tuple[int, int]]:
@@ -125,10 +146,7 @@ class _View:
         return pieces
 
     def offset_original(self, pos: int) -> int:
-        i = max(bisect.bisect_right(self.starts, pos) - 1, 0)
-        if not self.kept:
-            return 0
-        return self.kept[i][0] + (pos - self.starts[i])
+        return _to_original(self.kept, self.starts, pos)
 
 
 def _subtract(kept: list[tuple[int, int]], drop: list[tuple[int, int]]) -> list[tuple[int, int]]:

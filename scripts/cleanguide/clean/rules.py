@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 
 from .engine import Cut, Rule, RuleContext
+from .patterns import Patterns
 
 # --- small scanners shared by the rules ---------------------------------------------------
 
@@ -26,7 +27,6 @@ _MD_IMAGE = re.compile(r"!\[([^\[\]\n]*)\]\(\s*<?([^\s()<>]*)>?(?:\s+\"[^\"\n]*\
 _LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[*+-]|\d{1,3}[.)])[ \t]+")
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]")
 _STEP_LINE = re.compile(r"^\W{0,4}step\s*\d", re.IGNORECASE)
-_FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
 
 
 def attrs(tag: str) -> dict[str, str]:
@@ -61,28 +61,6 @@ def lines_with_offsets(text: str) -> list[tuple[int, str]]:
         out.append((pos, line))
         pos += len(line)
     return out
-
-
-def code_spans(text: str) -> list[tuple[int, int]]:
-    """Fenced code blocks: rules never touch what is inside them."""
-    spans: list[tuple[int, int]] = []
-    start: int | None = None
-    fence = ""
-    for off, line in lines_with_offsets(text):
-        m = _FENCE.match(line)
-        if start is None and m:
-            start, fence = off, m.group(1)
-        elif start is not None and line.strip().startswith(fence):
-            spans.append((start, off + len(line)))
-            start = None
-    if start is not None:
-        spans.append((start, len(text)))
-    return spans
-
-
-def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
-    i = bisect.bisect_right(spans, (pos, len(spans) and 1 << 62)) - 1
-    return i >= 0 and spans[i][0] <= pos < spans[i][1]
 
 
 def _with_line_end(text: str, start: int, end: int) -> tuple[int, int]:
@@ -229,14 +207,11 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
         i += 1
 
 
-def _label_before(text: str, pos: int, p: object) -> int | None:
+def _label_before(text: str, pos: int, p: Patterns) -> int | None:
     before = text[max(0, pos - 300) : pos]
     m = re.search(r"<(span|p|div|strong|h\d)\b([^>]*)>([^<]{0,60})</\1\s*>\s*$", before, re.I)
     if not m:
         return None
-    from .patterns import Patterns
-
-    assert isinstance(p, Patterns)
     cls = attrs(m.group(0)).get("class", "")
     if any(c in cls for c in p.farm_label_classes) or p.farm_labels.match(m.group(3)):
         return pos - (len(before) - m.start())
@@ -265,10 +240,7 @@ def _md_list(lines: list[tuple[int, str]], j: int) -> tuple[int, list[str]]:
     return k, items
 
 
-def _item_is_farm(item: str, p: object) -> bool:
-    from .patterns import Patterns
-
-    assert isinstance(p, Patterns)
+def _item_is_farm(item: str, p: Patterns) -> bool:
     urls = re.findall(r"\]\(\s*<?([^\s()<>]+)", item)
     link_urls = [u for u in urls if not re.search(r"\.(png|jpe?g|gif|webp)$", u, re.I)]
     return bool(link_urls) and all(p.is_farm_url(u) for u in link_urls)
@@ -353,10 +325,7 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(*_with_line_end(text, m.start(), m.end()))
 
 
-def _is_pixel(a: dict[str, str], p: object) -> bool:
-    from .patterns import Patterns
-
-    assert isinstance(p, Patterns)
+def _is_pixel(a: dict[str, str], p: Patterns) -> bool:
 
     def small(v: str | None) -> bool:
         return (
@@ -371,15 +340,17 @@ def _is_pixel(a: dict[str, str], p: object) -> bool:
 
 
 def junk_links(ctx: RuleContext) -> Iterator[Cut]:
-    """Unwrap Markdown links into the farm or to affiliates (text kept); drop ad images."""
+    """Unwrap Markdown links into the farm or to affiliates (text kept); drop ad images.
+
+    Links shown inside fenced code are left alone by the engine, like every other cut there.
+    """
     p = ctx.patterns
     text = ctx.text
-    fenced = code_spans(text)
     counter = itertools.count(1)
     seen: list[tuple[int, int]] = []
     for m in _MD_IMAGE_LINK.finditer(text):
         url = m.group(2)
-        if _in_spans(m.start(), fenced) or not p.is_junk_url(url):
+        if not p.is_junk_url(url):
             continue
         seen.append((m.start(), m.end()))
         img = _MD_IMAGE.match(m.group(1))
@@ -391,7 +362,7 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(m.start(1) + len(m.group(1)), m.end(), "unwrapped", g)
     for m in _MD_LINK.finditer(text):
         url = m.group(2)
-        if _in_spans(m.start(), fenced) or any(s <= m.start() < e for s, e in seen):
+        if any(s <= m.start() < e for s, e in seen):
             continue
         if not p.is_junk_url(url):
             continue
@@ -402,7 +373,7 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
         yield Cut(m.start(), m.start() + 1, "unwrapped", g)
         yield Cut(m.end(1), m.end(), "unwrapped", g)
     for m in _MD_IMAGE.finditer(text):
-        if not _in_spans(m.start(), fenced) and p.is_ad_url(m.group(2)):
+        if p.is_ad_url(m.group(2)):
             yield Cut(*_with_line_end(text, m.start(), m.end()))
 
 
