@@ -121,6 +121,8 @@ def slug_for_article(source: str, title: str) -> str:
 
 def _ascii_slug(text: str) -> tuple[str, int]:
     """The ASCII slug of `text` and how many letters had no ASCII form."""
+    if text.isascii():  # nothing to fold (the table and NFKD only touch non-ASCII)
+        return _NOT_SLUG.sub("-", _APOSTROPHES.sub("", text.lower())).strip("-"), 0
     folded = unicodedata.normalize("NFKD", text.translate(_FOLD))
     folded = "".join(c for c in folded if not unicodedata.combining(c)).translate(_FOLD)
     folded = _APOSTROPHES.sub("", folded.lower())

@@ -56,6 +56,9 @@ _NOTE = re.compile(
     r"^(?:\*\*|__)?(note|tip|warning|important|caution|notice)(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*",
     re.IGNORECASE,
 )
+_HTML_START = re.compile(r"<[a-zA-Z!/]")
+_NON_WORD = re.compile(r"[^\w]+")
+_IFRAME_CLOSE = re.compile(r"</iframe\s*>", re.IGNORECASE)
 _ONLY_LINK = re.compile(r"^\[[^\]\n]*\]\([^)\s]*\)$")
 _BULLET_CHARS = "•●▪◦·"
 _CLOSING = re.compile(
@@ -88,10 +91,10 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
     i, n = 0, len(lines)
     while i < n:
         line = lines[i]
-        where = line_of(offsets[i])
         if not line.strip():
             i += 1
             continue
+        where = line_of(offsets[i])
         if m := _FENCE.match(line):
             fence, j = m.group(1), i + 1
             while j < n and not lines[j].strip().startswith(fence):
@@ -113,7 +116,7 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
             kind = "quote"
         elif stripped.startswith("|"):
             kind = "table"
-        elif re.match(r"<[a-zA-Z!/]", stripped):
+        elif _HTML_START.match(stripped):
             kind = "html"
         j = i + 1
         while (
@@ -197,7 +200,7 @@ def _is_caption(text: str, fig: Figure) -> bool:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"[^\w]+", "", plain(text).casefold())
+    return _NON_WORD.sub("", plain(text).casefold())
 
 
 def merge_blocks(blocks: list[Block]) -> list[Block]:
@@ -271,7 +274,7 @@ def _token_blocks(tok: Tok) -> list[Block]:
     if tok.kind == "html":
         embeds: list[Block] = [Embed(url=m.group(1)) for m in _IFRAME.finditer(tok.text)]
         rest = _IFRAME.sub("", tok.text)
-        rest = re.sub(r"</iframe\s*>", "", rest, flags=re.IGNORECASE)
+        rest = _IFRAME_CLOSE.sub("", rest)
         return embeds + ([Raw(rest)] if rest.strip() else [])
     if tok.kind == "list":
         return _list_blocks(tok)

@@ -6,6 +6,7 @@ Pure `str -> str` functions; code spans are never touched.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
 _BOLD = re.compile(r"(\*\*|__)(?=\S)([^*\n]*?\S)?\s*\1")
@@ -13,11 +14,15 @@ _SPACE_BEFORE_PUNCT = re.compile(r"(?<=[^\s(\[])[ \t]+([,.;:!?])(?=\s|$|\))")
 _SPACE_BEFORE_CLOSING_QUOTE = re.compile(r"(?<=[^\s\"])[ \t]+([\"\u201d])(?=[\s,.;:!?)]|$)")
 _GLUED_LINK = re.compile(r"(?<=[^\W_])(?=\[[^\]\n]+\]\()")
 _LINK_GLUED = re.compile(r"(\]\([^)\s]*\))(?=[^\W_])")
+_INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
+_PUNCT_AFTER_SPACE = re.compile(r"[ \t][,.;:!?]")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 
-def _outside_code(text: str, fix: object) -> str:
-    assert callable(fix)
+def _outside_code(text: str, fix: Callable[[str], str]) -> str:
+    if "`" not in text:
+        return fix(text)
     out: list[str] = []
     pos = 0
     for m in _CODE_SPAN.finditer(text):
@@ -51,11 +56,17 @@ def _space_around_bold(text: str) -> str:
 
 
 def _fix_prose(text: str) -> str:
-    text = _space_around_bold(text)
-    text = _GLUED_LINK.sub(" ", text)
-    text = _LINK_GLUED.sub(r"\1 ", text)
-    text = _SPACE_BEFORE_CLOSING_QUOTE.sub(r"\1", text)
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    # each repair only where its trigger can occur: most paragraphs need none of them
+    if "**" in text or "__" in text:
+        text = _space_around_bold(text)
+    if "](" in text:
+        text = _GLUED_LINK.sub(" ", text)
+        text = _LINK_GLUED.sub(r"\1 ", text)
+    if '"' in text or "\u201d" in text:
+        text = _SPACE_BEFORE_CLOSING_QUOTE.sub(r"\1", text)
+    if _PUNCT_AFTER_SPACE.search(text):
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    return text
 
 
 def tidy(text: str) -> str:
@@ -67,7 +78,10 @@ def tidy(text: str) -> str:
 
 def plain(text: str) -> str:
     """Markdown inline text as plain text: for titles, alt text and slugs."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"(\*\*|__|\*|_|`)(.+?)\1", r"\2", text)
-    text = _ESCAPE.sub(r"\1", text)
+    if "](" in text:
+        text = _INLINE_LINK.sub(r"\1", text)
+    if "*" in text or "_" in text or "`" in text:
+        text = _EMPHASIS.sub(r"\2", text)
+    if "\\" in text:
+        text = _ESCAPE.sub(r"\1", text)
     return " ".join(text.split())

@@ -182,10 +182,10 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
     diagnostics: list[Diagnostic] = []
     # Run the chain until nothing more goes (at most MAX_PASSES): a removal can expose junk
     # to a rule that ran before it, and cleaning must be idempotent.
+    view = _View(original, kept)
     for _ in range(MAX_PASSES):
         changed = False
         for rule in rules:
-            view = _View(original, kept)
             ctx = RuleContext(
                 text=view.text,
                 patterns=patterns,
@@ -216,6 +216,7 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
                     )
                 )
             kept = _subtract(kept, all_pieces)
+            view = _View(original, kept)
             changed = True
         if not changed:
             break
@@ -223,7 +224,7 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
     return Cleaned(
         source=article.source,
         original=original,
-        text=_View(original, kept).text,
+        text=view.text,
         kept=tuple(kept),
         removals=tuple(removals),
         diagnostics=tuple(dict.fromkeys(diagnostics)),  # a later pass repeats warnings
@@ -250,23 +251,38 @@ def _normalise(cuts: list[Cut], length: int) -> list[Cut]:
     return clean
 
 
-_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
+_FENCE_RUN = re.compile(r"`{3,}|~{3,}")
+
+
+def _fences(text: str) -> list[tuple[int, int]]:
+    """Spans of fenced code blocks; an unclosed fence runs to the end, as in Markdown.
+
+    A fence is a run of 3+ backticks or tildes with at most 3 spaces before it on its line
+    (found by the run, then checked: a `^ {0,3}` multi-line regex is 10x slower).
+    """
+    fences: list[tuple[int, int]] = []
+    opened: tuple[int, str] | None = None  # (start of its line, the run)
+    for m in _FENCE_RUN.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        indent = m.start() - line_start
+        if indent > 3 or text.count(" ", line_start, m.start()) != indent:
+            continue
+        run = m.group(0)
+        if opened is None:
+            opened = (line_start, run)
+        elif run[0] == opened[1][0] and len(run) >= len(opened[1]):
+            fences.append((opened[0], m.end()))
+            opened = None
+    if opened is not None:
+        fences.append((opened[0], len(text)))
+    return fences
 
 
 def _protect_code(cuts: list[Cut], text: str) -> list[Cut]:
     """Drop cuts that touch a fenced code block: code is quoted verbatim, never cleaned."""
     if not cuts or ("```" not in text and "~~~" not in text):
         return cuts
-    fences: list[tuple[int, int]] = []
-    opened: re.Match[str] | None = None
-    for m in _FENCE_LINE.finditer(text):
-        if opened is None:
-            opened = m
-        elif m.group(1)[0] == opened.group(1)[0] and len(m.group(1)) >= len(opened.group(1)):
-            fences.append((opened.start(), m.end()))
-            opened = None
-    if opened is not None:
-        fences.append((opened.start(), len(text)))
+    fences = _fences(text)
     return [c for c in cuts if not any(c.start < e and s < c.end for s, e in fences)]
 
 

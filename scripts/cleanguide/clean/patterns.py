@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,20 +19,24 @@ def _rx(pattern: str, flags: int = _FLAGS) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
-def _host_matches(host: str, suffixes: tuple[str, ...]) -> bool:
-    host = host.lower().rstrip(".")
-    return any(host == s or host.endswith("." + s) for s in suffixes)
+def _host_matches(host: str, suffixes: frozenset[str]) -> bool:
+    """`host` is one of `suffixes` or a subdomain of one (`host` already lower-cased)."""
+    while host:
+        if host in suffixes:
+            return True
+        _, _, host = host.partition(".")
+    return False
 
 
 @dataclass(frozen=True, slots=True)
 class Patterns:
     """Everything the rules match against, grouped by concept."""
 
-    farm_hosts: tuple[str, ...]
-    affiliate_hosts: tuple[str, ...]
+    farm_hosts: frozenset[str]
+    affiliate_hosts: frozenset[str]
     affiliate_params: frozenset[str]
     affiliate_paths: tuple[re.Pattern[str], ...]
-    ad_hosts: tuple[str, ...]
+    ad_hosts: frozenset[str]
     marker_begin: re.Pattern[str]
     marker_end: re.Pattern[str]
     marker_max_lines: int
@@ -41,55 +45,87 @@ class Patterns:
     farm_label_classes: tuple[str, ...]
     farm_labels: re.Pattern[str]
     farm_min_items: int
-    rating_start: tuple[re.Pattern[str], ...]
-    rating_parts: tuple[re.Pattern[str], ...]
-    bylines: tuple[re.Pattern[str], ...]
+    rating_start: re.Pattern[str]
+    """Any of the widget's opening lines (one alternation of the listed patterns)."""
+    rating_parts: re.Pattern[str]
+    bylines: re.Pattern[str]
     pixel_max_size: int
     pixel_hidden_style: re.Pattern[str]
     disclaimer: re.Pattern[str]
     disclaimer_max_chars: int
 
+    _verdicts: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+    """URL -> _FARM | _AFFILIATE | _AD bits: every rule pass asks about the same links."""
+
     # --- URL classification -------------------------------------------------------------
     def is_farm_url(self, url: str) -> bool:
-        return _host_matches(_host(url), self.farm_hosts)
+        return bool(self._verdict(url) & _FARM)
 
     def is_affiliate_url(self, url: str) -> bool:
-        parts = _split(url)
-        if parts is None:
-            return False
-        host, path, query = parts
-        if host and _host_matches(host, self.affiliate_hosts):
-            return True
-        if any(k.lower() in self.affiliate_params for k, _ in parse_qsl(query)):
-            return True
-        return bool(host) and any(p.search(path) for p in self.affiliate_paths)
+        return bool(self._verdict(url) & _AFFILIATE)
 
     def is_ad_url(self, url: str) -> bool:
-        host = _host(url)
-        return bool(host) and _host_matches(host, self.ad_hosts)
+        return bool(self._verdict(url) & _AD)
 
     def is_junk_url(self, url: str) -> bool:
-        return self.is_farm_url(url) or self.is_affiliate_url(url) or self.is_ad_url(url)
+        return bool(self._verdict(url))
+
+    def _verdict(self, url: str) -> int:
+        verdict = self._verdicts.get(url)
+        if verdict is None:
+            if len(self._verdicts) >= _MAX_VERDICTS:
+                self._verdicts.clear()
+            verdict = self._verdicts[url] = self._classify(url)
+        return verdict
+
+    def _classify(self, url: str) -> int:
+        parts = _split(url)
+        if parts is None:
+            return 0
+        host, path, keys = parts
+        verdict = 0
+        if _host_matches(host, self.farm_hosts):
+            verdict |= _FARM
+        if (
+            (host and _host_matches(host, self.affiliate_hosts))
+            or not keys.isdisjoint(self.affiliate_params)
+            or (host and any(p.search(path) for p in self.affiliate_paths))
+        ):
+            verdict |= _AFFILIATE
+        if host and _host_matches(host, self.ad_hosts):
+            verdict |= _AD
+        return verdict
 
 
-def _split(url: str) -> tuple[str, str, str] | None:
+_FARM, _AFFILIATE, _AD = 1, 2, 4
+_MAX_VERDICTS = 100_000
+
+
+def _split(url: str) -> tuple[str, str, frozenset[str]] | None:
+    """(lower-case host without a trailing dot, path, lower-case query keys), or None."""
     url = url.strip()
     if url.startswith("//"):
         url = "https:" + url
     try:
         s = urlsplit(url)
-        return (s.hostname or "", s.path, s.query)
+        host = (s.hostname or "").rstrip(".")
+        keys = frozenset(k.lower() for k, _ in parse_qsl(s.query)) if s.query else frozenset()
+        return (host, s.path, keys)
     except ValueError:
         return None
 
 
-def _host(url: str) -> str:
-    parts = _split(url)
-    return parts[0] if parts else ""
-
-
 def _alternation(phrases: list[str]) -> re.Pattern[str]:
     return _rx("^\\s*(?:" + "|".join(f"(?:{p})" for p in phrases) + ")\\s*:?\\s*$")
+
+
+def _any(patterns: list[str]) -> re.Pattern[str]:
+    """One regex matching where any of `patterns` matches (each keeps its own anchors)."""
+    return _rx("|".join(f"(?:{p})" for p in patterns))
+
+
+def _hosts(hosts: list[str]) -> frozenset[str]:
+    return frozenset(h.lower().rstrip(".") for h in hosts)
 
 
 def from_mapping(data: dict[str, Any]) -> Patterns:
@@ -99,11 +135,11 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
     farm = data["link_farm"]
     rating = data["rating_widget"]
     return Patterns(
-        farm_hosts=tuple(data["farm_hosts"]),
-        affiliate_hosts=tuple(aff["hosts"]),
+        farm_hosts=_hosts(data["farm_hosts"]),
+        affiliate_hosts=_hosts(aff["hosts"]),
         affiliate_params=frozenset(p.lower() for p in aff["query_params"]),
         affiliate_paths=tuple(_rx(p) for p in aff["path_patterns"]),
-        ad_hosts=tuple(data["ad_hosts"]),
+        ad_hosts=_hosts(data["ad_hosts"]),
         marker_begin=_rx(markers["begin"]),
         marker_end=_rx(markers["end"]),
         marker_max_lines=int(markers["max_lines"]),
@@ -112,9 +148,9 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         farm_label_classes=tuple(farm["label_classes"]),
         farm_labels=_alternation(farm["labels"]),
         farm_min_items=int(farm["min_items"]),
-        rating_start=tuple(_rx(p) for p in rating["start"]),
-        rating_parts=tuple(_rx(p) for p in rating["parts"]),
-        bylines=tuple(_rx(p) for p in data["byline"]),
+        rating_start=_any(rating["start"]),
+        rating_parts=_any(rating["parts"]),
+        bylines=_any(data["byline"]),
         pixel_max_size=int(data["pixels"]["max_size"]),
         pixel_hidden_style=_rx(data["pixels"]["hidden_style"]),
         disclaimer=_rx("|".join(f"(?:{p})" for p in data["disclaimers"]["phrases"])),

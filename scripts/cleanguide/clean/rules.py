@@ -8,10 +8,12 @@ keeps the text and warns: it never deletes up to the end of the file.
 from __future__ import annotations
 
 import bisect
+import functools
 import html
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from types import MappingProxyType
 
 from .engine import Cut, Rule, RuleContext
 from .patterns import Patterns
@@ -19,7 +21,8 @@ from .patterns import Patterns
 # --- small scanners shared by the rules ---------------------------------------------------
 
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
-_MD_LINK = re.compile(r"(?<!!)\[([^\[\]\n]*)\]\(\s*<?([^\s()<>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
+# a link; one right after "!" is an image (see _md_links: a look-behind here is 10x slower)
+_MD_LINK = re.compile(r"\[([^\[\]\n]*)\]\(\s*<?([^\s()<>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
 _MD_IMAGE_LINK = re.compile(
     r"\[(!\[[^\[\]\n]*\]\(\s*[^\s()]*(?:\s+\"[^\"\n]*\")?\s*\))\]\(\s*<?([^\s()<>]*)>?\s*\)"
 )
@@ -27,40 +30,81 @@ _MD_IMAGE = re.compile(r"!\[([^\[\]\n]*)\]\(\s*<?([^\s()<>]*)>?(?:\s+\"[^\"\n]*\
 _LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[*+-]|\d{1,3}[.)])[ \t]+")
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]")
 _STEP_LINE = re.compile(r"^\W{0,4}step\s*\d", re.IGNORECASE)
+_INLINE_OPEN = re.compile(r"<(?:a|span|div|video)\b", re.IGNORECASE)
+_INLINE_CLOSE = re.compile(r"</(?:a|span|div|video)\s*>", re.IGNORECASE)
+_LI = re.compile(r"<li\b.*?</li\s*>", re.IGNORECASE | re.DOTALL)
+_A_TAG = re.compile(r"<a\b[^>]*>", re.IGNORECASE)
+_DIV_BEFORE = re.compile(r"<div\b[^>]*>\s*$", re.IGNORECASE)
+_DIV_AFTER = re.compile(r"\s*</div\s*>", re.IGNORECASE)
+_LABEL_ELEMENT = re.compile(
+    r"<(span|p|div|strong|h\d)\b([^>]*)>([^<]{0,60})</\1\s*>\s*$", re.IGNORECASE
+)
+_LINK_TARGET = re.compile(r"\]\(\s*<?([^\s()<>]+)")
+_BYLINE_TARGET = re.compile(r"\]\(([^)\s]+)")
+_IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp)$", re.IGNORECASE)
+_MEDIA_TAG = re.compile(r"<(img|video|iframe|picture)\b", re.IGNORECASE)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n")
+_LEAD_MARKS = "#>*_ \t\u00a0"
 
 
-def attrs(tag: str) -> dict[str, str]:
-    """Attributes of one start tag, lower-cased names, entity-decoded values."""
+@functools.lru_cache(maxsize=4096)
+def attrs(tag: str) -> Mapping[str, str]:
+    """Attributes of one start tag, lower-cased names, entity-decoded values.
+
+    Cached (read-only): the same tags come back in every pass of the rule chain.
+    """
     out: dict[str, str] = {}
     for m in _ATTR.finditer(tag):
         value = next((g for g in m.groups()[1:] if g is not None), "")
         out.setdefault(m.group(1).lower(), html.unescape(value))
-    return out
+    return MappingProxyType(out)
+
+
+# every start or end tag: "/" or "", the name, the rest up to ">"
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b([^>]*)>")
+
+
+@functools.lru_cache(maxsize=2)
+def _tag_index(text: str) -> dict[str, tuple[list[re.Match[str]], list[int]]]:
+    """Start tags and close-tag ends by lower-case name, from one scan of `text`.
+
+    Several rules look for several tags; one pass serves them all.
+    """
+    index: dict[str, tuple[list[re.Match[str]], list[int]]] = {}
+    for m in _TAG.finditer(text):
+        opens, closes = index.setdefault(m.group(2).lower(), ([], []))
+        if not m.group(1):
+            opens.append(m)
+        elif not m.group(3) or m.group(3).isspace():
+            closes.append(m.end())
+    return index
 
 
 class Elements:
     """Finds `<tag ...> ... </tag>` ranges in linear time (close tags indexed once)."""
 
     def __init__(self, text: str, tag: str) -> None:
-        self.text = text
-        self.open = re.compile(rf"<{tag}\b[^>]*>", re.IGNORECASE)
-        self.closes = [m.end() for m in re.finditer(rf"</{tag}\s*>", text, re.IGNORECASE)]
+        self.opens, self.closes = _tag_index(text).get(tag, ([], []))
 
     def __iter__(self) -> Iterator[tuple[int, int, str, int]]:
         """Yields (start, end, start_tag, inner_start); end is -1 when never closed."""
-        for m in self.open.finditer(self.text):
+        for m in self.opens:
             i = bisect.bisect_left(self.closes, m.end() + 1)
             end = self.closes[i] if i < len(self.closes) else -1
             yield m.start(), end, m.group(0), m.end()
 
 
-def lines_with_offsets(text: str) -> list[tuple[int, str]]:
+@functools.lru_cache(maxsize=2)
+def lines_with_offsets(text: str) -> tuple[tuple[int, str], ...]:
+    """(offset, line with its newline) of every line; several rules ask about one text."""
     out: list[tuple[int, str]] = []
-    pos = 0
-    for line in text.splitlines(keepends=True):
-        out.append((pos, line))
-        pos += len(line)
-    return out
+    pos, n = 0, len(text)
+    while pos < n:
+        end = text.find("\n", pos)
+        end = n if end == -1 else end + 1
+        out.append((pos, text[pos:end]))
+        pos = end
+    return tuple(out)
 
 
 def _with_line_end(text: str, start: int, end: int) -> tuple[int, int]:
@@ -136,8 +180,8 @@ def _structure_reason(inner: str, max_lines: int) -> str:
             if _LIST_ITEM.match(raw) and not line.startswith("<"):
                 return "a list item"
         # track whether we are inside an HTML tag's text (ads put prose inside <a>…</a>)
-        opens = len(re.findall(r"<(?:a|span|div|video)\b", line, re.IGNORECASE))
-        closes = len(re.findall(r"</(?:a|span|div|video)\s*>", line, re.IGNORECASE))
+        opens = len(_INLINE_OPEN.findall(line))
+        closes = len(_INLINE_CLOSE.findall(line))
         depth = max(0, depth + opens - closes)
     return ""
 
@@ -166,19 +210,16 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
     for start, end, _, _ in Elements(text, "ul"):
         if end == -1:
             continue
-        items = re.findall(r"<li\b.*?</li\s*>", text[start:end], re.IGNORECASE | re.DOTALL)
-        hrefs = [
-            attrs(m.group(0)).get("href", "")
-            for m in re.finditer(r"<a\b[^>]*>", text[start:end], re.I)
-        ]
+        items = _LI.findall(text, start, end)
+        hrefs = [attrs(m.group(0)).get("href", "") for m in _A_TAG.finditer(text, start, end)]
         if len(items) < p.farm_min_items or not hrefs or not all(map(p.is_farm_url, hrefs)):
             continue
         s, e = start, end
         # widen to a wrapping <div> and a label element just before it
         before = text[max(0, s - 400) : s]
-        div = re.search(r"<div\b[^>]*>\s*$", before, re.IGNORECASE)
+        div = _DIV_BEFORE.search(before)
         if div:
-            after = re.match(r"\s*</div\s*>", text[e:])
+            after = _DIV_AFTER.match(text[e:])
             if after:
                 s, e = s - (len(before) - div.start()), e + after.end()
         label = _label_before(text, s, p)
@@ -190,7 +231,7 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
     i = 0
     while i < len(lines):
         off, line = lines[i]
-        if p.farm_labels.match(_strip_md(line)):
+        if p.farm_labels.match(_undressed(line)):
             j = i + 1
             while j < len(lines) and not lines[j][1].strip():
                 j += 1
@@ -209,7 +250,7 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
 
 def _label_before(text: str, pos: int, p: Patterns) -> int | None:
     before = text[max(0, pos - 300) : pos]
-    m = re.search(r"<(span|p|div|strong|h\d)\b([^>]*)>([^<]{0,60})</\1\s*>\s*$", before, re.I)
+    m = _LABEL_ELEMENT.search(before)
     if not m:
         return None
     cls = attrs(m.group(0)).get("class", "")
@@ -218,11 +259,15 @@ def _label_before(text: str, pos: int, p: Patterns) -> int | None:
     return None
 
 
-def _strip_md(line: str) -> str:
-    return re.sub(r"^[#>\s]*|[*_]+", "", line).strip()
+def _undressed(line: str) -> str:
+    """A line without its heading/quote marks and emphasis: `> **Also read:**` -> `Also read:`."""
+    line = line.lstrip(_LEAD_MARKS)
+    if "*" in line or "_" in line:
+        line = line.replace("*", "").replace("_", "")
+    return line
 
 
-def _md_list(lines: list[tuple[int, str]], j: int) -> tuple[int, list[str]]:
+def _md_list(lines: Sequence[tuple[int, str]], j: int) -> tuple[int, list[str]]:
     """A Markdown list starting at line j: (index after it, item texts)."""
     items: list[str] = []
     k = j
@@ -241,8 +286,8 @@ def _md_list(lines: list[tuple[int, str]], j: int) -> tuple[int, list[str]]:
 
 
 def _item_is_farm(item: str, p: Patterns) -> bool:
-    urls = re.findall(r"\]\(\s*<?([^\s()<>]+)", item)
-    link_urls = [u for u in urls if not re.search(r"\.(png|jpe?g|gif|webp)$", u, re.I)]
+    urls = _LINK_TARGET.findall(item)
+    link_urls = [u for u in urls if not _IMAGE_FILE.search(u)]
     return bool(link_urls) and all(p.is_farm_url(u) for u in link_urls)
 
 
@@ -252,12 +297,12 @@ def rating_widgets(ctx: RuleContext) -> Iterator[Cut]:
     i = 0
     while i < len(lines):
         off, line = lines[i]
-        if any(rx.match(line) for rx in ctx.patterns.rating_start):
+        if ctx.patterns.rating_start.match(line):
             j = i + 1
             last = i
             while j < len(lines) and j - last <= 3:
                 body = lines[j][1]
-                if any(rx.match(body) for rx in ctx.patterns.rating_parts):
+                if ctx.patterns.rating_parts.match(body):
                     last = j
                 elif body.strip():
                     break
@@ -273,11 +318,11 @@ def rating_widgets(ctx: RuleContext) -> Iterator[Cut]:
 def bylines(ctx: RuleContext) -> Iterator[Cut]:
     """Remove author pictures and "… / Updated by …" lines."""
     for off, line in lines_with_offsets(ctx.text):
-        if any(rx.match(line) for rx in ctx.patterns.bylines):
+        if ctx.patterns.bylines.match(line):
             if any(
                 not ctx.patterns.is_junk_url(u)
-                for u in re.findall(r"\]\(([^)\s]+)", line)
-                if not re.search(r"\.(png|jpe?g|gif|webp)$", u, re.I)
+                for u in _BYLINE_TARGET.findall(line)
+                if not _IMAGE_FILE.search(u)
             ):
                 ctx.warn(off, "byline-like line links outside the farm; kept")
                 continue
@@ -299,9 +344,7 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(start, inner)
             continue
         body = text[inner : end - 4]
-        if re.search(r"<(img|video|iframe|picture)\b", body, re.I) or (
-            p.is_affiliate_url(href) and not body.strip()
-        ):
+        if _MEDIA_TAG.search(body) or (p.is_affiliate_url(href) and not body.strip()):
             yield Cut(*_with_line_end(text, start, end))
             taken.append((start, end))
         else:
@@ -317,7 +360,7 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
             if any(u and p.is_ad_url(u) for u in urls):
                 end = end if end != -1 and text.count("\n", start, end) <= 12 else start + len(tag)
                 yield Cut(*_with_line_end(text, start, end))
-    for m in re.finditer(r"<img\b[^>]*>", text, re.IGNORECASE):
+    for m in Elements(text, "img").opens:
         if any(s <= m.start() < e for s, e in taken):
             continue
         a = attrs(m.group(0))
@@ -325,7 +368,7 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(*_with_line_end(text, m.start(), m.end()))
 
 
-def _is_pixel(a: dict[str, str], p: Patterns) -> bool:
+def _is_pixel(a: Mapping[str, str], p: Patterns) -> bool:
 
     def small(v: str | None) -> bool:
         return (
@@ -360,7 +403,7 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
             g = next(counter)
             yield Cut(m.start(), m.start() + 1, "unwrapped", g)
             yield Cut(m.start(1) + len(m.group(1)), m.end(), "unwrapped", g)
-    for m in _MD_LINK.finditer(text):
+    for m in _md_links(text):
         url = m.group(2)
         if any(s <= m.start() < e for s, e in seen):
             continue
@@ -375,6 +418,17 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
     for m in _MD_IMAGE.finditer(text):
         if p.is_ad_url(m.group(2)):
             yield Cut(*_with_line_end(text, m.start(), m.end()))
+
+
+def _md_links(text: str) -> Iterator[re.Match[str]]:
+    """Markdown links that are not images, as `(?<!!)` + `_MD_LINK` would find them."""
+    pos = 0
+    while m := _MD_LINK.search(text, pos):
+        if m.start() and text[m.start() - 1] == "!":
+            pos = m.start() + 1
+            continue
+        yield m
+        pos = m.end()
 
 
 def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
@@ -399,7 +453,7 @@ def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
         block = ctx.text[start:end]
         if len(block) > p.disclaimer_max_chars or not p.disclaimer.search(block):
             continue
-        sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n", block.replace(">", " ")) if s.strip()]
+        sentences = [s for s in _SENTENCE_BREAK.split(block.replace(">", " ")) if s.strip()]
         if all(p.disclaimer.search(s) for s in sentences):
             yield Cut(start, end)
 

@@ -1,0 +1,132 @@
+"""The fast scanners agree with the plain definitions they replace.
+
+Cleaning and structuring run on every article, so a few scans avoid slow regex shapes (a
+look-behind or a multi-line `^` in front, one regex per tag). Each is checked here against
+the obvious regex it stands for, on generated text full of the characters that matter.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleanguide import typography
+from cleanguide.clean import engine, rules
+
+MARKUP = st.text(alphabet="`~ \n!x[]()<>/\"'*_.,:;?=-\tulaimgsrcULAIMG\u201d\\#", max_size=120)
+PIECES = st.lists(
+    st.sampled_from(
+        [
+            "```",
+            "~~~~",
+            "   ```",
+            "    ```",
+            "\n",
+            " ",
+            "x",
+            "![a](b.png)",
+            "[t](http://u)",
+            "!",
+            "[",
+            "](",
+            ")",
+            "<ul>",
+            "</ul>",
+            "</UL >",
+            "<a href='x'>",
+            "</a>",
+            "<img src=x>",
+            "<ul-x>",
+            "<ulx>",
+            "</ul x>",
+            "<li>",
+            "**b**",
+            "__u__",
+            "a__b__c",
+            "__ s __",
+            "x**y** ,",
+            " ,",
+            ' "',
+            "`c`",
+            "\\*",
+        ]
+    ),
+    max_size=40,
+).map("".join)
+TEXTS = st.one_of(MARKUP, PIECES)
+
+
+def reference_fences(text: str) -> list[tuple[int, int]]:
+    fences: list[tuple[int, int]] = []
+    opened: re.Match[str] | None = None
+    for m in re.finditer(r"^ {0,3}(`{3,}|~{3,})", text, re.MULTILINE):
+        if opened is None:
+            opened = m
+        elif m.group(1)[0] == opened.group(1)[0] and len(m.group(1)) >= len(opened.group(1)):
+            fences.append((opened.start(), m.end()))
+            opened = None
+    if opened is not None:
+        fences.append((opened.start(), len(text)))
+    return fences
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+def test_fences_match_the_multiline_regex(text: str) -> None:
+    assert engine._fences(text) == reference_fences(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+def test_markdown_links_match_the_lookbehind_regex(text: str) -> None:
+    lookbehind = re.compile(r"(?<!!)" + rules._MD_LINK.pattern)
+    assert [m.span() for m in rules._md_links(text)] == [
+        m.span() for m in lookbehind.finditer(text)
+    ]
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS, st.sampled_from(["ul", "a", "img", "li"]))
+def test_elements_match_per_tag_regexes(text: str, tag: str) -> None:
+    rules._tag_index.cache_clear()
+    opens = [m.start() for m in re.finditer(rf"<{tag}\b[^>]*>", text, re.IGNORECASE)]
+    closes = [m.end() for m in re.finditer(rf"</{tag}\s*>", text, re.IGNORECASE)]
+    found = rules.Elements(text, tag)
+    assert [m.start() for m in found.opens] == opens
+    assert found.closes == closes
+
+
+@settings(max_examples=200, deadline=None)
+@given(TEXTS)
+def test_lines_tile_the_text(text: str) -> None:
+    lines = rules.lines_with_offsets(text)
+    assert "".join(line for _, line in lines) == text
+    assert all(off == text.index(line, off) for off, line in lines)
+    assert all(line.endswith("\n") for _, line in lines[:-1])
+
+
+def reference_fix_prose(text: str) -> str:
+    text = typography._space_around_bold(text)
+    text = typography._GLUED_LINK.sub(" ", text)
+    text = typography._LINK_GLUED.sub(r"\1 ", text)
+    text = typography._SPACE_BEFORE_CLOSING_QUOTE.sub(r"\1", text)
+    return typography._SPACE_BEFORE_PUNCT.sub(r"\1", text)
+
+
+def reference_plain(text: str) -> str:
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(\*\*|__|\*|_|`)(.+?)\1", r"\2", text)
+    text = typography._ESCAPE.sub(r"\1", text)
+    return " ".join(text.split())
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+def test_typography_shortcuts_change_nothing(text: str) -> None:
+    assert typography._fix_prose(text) == reference_fix_prose(text)
+    assert typography.plain(text) == reference_plain(text)
+    joined = "\n".join(line.strip() for line in text.split("\n") if line.strip())
+    if "`" not in joined:
+        assert typography.tidy(text) == reference_fix_prose(joined)
