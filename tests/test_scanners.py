@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from cleanguide import typography
 from cleanguide.clean import engine, rules
 
-MARKUP = st.text(alphabet="`~ \n!x[]()<>/\"'*_.,:;?=-\tulaimgsrcULAIMG\u201d\\#", max_size=120)
+MARKUP = st.text(
+    alphabet="`~ \n!x[]()<>/\"'*_.,:;?=-\tulaimgsrcULAIMG\u201d\\#\u017f\u0131é", max_size=120
+)
 PIECES = st.lists(
     st.sampled_from(
         [
@@ -88,11 +90,11 @@ def test_markdown_links_match_the_lookbehind_regex(text: str) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(TEXTS, st.sampled_from(["ul", "a", "img", "li"]))
+@given(TEXTS, st.sampled_from(["ul", "a", "img", "li", "script", "ins"]))
 def test_elements_match_per_tag_regexes(text: str, tag: str) -> None:
-    rules._tag_index.cache_clear()
-    opens = [m.start() for m in re.finditer(rf"<{tag}\b[^>]*>", text, re.IGNORECASE)]
-    closes = [m.end() for m in re.finditer(rf"</{tag}\s*>", text, re.IGNORECASE)]
+    # the regexes each tag had, with ASCII-only case folding (U+017F is not "s" in HTML)
+    opens = [m.start() for m in re.finditer(rf"<(?ai:{tag})\b[^>]*>", text)]
+    closes = [m.end() for m in re.finditer(rf"</(?ai:{tag})\s*>", text)]
     found = rules.Elements(text, tag)
     assert [m.start() for m in found.opens] == opens
     assert found.closes == closes

@@ -60,19 +60,29 @@ def attrs(tag: str) -> Mapping[str, str]:
     return MappingProxyType(out)
 
 
-# every start or end tag: "/" or "", the name, the rest up to ">"
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b([^>]*)>")
+# the tags rules look for; indexed together from one scan (others get a scan of their own)
+_INDEXED_TAGS = ("a", "img", "ul", "video", "iframe", "object", "embed", "ins", "script")
 
 
-@functools.lru_cache(maxsize=2)
-def _tag_index(text: str) -> dict[str, tuple[list[re.Match[str]], list[int]]]:
-    """Start tags and close-tag ends by lower-case name, from one scan of `text`.
+@functools.lru_cache(maxsize=8)
+def _tag_regex(names: tuple[str, ...]) -> re.Pattern[str]:
+    """Start or end tags of `names`: "/" or "", the name, the rest up to ">".
 
-    Several rules look for several tags; one pass serves them all.
+    Names match ASCII-case-insensitively (`(?ai:)`): with Unicode folding "\\u017fcript" would be a
+    script tag to the regex and to nothing else.
     """
-    index: dict[str, tuple[list[re.Match[str]], list[int]]] = {}
-    for m in _TAG.finditer(text):
-        opens, closes = index.setdefault(m.group(2).lower(), ([], []))
+    alternatives = "|".join(re.escape(n) for n in names)
+    return re.compile(rf"<(/?)((?ai:{alternatives}))\b([^>]*)>")
+
+
+@functools.lru_cache(maxsize=4)
+def _tag_index(
+    text: str, names: tuple[str, ...] = _INDEXED_TAGS
+) -> dict[str, tuple[list[re.Match[str]], list[int]]]:
+    """Start tags and close-tag ends by lower-case name, from one scan of `text`."""
+    index: dict[str, tuple[list[re.Match[str]], list[int]]] = {n: ([], []) for n in names}
+    for m in _tag_regex(names).finditer(text):
+        opens, closes = index[m.group(2).lower()]
         if not m.group(1):
             opens.append(m)
         elif not m.group(3) or m.group(3).isspace():
@@ -84,7 +94,9 @@ class Elements:
     """Finds `<tag ...> ... </tag>` ranges in linear time (close tags indexed once)."""
 
     def __init__(self, text: str, tag: str) -> None:
-        self.opens, self.closes = _tag_index(text).get(tag, ([], []))
+        tag = tag.lower()
+        index = _tag_index(text) if tag in _INDEXED_TAGS else _tag_index(text, (tag,))
+        self.opens, self.closes = index[tag]
 
     def __iter__(self) -> Iterator[tuple[int, int, str, int]]:
         """Yields (start, end, start_tag, inner_start); end is -1 when never closed."""
