@@ -150,3 +150,21 @@ def test_cli_build_and_report(
     report = capsys.readouterr().out
     assert "android-photo-backup.md: 19 removal(s)" in report and "link-farm" in report
     assert {p: p.read_bytes() for p in content.iterdir()} == before
+
+
+def test_repeated_warnings_are_counted_not_flooded(
+    tmp_path: Path, content: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    markers = "".join(f"<!-- affiliate ads begin -->\nkeep line {i}\n\n" for i in range(300))
+    (content / "broken.md").write_text(f"---\ntitle: Broken markers\n---\n\n{markers}")
+    args = ["build", "--content", str(content), "--out", str(tmp_path / "docs"), "--no-images"]
+    assert main([*args, "--audit-dir", str(tmp_path / "audit")]) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if "broken.md" in line]
+    assert len(err) == 6, err  # five shown, then one count of the rest with their lines
+    assert err[0].startswith("broken.md:5: warning: ad begin marker without an end marker")
+    assert err[-1].startswith(
+        "broken.md: warning: 295 more on lines 20-902 (see cleanguide report)"
+    )
+    # the audit keeps every one of them
+    assert main(["report", "--content", str(content)]) == 0
+    assert capsys.readouterr().out.count("ad begin marker without an end marker") == 300

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, pipeline
-from .diagnostics import Severity
+from .diagnostics import Severity, condensed
 from .images import FetchPolicy, ImageStore
 
 
@@ -37,7 +37,7 @@ def _build(args: argparse.Namespace) -> int:
 
 def _print_diagnostics(result: pipeline.BuildResult) -> None:
     for article in result.articles:
-        for d in article.diagnostics:
+        for d in condensed(article.diagnostics):
             print(d, file=sys.stderr)
         for f in article.image_failures:
             print(

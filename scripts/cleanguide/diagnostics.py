@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+
+MAX_REPEATS = 5
+"""How often one message of one rule about one article is printed before it is counted."""
 
 
 class Severity(str, Enum):
@@ -43,3 +48,27 @@ def log_diagnostic(logger: logging.Logger, diag: Diagnostic) -> None:
     """Send a diagnostic to a logger at its severity (so `mkdocs --strict` counts warnings)."""
     level = logging.ERROR if diag.severity is Severity.ERROR else logging.WARNING
     logger.log(level, "%s", diag)
+
+
+def condensed(diagnostics: Iterable[Diagnostic], repeats: int = MAX_REPEATS) -> list[Diagnostic]:
+    """What to print: each message of a rule at most `repeats` times per article, then a count.
+
+    An article with 20,000 broken ad markers must not bury every other message; the audit
+    (`cleanguide report`) still lists each of them.
+    """
+    seen: Counter[tuple[Severity, str, str, str]] = Counter()
+    more: dict[tuple[Severity, str, str, str], list[int | None]] = {}
+    shown: list[Diagnostic] = []
+    for d in diagnostics:
+        key = (d.severity, d.source, d.rule, d.message)
+        seen[key] += 1
+        if seen[key] <= repeats:
+            shown.append(d)
+        else:
+            more.setdefault(key, []).append(d.line)
+    for (severity, source, rule, message), lines in more.items():
+        known = [n for n in lines if n is not None]
+        where = f" on lines {min(known)}-{max(known)}" if known else ""
+        count = f"{len(lines)} more{where} (see cleanguide report): {message}"
+        shown.append(Diagnostic(severity, source, count, None, rule))
+    return shown

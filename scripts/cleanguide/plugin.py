@@ -20,7 +20,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from . import pipeline
-from .diagnostics import log_diagnostic
+from .diagnostics import condensed, log_diagnostic
 from .images import FetchPolicy, ImageStore
 from .sanitize import sanitize_html
 
@@ -87,7 +87,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
 
     def _report(self, result: pipeline.BuildResult) -> None:
         for article in result.articles:
-            for diag in article.diagnostics:
+            for diag in condensed(article.diagnostics):
                 log_diagnostic(log, diag)
             for failure in article.image_failures:
                 # INFO, not WARNING: an offline build must still pass --strict
