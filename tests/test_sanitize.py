@@ -13,7 +13,14 @@ from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cleanguide.sanitize import RENDER_EXTENSIONS, neutralise_markdown, sanitize_html
+from cleanguide.sanitize import (
+    _SCAN_RE,
+    RENDER_EXTENSIONS,
+    _may_scan,
+    _neutralise_passes,
+    neutralise_markdown,
+    sanitize_html,
+)
 
 BEFORE = "Step 1 Open Settings"
 AFTER = "Step 2 Tap Backup"
@@ -504,3 +511,47 @@ def test_neutralise_markdown_is_idempotent(text: str) -> None:
 @given(st.one_of(st.text(), HTMLISH))
 def test_pipeline_never_raises_and_is_safe(text: str) -> None:
     assert_safe(pipeline(text))
+
+
+# Text that mostly misses the scan (no `<`, `{`, backtick or `markdown`) with a trigger now
+# and then: the fast path's boundary.
+NEAR_MISS = st.lists(
+    st.one_of(
+        st.text(alphabet=st.characters(blacklist_characters="`<{"), max_size=12),
+        st.sampled_from(
+            [
+                "markdown",
+                "MarkDown",
+                "mar\u212adown",  # KELVIN SIGN matches `k` case-insensitively
+                "markdow",
+                "arkdown",
+                "mark down",
+                "<",
+                "{",
+                "`",
+                "}",
+                ">",
+                "[x](#a)",
+                "\r",
+                "\r\n",
+                "\r<",
+                "```",
+                "~~~\n",
+            ]
+        ),
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.text(), HTMLISH, NEAR_MISS))
+def test_fast_path_agrees_with_full_passes(text: str) -> None:
+    assert _may_scan(text) == (_SCAN_RE.search(text) is not None)
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    assert neutralise_markdown(text) == _neutralise_passes(normalised)
+
+
+def test_fast_path_gate_is_the_scan_pattern() -> None:
+    # _may_scan spells out this pattern's alternatives; change both together.
+    assert _SCAN_RE.pattern == "[`<{]|(?i:markdown)"
