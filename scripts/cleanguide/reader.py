@@ -391,11 +391,22 @@ _StrictLoader.add_constructor(
 )
 
 
-def _parse_front_matter(front_matter: str, source: str) -> tuple[dict[Any, Any], dict[Any, int]]:
+_Parsed = tuple[dict[Any, Any], dict[Any, int]]
+
+
+def _parse_front_matter(front_matter: str, source: str) -> _Parsed:
     """Parse the YAML into a mapping plus the file line of each top-level key."""
     # YAML treats U+2028/U+2029 as line breaks; the file does not, so lines would drift.
     front_matter = front_matter.replace("\u2028", " ").replace("\u2029", " ")
     _check_yaml_characters(front_matter, source)
+    simple = _parse_simple_front_matter(front_matter)
+    if simple is not None:
+        return simple
+    return _parse_yaml_front_matter(front_matter, source)
+
+
+def _parse_yaml_front_matter(front_matter: str, source: str) -> _Parsed:
+    """The general path: PyYAML with `_StrictLoader`, every refusal an `ArticleError`."""
     loader = _StrictLoader(front_matter)
     try:
         node = loader.get_single_node()
@@ -422,6 +433,167 @@ def _parse_front_matter(front_matter: str, source: str) -> tuple[dict[Any, Any],
         raise ArticleError(source, f"front matter value not accepted: {exc}", 1, RULE) from None
     finally:
         loader.dispose()
+
+
+# -------------------------------------------------------------------- simple front matter
+#
+# Almost every article's front matter is a flat list of `key: value` lines and lists of
+# one-line values. PyYAML's pure-Python scanner and composer spend ~1 ms on that, so
+# `_parse_simple_front_matter` reads exactly that shape itself and returns None, handing
+# the text to `_parse_yaml_front_matter`, on anything it is not sure about. It never raises:
+# every error, and every value it cannot be sure YAML reads the same way, goes the slow way.
+# Plain scalars are typed by PyYAML's own resolver and constructors (so `2024-08-20` is a
+# date and `yes` a bool exactly as in the YAML path); tests/test_reader_fast.py checks the
+# two paths agree on generated input.
+
+# Printable characters other than TAB and NEL (YAML whitespace and line break rules the
+# line-based reading does not model); CR and U+2028/U+2029 are gone before this point.
+_SIMPLE_CHARS = re.compile("[\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
+# `key:` or `key: value` at column 0 (trailing spaces already stripped).
+_SIMPLE_KEY_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,99}):(?: +([^ ].*))?")
+# `- value` at any indentation (the same for every item of one list).
+_SIMPLE_ITEM_LINE = re.compile(r"( *)- ([^ ].*)")
+# One-line quoted scalars; the only escapes taken here are \" and \\.
+_DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\["\\])*)"')
+_DOUBLE_QUOTED_ESCAPE = re.compile(r'\\(["\\])')
+_SINGLE_QUOTED = re.compile(r"'((?:[^']|'')*)'")
+# Inside a one-line flow list `[...]`: no nested collections; plain items hold none of the
+# characters that end or change a plain scalar in flow context.
+_FLOW_REFUSED = re.compile(r"[\[\]{}]")
+_FLOW_PLAIN_REFUSED = re.compile(r"[?:#]")
+# Characters a plain scalar may not start with (or may only in cases left to YAML).
+_PLAIN_REFUSED_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@`")
+_STR_TAG = "tag:yaml.org,2002:str"
+# Implicit types taken on the simple path; anything else (merge `<<`, value `=`) goes to YAML.
+_SIMPLE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")
+)
+_SIMPLE_VALUE_ERRORS = (ValueError, TypeError, OverflowError, yaml.YAMLError)
+
+
+class _NotSimple:
+    """Marks a scalar the simple reader leaves to YAML."""
+
+
+_NOT_SIMPLE = _NotSimple()
+
+# Used only for its resolver and scalar constructors, which keep no state between calls.
+_SCALARS = _StrictLoader("")
+
+
+def _parse_simple_front_matter(front_matter: str) -> _Parsed | None:
+    """Read the common flat shape of front matter, or None to leave it to YAML."""
+    if _SIMPLE_CHARS.fullmatch(front_matter) is None:
+        return None
+    data: dict[Any, Any] = {}
+    key_lines: dict[Any, int] = {}
+    open_key: str | None = None  # a `key:` with no value yet: a block list may follow
+    items: list[object] | None = None  # the block list being read
+    items_indent = 0
+    for number, raw in enumerate(front_matter.split("\n"), start=_YAML_LINE_OFFSET):
+        line = raw.rstrip(" ")
+        if not line:
+            continue
+        match = _SIMPLE_KEY_LINE.fullmatch(line)
+        if match is not None:
+            key, text = match[1], match[2]
+            if key in data or _resolve(key) != _STR_TAG:
+                return None
+            if text is None:
+                value: object = None
+                open_key = key
+            else:
+                value = _simple_flow_list(text) if text[0] == "[" else _simple_scalar(text)
+                if value is _NOT_SIMPLE:
+                    return None
+                open_key = None
+            data[key] = value
+            key_lines[key] = number
+            items = None
+            continue
+        match = _SIMPLE_ITEM_LINE.fullmatch(line)
+        if match is None:
+            return None
+        indent = len(match[1])
+        if items is None:
+            if open_key is None:
+                return None
+            items, items_indent = [], indent
+            data[open_key] = items
+            open_key = None
+        elif indent != items_indent:
+            return None
+        value = _simple_scalar(match[2])
+        if value is _NOT_SIMPLE:
+            return None
+        items.append(value)
+    if not data:
+        return None
+    return data, key_lines
+
+
+def _simple_scalar(text: str) -> object:
+    """The value of a one-line scalar, or `_NOT_SIMPLE`; `text` has no outer spaces."""
+    first = text[0]
+    if first == '"':
+        match = _DOUBLE_QUOTED.fullmatch(text)
+        if match is None:
+            return _NOT_SIMPLE
+        inner = match[1]
+        return _DOUBLE_QUOTED_ESCAPE.sub(r"\1", inner) if "\\" in inner else inner
+    if first == "'":
+        match = _SINGLE_QUOTED.fullmatch(text)
+        return _NOT_SIMPLE if match is None else match[1].replace("''", "'")
+    # A plain scalar ends at ": " or " #" and would go on over a more indented next line
+    # (never accepted here); other indicators only matter as its first character.
+    if first in _PLAIN_REFUSED_FIRST or ": " in text or text[-1] == ":" or " #" in text:
+        return _NOT_SIMPLE
+    return _simple_plain(text)
+
+
+def _simple_flow_list(text: str) -> object:
+    """A one-line `[a, "b", 'c']` of scalars, or `_NOT_SIMPLE`."""
+    if text[-1] != "]" or _FLOW_REFUSED.search(text, 1, len(text) - 1) is not None:
+        return _NOT_SIMPLE
+    parts = text[1:-1].split(",")
+    if not parts[-1].strip(" "):
+        parts.pop()  # `[]`, or a trailing comma
+    values: list[object] = []
+    for part in parts:
+        item = part.strip(" ")
+        if not item:
+            return _NOT_SIMPLE
+        if item[0] in "\"'":
+            # Quoted items cannot hold a comma: the split above would have cut them short
+            # and the pieces do not match the quoted patterns.
+            value = _simple_scalar(item)
+        elif item[0] in _PLAIN_REFUSED_FIRST or _FLOW_PLAIN_REFUSED.search(item) is not None:
+            return _NOT_SIMPLE
+        else:
+            value = _simple_plain(item)
+        if value is _NOT_SIMPLE:
+            return _NOT_SIMPLE
+        values.append(value)
+    return values
+
+
+def _simple_plain(text: str) -> object:
+    """A plain scalar typed by YAML's resolver and constructor, or `_NOT_SIMPLE`."""
+    tag = _resolve(text)
+    if tag == _STR_TAG:
+        return text
+    if tag not in _SIMPLE_TAGS:
+        return _NOT_SIMPLE
+    try:
+        return _StrictLoader.yaml_constructors[tag](_SCALARS, ScalarNode(tag, text))
+    except _SIMPLE_VALUE_ERRORS:
+        return _NOT_SIMPLE
+
+
+def _resolve(text: str) -> str:
+    """The tag YAML gives `text` as a plain scalar."""
+    tag: str = _SCALARS.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+    return tag
 
 
 def _check_yaml_characters(front_matter: str, source: str) -> None:
