@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import string
 
 import pytest
@@ -9,7 +11,15 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleanguide.render import _meta_value, _yaml_mapping, front_matter
+from cleanguide.render import (
+    _FRAGMENT_LINK,
+    _meta_value,
+    _yaml_mapping,
+    escape_text,
+    front_matter,
+    prose,
+)
+from cleanguide.sanitize import neutralise_markdown
 
 # Characters that steer PyYAML's choice of scalar style, folding or quoting.
 TRICKY = (
@@ -134,3 +144,38 @@ def test_values_pyyaml_owns() -> None:
 def test_long_keys_like_pyyaml(key: str, value: str) -> None:
     data: dict[str, object] = {key: value}
     assert _yaml_mapping(data) == pyyaml(data)
+
+
+MARKDOWNISH = st.lists(
+    st.sampled_from(
+        [
+            *"\\`*_{}[]()#+-.!|~&<>;'\" \n\t\r\x0b\x1c\x85\xa0\u2028\u3000ax1é😀",
+            *[
+                "](#",
+                "](",
+                "[a]",
+                "(#b)",
+                "]( #b)",
+                "](\n#",
+                "&amp;",
+                "&lt;",
+                "markdown",
+                "<script>",
+            ],
+        ]
+    )
+).map("".join)
+
+
+@settings(max_examples=2000)
+@given(st.one_of(st.text(), MARKDOWNISH))
+def test_escape_text_is_html_escape_then_backslashes(text: str) -> None:
+    collapsed = " ".join(text.split())
+    expected = re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", html.escape(collapsed, quote=False))
+    assert escape_text(text) == expected
+
+
+@settings(max_examples=2000)
+@given(st.one_of(st.text(), MARKDOWNISH))
+def test_prose_skips_fragment_links_only_when_there_are_none(text: str) -> None:
+    assert prose(text) == neutralise_markdown(_FRAGMENT_LINK.sub(r"\1", text))

@@ -64,16 +64,22 @@ def prose(text: str) -> str:
 
     The source page's anchors (`#part2-1`) do not exist on our pages; the text stays.
     """
-    return neutralise_markdown(_FRAGMENT_LINK.sub(r"\1", text))
+    if "](" in text:  # _FRAGMENT_LINK cannot match otherwise
+        text = _FRAGMENT_LINK.sub(r"\1", text)
+    return neutralise_markdown(text)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
+_MD_SPECIAL = "\\`*_{}[]()#+-.!|~"
+# One pass doing html.escape(quote=False) and then backslash-escaping _MD_SPECIAL: the
+# entities it writes (&amp; &lt; &gt;) hold no Markdown punctuation.
+_ESCAPE_TEXT = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in _MD_SPECIAL}}
+)
 
 
 def escape_text(text: str) -> str:
     """Plain text as inert Markdown: HTML-escaped, Markdown punctuation backslash-escaped."""
-    text = " ".join(text.split())
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return " ".join(text.split()).translate(_ESCAPE_TEXT)
 
 
 def _meta_value(text: str) -> str:
@@ -177,6 +183,10 @@ def _yaml_simple_item(key: object, value: object) -> str | None:
     return "".join(out)
 
 
+_LANG_JUNK = re.compile(r"[^\w+-]")
+_EMBED_PATH = re.compile(r"/embed/([\w-]{6,20})")
+
+
 def _indent(text: str, prefix: str) -> str:
     return "\n".join(prefix + line if line.strip() else "" for line in text.split("\n"))
 
@@ -216,7 +226,7 @@ class _PageWriter:
             return "\n".join(f"- {prose(t)}" for t in b.items)
         if isinstance(b, Code):
             fence = "~~~~" if "```" in b.text else "```"
-            lang = re.sub(r"[^\w+-]", "", b.lang)
+            lang = _LANG_JUNK.sub("", b.lang)
             return f"{fence}{lang}\n{b.text}\n{fence}"
         if isinstance(b, Raw):
             return prose(b.text)
@@ -253,7 +263,7 @@ class _PageWriter:
         if parts.scheme not in ("http", "https"):
             return ""
         label = "Watch the video"
-        m = re.match(r"/embed/([\w-]{6,20})", parts.path)
+        m = _EMBED_PATH.match(parts.path)
         if (
             parts.hostname
             and parts.hostname.endswith(("youtube.com", "youtube-nocookie.com"))
@@ -296,9 +306,12 @@ class _PageWriter:
         return "\n".join(lines)
 
 
+_URL_UNSAFE = re.compile(r"[<>\s]")
+
+
 def _url(url: str) -> str:
     # inside <...> a URL may hold spaces and parentheses but not angle brackets or newlines
-    return re.sub(r"[<>\s]", lambda m: f"%{ord(m.group(0)):02X}", url)
+    return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group(0)):02X}", url)
 
 
 def _date_text(value: dt.date | None) -> str:
