@@ -71,8 +71,7 @@ def slugify(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     if max_bytes < MIN_MAX_BYTES:
         raise ValueError(f"max_bytes must be at least {MIN_MAX_BYTES}, got {max_bytes}")
     ascii_slug, lost_letters = _ascii_slug(text)
-    kept_letters = sum(c.isalpha() for c in ascii_slug)
-    if ascii_slug and lost_letters <= kept_letters:
+    if ascii_slug and (not lost_letters or lost_letters <= sum(c.isalpha() for c in ascii_slug)):
         return _truncate(ascii_slug, max_bytes)
     # Mostly non-Latin (or nothing usable at all): keep whatever ASCII there is as a
     # readable prefix and make the slug distinct with a hash of the full text.
