@@ -44,6 +44,9 @@ PIECES = st.lists(
             "<ulx>",
             "</ul x>",
             "<li>",
+            "</li>",
+            "<li class=x>",
+            "</LI >",
             "**b**",
             "__u__",
             "a__b__c",
@@ -132,3 +135,10 @@ def test_typography_shortcuts_change_nothing(text: str) -> None:
     joined = "\n".join(line.strip() for line in text.split("\n") if line.strip())
     if "`" not in joined:
         assert typography.tidy(text) == reference_fix_prose(joined)
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS)
+def test_closed_list_items_match_the_lazy_regex(text: str) -> None:
+    lazy = re.compile(r"<li\b.*?</li\s*>", re.IGNORECASE | re.DOTALL)
+    assert rules._closed_items(text, 0, len(text)) == len(lazy.findall(text))

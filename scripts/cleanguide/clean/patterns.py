@@ -45,6 +45,7 @@ class Patterns:
     farm_label_classes: tuple[str, ...]
     farm_labels: re.Pattern[str]
     farm_min_items: int
+    farm_label_max_chars: int
     rating_start: re.Pattern[str]
     """Any of the widget's opening lines (one alternation of the listed patterns)."""
     rating_parts: re.Pattern[str]
@@ -52,6 +53,8 @@ class Patterns:
     pixel_max_size: int
     pixel_hidden_style: re.Pattern[str]
     disclaimer: re.Pattern[str]
+    disclaimer_keywords: tuple[str, ...]
+    """Lower-case words one of which every disclaimer phrase contains."""
     disclaimer_max_chars: int
 
     _verdicts: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
@@ -124,6 +127,14 @@ def _any(patterns: list[str]) -> re.Pattern[str]:
     return _rx("|".join(f"(?:{p})" for p in patterns))
 
 
+def _keywords(section: dict[str, Any]) -> tuple[str, ...]:
+    keywords = tuple(k.lower() for k in section["keywords"])
+    for phrase in section["phrases"]:
+        if not any(k in phrase.lower() for k in keywords):
+            raise ValueError(f"disclaimer phrase {phrase!r} contains none of the keywords")
+    return keywords
+
+
 def _hosts(hosts: list[str]) -> frozenset[str]:
     return frozenset(h.lower().rstrip(".") for h in hosts)
 
@@ -148,12 +159,14 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         farm_label_classes=tuple(farm["label_classes"]),
         farm_labels=_alternation(farm["labels"]),
         farm_min_items=int(farm["min_items"]),
+        farm_label_max_chars=int(farm["label_max_chars"]),
         rating_start=_any(rating["start"]),
         rating_parts=_any(rating["parts"]),
         bylines=_any(data["byline"]),
         pixel_max_size=int(data["pixels"]["max_size"]),
         pixel_hidden_style=_rx(data["pixels"]["hidden_style"]),
         disclaimer=_rx("|".join(f"(?:{p})" for p in data["disclaimers"]["phrases"])),
+        disclaimer_keywords=_keywords(data["disclaimers"]),
         disclaimer_max_chars=int(data["disclaimers"]["max_chars"]),
     )
 

@@ -32,7 +32,8 @@ _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]")
 _STEP_LINE = re.compile(r"^\W{0,4}step\s*\d", re.IGNORECASE)
 _INLINE_OPEN = re.compile(r"<(?:a|span|div|video)\b", re.IGNORECASE)
 _INLINE_CLOSE = re.compile(r"</(?:a|span|div|video)\s*>", re.IGNORECASE)
-_LI = re.compile(r"<li\b.*?</li\s*>", re.IGNORECASE | re.DOTALL)
+_LI_OPEN = re.compile(r"<li\b", re.IGNORECASE)
+_LI_CLOSE = re.compile(r"</li\s*>", re.IGNORECASE)
 _A_TAG = re.compile(r"<a\b[^>]*>", re.IGNORECASE)
 _DIV_BEFORE = re.compile(r"<div\b[^>]*>\s*$", re.IGNORECASE)
 _DIV_AFTER = re.compile(r"\s*</div\s*>", re.IGNORECASE)
@@ -222,9 +223,9 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
     for start, end, _, _ in Elements(text, "ul"):
         if end == -1:
             continue
-        items = _LI.findall(text, start, end)
+        items = _closed_items(text, start, end)
         hrefs = [attrs(m.group(0)).get("href", "") for m in _A_TAG.finditer(text, start, end)]
-        if len(items) < p.farm_min_items or not hrefs or not all(map(p.is_farm_url, hrefs)):
+        if items < p.farm_min_items or not hrefs or not all(map(p.is_farm_url, hrefs)):
             continue
         s, e = start, end
         # widen to a wrapping <div> and a label element just before it
@@ -243,7 +244,7 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
     i = 0
     while i < len(lines):
         off, line = lines[i]
-        if p.farm_labels.match(_undressed(line)):
+        if len(line) <= p.farm_label_max_chars and p.farm_labels.match(_undressed(line)):
             j = i + 1
             while j < len(lines) and not lines[j][1].strip():
                 j += 1
@@ -258,6 +259,20 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
                     off, "a link list follows a 'related' label but links outside the farm; kept"
                 )
         i += 1
+
+
+def _closed_items(text: str, start: int, end: int) -> int:
+    """How many `<li ...> ... </li>` items lie in text[start:end] (each to its first close)."""
+    closes = [m.end() for m in _LI_CLOSE.finditer(text, start, end)]
+    count, pos, j = 0, start, 0
+    for m in _LI_OPEN.finditer(text, start, end):
+        if m.start() < pos:
+            continue  # inside the item counted last
+        j = bisect.bisect_left(closes, m.end() + 1, j)
+        if j == len(closes):
+            break
+        count, pos = count + 1, closes[j]
+    return count
 
 
 def _label_before(text: str, pos: int, p: Patterns) -> int | None:
@@ -463,7 +478,10 @@ def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
     p = ctx.patterns
     for start, end in _paragraphs(ctx.text):
         block = ctx.text[start:end]
-        if len(block) > p.disclaimer_max_chars or not p.disclaimer.search(block):
+        if len(block) > p.disclaimer_max_chars:
+            continue
+        lowered = block.lower()
+        if not any(k in lowered for k in p.disclaimer_keywords) or not p.disclaimer.search(block):
             continue
         sentences = [s for s in _SENTENCE_BREAK.split(block.replace(">", " ")) if s.strip()]
         if all(p.disclaimer.search(s) for s in sentences):
