@@ -8,12 +8,16 @@ the obvious regex it stands for, on generated text full of the characters that m
 from __future__ import annotations
 
 import re
+from importlib import resources
 
+import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleanguide import typography
 from cleanguide.clean import engine, rules
+from cleanguide.clean.patterns import from_mapping, may_contain
 
 MARKUP = st.text(
     alphabet="`~ \n!x[]()<>/\"'*_.,:;?=-\tulaimgsrcULAIMG\u201d\\#\u017f\u0131é", max_size=120
@@ -142,3 +146,34 @@ def test_typography_shortcuts_change_nothing(text: str) -> None:
 def test_closed_list_items_match_the_lazy_regex(text: str) -> None:
     lazy = re.compile(r"<li\b.*?</li\s*>", re.IGNORECASE | re.DOTALL)
     assert rules._closed_items(text, 0, len(text)) == len(lazy.findall(text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="adsbygoglekisADSBYGOGLEKIS\u017f\u0131\u0130\u212a .-", max_size=40))
+def test_may_contain_never_misses_a_case_insensitive_match(text: str) -> None:
+    for word in ("adsbygoogle", "kiss", "sky"):
+        if re.search(re.escape(word), text, re.IGNORECASE):
+            assert may_contain(text, (word,)), (word, text)
+
+
+def test_may_contain_rules_out_absent_words() -> None:
+    assert not may_contain("Back up photos (Google Photos) — step 1", ("adsbygoogle", "affiliate"))
+    assert may_contain("x AdsByGoogle y", ("adsbygoogle",))
+
+
+@pytest.mark.parametrize(
+    ("section", "change"),
+    [
+        ("ad_script_lines", {"needle": "doubleclick"}),
+        ("disclaimers", {"keywords": ["sponsor"]}),
+    ],
+)
+def test_patterns_whose_shortcut_word_is_missing_are_refused(
+    section: str, change: dict[str, object]
+) -> None:
+    data = yaml.safe_load(
+        resources.files("cleanguide").joinpath("data/patterns.yml").read_text("utf-8")
+    )
+    data[section].update(change)
+    with pytest.raises(ValueError, match="contain"):
+        from_mapping(data)

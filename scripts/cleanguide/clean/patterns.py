@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -42,6 +43,8 @@ class Patterns:
     marker_max_lines: int
     ad_slot_tags: tuple[tuple[str, re.Pattern[str]], ...]
     ad_script_lines: tuple[re.Pattern[str], ...]
+    ad_script_needle: str
+    """Lower-case text that every ad script line contains."""
     farm_label_classes: tuple[str, ...]
     farm_labels: re.Pattern[str]
     farm_min_items: int
@@ -127,6 +130,35 @@ def _any(patterns: list[str]) -> re.Pattern[str]:
     return _rx("|".join(f"(?:{p})" for p in patterns))
 
 
+def _needle(section: dict[str, Any]) -> str:
+    needle = str(section["needle"]).lower()
+    for pattern in section["patterns"]:
+        if needle not in pattern.lower():
+            raise ValueError(f"ad script pattern {pattern!r} does not contain {needle!r}")
+    return needle
+
+
+def may_contain(text: str, words: Iterable[str]) -> bool:
+    """False only when no word (lower-case ASCII) occurs in `text` in any letter case.
+
+    A cheap test before a case-insensitive regex scan, which costs 10-20x a plain search.
+    """
+    folded = _ascii_folded(text)
+    return folded is None or any(w.encode() in folded for w in words)
+
+
+# the non-ASCII letters that Python's case-insensitive matching equates with ASCII ones
+_ASCII_LOOKALIKES = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+@functools.lru_cache(maxsize=2)
+def _ascii_folded(text: str) -> bytes | None:
+    """UTF-8 of `text` with ASCII letters lower-cased; None if lower-casing is not enough."""
+    if _ASCII_LOOKALIKES.search(text):
+        return None
+    return text.encode("utf-8", "surrogatepass").lower()
+
+
 def _keywords(section: dict[str, Any]) -> tuple[str, ...]:
     keywords = tuple(k.lower() for k in section["keywords"])
     for phrase in section["phrases"]:
@@ -155,7 +187,10 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         marker_end=_rx(markers["end"]),
         marker_max_lines=int(markers["max_lines"]),
         ad_slot_tags=tuple((s["tag"], _rx(s["attr_pattern"])) for s in data["ad_slots"]),
-        ad_script_lines=tuple(_rx(p, _FLAGS | re.MULTILINE) for p in data["ad_script_lines"]),
+        ad_script_lines=tuple(
+            _rx(p, _FLAGS | re.MULTILINE) for p in data["ad_script_lines"]["patterns"]
+        ),
+        ad_script_needle=_needle(data["ad_script_lines"]),
         farm_label_classes=tuple(farm["label_classes"]),
         farm_labels=_alternation(farm["labels"]),
         farm_min_items=int(farm["min_items"]),

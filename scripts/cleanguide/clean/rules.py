@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 
 from .engine import Cut, Rule, RuleContext
-from .patterns import Patterns
+from .patterns import Patterns, may_contain
 
 # --- small scanners shared by the rules ---------------------------------------------------
 
@@ -210,6 +210,8 @@ def ad_slots(ctx: RuleContext) -> Iterator[Cut]:
                 ctx.warn(start, f"<{tag}> ad slot is not closed nearby; only its tag is removed")
                 end = start + len(start_tag)
             yield Cut(*_with_line_end(text, start, end))
+    if not may_contain(text, (ctx.patterns.ad_script_needle,)):
+        return
     for rx in ctx.patterns.ad_script_lines:
         for m in rx.finditer(text):
             yield Cut(*_with_line_end(text, m.start(), m.end()))
@@ -219,13 +221,15 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
     """Remove "Also read"/"More Reading" lists whose every item links into the farm."""
     p = ctx.patterns
     text = ctx.text
+    if not may_contain(text, p.farm_hosts):
+        return  # no farm link anywhere, so no list of them either
     # HTML form: <span class="…alsoread…">Also read:</span> then <div><ul>…</ul></div>
     for start, end, _, _ in Elements(text, "ul"):
         if end == -1:
             continue
-        items = _closed_items(text, start, end)
+        count = _closed_items(text, start, end)
         hrefs = [attrs(m.group(0)).get("href", "") for m in _A_TAG.finditer(text, start, end)]
-        if items < p.farm_min_items or not hrefs or not all(map(p.is_farm_url, hrefs)):
+        if count < p.farm_min_items or not hrefs or not all(map(p.is_farm_url, hrefs)):
             continue
         s, e = start, end
         # widen to a wrapping <div> and a label element just before it
@@ -249,7 +253,7 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
             while j < len(lines) and not lines[j][1].strip():
                 j += 1
             k, items = _md_list(lines, j)
-            if items and len(items) >= 1 and all(_item_is_farm(it, p) for it in items):
+            if items and all(_item_is_farm(it, p) for it in items):
                 end = lines[k - 1][0] + len(lines[k - 1][1])
                 yield Cut(off, end)
                 i = k
@@ -476,6 +480,8 @@ def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
 def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
     """Remove short paragraphs or quotes that only disclose affiliate links."""
     p = ctx.patterns
+    if not may_contain(ctx.text, p.disclaimer_keywords):
+        return
     for start, end in _paragraphs(ctx.text):
         block = ctx.text[start:end]
         if len(block) > p.disclaimer_max_chars:
