@@ -177,3 +177,12 @@ def test_patterns_whose_shortcut_word_is_missing_are_refused(
     data[section].update(change)
     with pytest.raises(ValueError, match="contain"):
         from_mapping(data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=" \n\tab", max_size=900))
+def test_excerpt_flattens_like_the_whole_text(text: str) -> None:
+    flat = " ".join(text.split())
+    cut = engine.EXCERPT_CHARS
+    expected = flat if len(flat) <= cut else flat[: cut - 1] + "…"
+    assert engine._excerpt(text) == expected

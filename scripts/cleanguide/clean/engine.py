@@ -170,7 +170,10 @@ def _subtract(kept: list[tuple[int, int]], drop: list[tuple[int, int]]) -> list[
 
 
 def _excerpt(text: str) -> str:
-    flat = " ".join(text.split())
+    # flattening a prefix gives a prefix of the flattened whole: enough when it is long
+    flat = " ".join(text[: EXCERPT_CHARS * 4].split())
+    if len(flat) <= EXCERPT_CHARS and len(text) > EXCERPT_CHARS * 4:
+        flat = " ".join(text.split())
     return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1] + "…"
 
 

@@ -148,14 +148,14 @@ def may_contain(text: str, words: Iterable[str]) -> bool:
 
 
 # the non-ASCII letters that Python's case-insensitive matching equates with ASCII ones
-_ASCII_LOOKALIKES = re.compile("[\u0130\u0131\u017f\u212a]")
+_ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"
 
 
 @functools.lru_cache(maxsize=2)
 def _ascii_folded(text: str) -> bytes | None:
     """UTF-8 of `text` with ASCII letters lower-cased; None if lower-casing is not enough."""
-    if _ASCII_LOOKALIKES.search(text):
-        return None
+    if not text.isascii() and any(c in text for c in _ASCII_LOOKALIKES):
+        return None  # (four plain searches: a character-class regex scan is 20x slower)
     return text.encode("utf-8", "surrogatepass").lower()
 
 

@@ -110,14 +110,11 @@ class Elements:
 @functools.lru_cache(maxsize=2)
 def lines_with_offsets(text: str) -> tuple[tuple[int, str], ...]:
     """(offset, line with its newline) of every line; several rules ask about one text."""
-    out: list[tuple[int, str]] = []
-    pos, n = 0, len(text)
-    while pos < n:
-        end = text.find("\n", pos)
-        end = n if end == -1 else end + 1
-        out.append((pos, text[pos:end]))
-        pos = end
-    return tuple(out)
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]  # the text does not end with a newline after its last part
+    if not lines[-1]:
+        lines.pop()
+    return tuple(zip(itertools.accumulate(map(len, lines), initial=0), lines, strict=False))
 
 
 def _with_line_end(text: str, start: int, end: int) -> tuple[int, int]:
