@@ -56,6 +56,9 @@ PIECES = st.lists(
             "a__b__c",
             "__ s __",
             "x**y** ,",
+            "**a**b**c**",
+            "****",
+            "a** b **c",
             " ,",
             ' "',
             "`c`",
@@ -116,8 +119,25 @@ def test_lines_tile_the_text(text: str) -> None:
     assert all(line.endswith("\n") for _, line in lines[:-1])
 
 
+def reference_space_around_bold(text: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in typography._BOLD.finditer(text):
+        out.append(text[pos : m.start()])
+        inner = (m.group(2) or "").strip()
+        fixed = f"{m.group(1)}{inner}{m.group(1)}" if inner else ""
+        if fixed and out and out[-1][-1:].isalnum():
+            out.append(" ")
+        out.append(fixed)
+        pos = m.end()
+        if fixed and text[pos : pos + 1].isalnum():
+            out.append(" ")
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def reference_fix_prose(text: str) -> str:
-    text = typography._space_around_bold(text)
+    text = reference_space_around_bold(text)
     text = typography._GLUED_LINK.sub(" ", text)
     text = typography._LINK_GLUED.sub(r"\1 ", text)
     text = typography._SPACE_BEFORE_CLOSING_QUOTE.sub(r"\1", text)

@@ -8,6 +8,7 @@ methods, "Step N" paragraphs, ordered lists and "Step N" headings make steps, an
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,11 +83,7 @@ class Tok:
 def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
     """Split Markdown into block tokens, each with its source line."""
     lines = text.split("\n")
-    offsets = []
-    pos = 0
-    for ln in lines:
-        offsets.append(pos)
-        pos += len(ln) + 1
+    chars_before = list(itertools.accumulate(map(len, lines), initial=0))  # + i newlines
     toks: list[Tok] = []
     i, n = 0, len(lines)
     while i < n:
@@ -94,7 +91,7 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
         if not line.strip():
             i += 1
             continue
-        where = line_of(offsets[i])
+        where = line_of(chars_before[i] + i)
         if m := _FENCE.match(line):
             fence, j = m.group(1), i + 1
             while j < n and not lines[j].strip().startswith(fence):

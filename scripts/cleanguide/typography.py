@@ -33,26 +33,20 @@ def _outside_code(text: str, fix: Callable[[str], str]) -> str:
     return "".join(out)
 
 
-def _fix_bold(m: re.Match[str]) -> str:
+def _bold_repl(m: re.Match[str]) -> str:
     inner = (m.group(2) or "").strip()
-    return f"{m.group(1)}{inner}{m.group(1)}" if inner else ""
+    if not inner:
+        return ""
+    text, start, end = m.string, m.start(), m.end()
+    # a match never ends in a letter, so the character before is the source's own
+    before = " " if start and text[start - 1].isalnum() else ""
+    after = " " if text[end : end + 1].isalnum() else ""
+    return f"{before}{m.group(1)}{inner}{m.group(1)}{after}"
 
 
 def _space_around_bold(text: str) -> str:
     """`to**bold** ,` → `to **bold**,`: scraped pages lose the spaces outside <strong>."""
-    out: list[str] = []
-    pos = 0
-    for m in _BOLD.finditer(text):
-        out.append(text[pos : m.start()])
-        fixed = _fix_bold(m)
-        if fixed and out and out[-1][-1:].isalnum():
-            out.append(" ")
-        out.append(fixed)
-        pos = m.end()
-        if fixed and text[pos : pos + 1].isalnum():
-            out.append(" ")
-    out.append(text[pos:])
-    return "".join(out)
+    return _BOLD.sub(_bold_repl, text)
 
 
 def _fix_prose(text: str) -> str:
@@ -71,9 +65,11 @@ def _fix_prose(text: str) -> str:
 
 def tidy(text: str) -> str:
     """Repair inline spacing in one block of Markdown prose; strip each line's indent."""
-    lines = [line.strip() for line in text.split("\n")]
-    joined = "\n".join(line for line in lines if line)
-    return _outside_code(joined, _fix_prose)
+    if "\n" in text:
+        text = "\n".join(line for line in (ln.strip() for ln in text.split("\n")) if line)
+    else:
+        text = text.strip()
+    return _outside_code(text, _fix_prose)
 
 
 def plain(text: str) -> str:
