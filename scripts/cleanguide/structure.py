@@ -175,7 +175,7 @@ def _kind(marker: str) -> str:
 
 
 def _figure_from(line: str) -> Figure | None:
-    m = _IMAGE_LINE.match(line)
+    m = _IMAGE_LINE.match(line) if "![" in line else None
     if not m:
         return None
     return Figure(src=m.group("src"), alt=plain(m.group("alt")), title=m.group("title") or "")
@@ -239,7 +239,7 @@ def prose_blocks(text: str) -> list[Block]:
         if fig:
             flush()
             out.append(fig)
-        elif m := _IFRAME.search(line):
+        elif "<" in line and (m := _IFRAME.search(line)):
             flush()
             out.append(Embed(url=m.group(1)))
         else:
@@ -281,7 +281,7 @@ def _token_blocks(tok: Tok) -> list[Block]:
 def _list_blocks(tok: Tok) -> list[Block]:
     ordered = _kind(tok.items[0][0]) == "ol"
     texts = [t for _, t in tok.items]
-    if all("\n" not in t.strip() and not _IMAGE_LINE.search(t) for t in texts):
+    if all("\n" not in t.strip() and not ("![" in t and _IMAGE_LINE.match(t)) for t in texts):
         return [BulletList(tuple(tidy(t) for t in texts), ordered)]
     # items carrying images or several paragraphs: keep each item's blocks
     out: list[Block] = []
