@@ -18,6 +18,7 @@ untrusted. Two pure ``str -> str`` functions stand between an article and the bu
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
@@ -369,6 +370,9 @@ _MAX_PASSES: Final = 8
 _SCAN_RE: Final = re.compile(r"[`<{]|(?i:markdown)")  # where a pass looks; see _may_scan
 _MARKDOWN_WORD_RE: Final = re.compile(r"(?i:markdown)")
 _BACKTICKS_RE: Final = re.compile(r"`+")
+_NEWLINE_RE: Final = re.compile("\n")
+_OPEN_RE: Final = re.compile("<")
+_CLOSE_RE: Final = re.compile(">")
 _TAG_NAME_RE: Final = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 _TAG_NAME_END: Final = frozenset(" \t\n\f\r/>")
 # Python-Markdown's attr_list: `{` or `{:`, optional spaces, a first character that is not
@@ -455,17 +459,38 @@ class _Scanner:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lower = text.translate(_ASCII_LOWER)
-        self.finder = _Finder(self.lower)
         self.out: list[str] = []
         self.copied = 0  # text[:copied] has been emitted (or deliberately dropped)
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
-        self.opens = [m.start() for m in re.finditer("<", text)]
-        self.closes = [m.start() for m in re.finditer(">", text)]
+
+    # Indexes of the (never modified) text, each built on first use: most pieces need only
+    # one or two of them.
+
+    @functools.cached_property
+    def lower(self) -> str:
+        return self.text.translate(_ASCII_LOWER)
+
+    @functools.cached_property
+    def finder(self) -> _Finder:
+        return _Finder(self.lower)
+
+    @functools.cached_property
+    def newlines(self) -> list[int]:
+        return [m.start() for m in _NEWLINE_RE.finditer(self.text)]
+
+    @functools.cached_property
+    def opens(self) -> list[int]:
+        return [m.start() for m in _OPEN_RE.finditer(self.text)]
+
+    @functools.cached_property
+    def closes(self) -> list[int]:
+        return [m.start() for m in _CLOSE_RE.finditer(self.text)]
+
+    @functools.cached_property
+    def backtick_runs(self) -> dict[int, list[int]]:
         runs: dict[int, list[int]] = {}
-        for m in _BACKTICKS_RE.finditer(text):
+        for m in _BACKTICKS_RE.finditer(self.text):
             runs.setdefault(m.end() - m.start(), []).append(m.start())
-        self.backtick_runs = runs
+        return runs
 
     def emit_until(self, index: int) -> None:
         self.out.append(self.text[self.copied : index])
