@@ -93,3 +93,27 @@ def test_scoring_detects_junk_and_loss() -> None:
     empty = bench.score(truth, bench.Output.from_html("<p></p>"))
     assert empty.kept == 0
     assert not empty.junk_left
+
+
+def _load_variants():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("variants", ROOT / "benchmarks" / "variants.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("seed", [7, 2026])
+def test_unseen_like_variants_leave_no_junk_and_keep_content(seed: int, tmp_path: Path) -> None:
+    """Corpus bodies with other articles' ads, invented vendor hosts, other marker words."""
+    paths = _load_variants().make_variants(tmp_path, seed=seed, per_article=1)
+    assert len(paths) == 15
+    failures = []
+    for path in paths:
+        data = path.read_bytes()
+        truth = bench.ground_truth(data.decode("utf-8"))
+        assert truth.junk and truth.content
+        s = bench.score(truth, bench.Output.from_html(_ours(data, path.name)))
+        if s.junk_left or s.kept_ratio < bench.KEPT_TARGET:
+            failures.append((path.name, [i.text[:60] for i in s.junk_left + s.content_lost]))
+    assert not failures
