@@ -183,16 +183,17 @@ def _structure_reason(inner: str, max_lines: int) -> str:
         if depth == 0:
             if _HEADING.match(raw):
                 return "a heading"
-            if _MD_IMAGE.search(line) and "<" not in line[:1]:
+            if "![" in line and _MD_IMAGE.search(line) and "<" not in line[:1]:
                 return "a Markdown image"
             if _STEP_LINE.match(line):
                 return "a step"
             if _LIST_ITEM.match(raw) and not line.startswith("<"):
                 return "a list item"
         # track whether we are inside an HTML tag's text (ads put prose inside <a>…</a>)
-        opens = len(_INLINE_OPEN.findall(line))
-        closes = len(_INLINE_CLOSE.findall(line))
-        depth = max(0, depth + opens - closes)
+        if "<" in line:
+            opens = len(_INLINE_OPEN.findall(line))
+            closes = len(_INLINE_CLOSE.findall(line))
+            depth = max(0, depth + opens - closes)
     return ""
 
 
