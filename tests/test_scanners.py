@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from cleanguide import typography
 from cleanguide.clean import engine, rules
 from cleanguide.clean.patterns import from_mapping, may_contain
+from cleanguide.model import Article
 
 MARKUP = st.text(
     alphabet="`~ \n!x[]()<>/\"'*_.,:;?=-\tulaimgsrcULAIMG\u201d\\#\u017f\u0131é", max_size=120
@@ -206,3 +207,11 @@ def test_excerpt_flattens_like_the_whole_text(text: str) -> None:
     cut = engine.EXCERPT_CHARS
     expected = flat if len(flat) <= cut else flat[: cut - 1] + "…"
     assert engine._excerpt(text) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab\n\r ", max_size=60), st.data())
+def test_line_of_counts_newlines_before_the_offset(body: str, data: st.DataObject) -> None:
+    article = Article(source="a.md", meta={}, body=body, body_line=4)
+    offset = data.draw(st.integers(0, len(body)))
+    assert article.line_of(offset) == 4 + body.count("\n", 0, offset)

@@ -70,7 +70,7 @@ _CLOSING = re.compile(
 _NOTE_KINDS = {"warning": "warning", "caution": "warning", "important": "warning", "tip": "tip"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: built once per block, and a frozen init costs 4x
 class Tok:
     kind: str  # heading, para, list, code, html, quote, table
     text: str
