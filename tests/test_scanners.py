@@ -114,10 +114,14 @@ def test_elements_match_per_tag_regexes(text: str, tag: str) -> None:
 @settings(max_examples=200, deadline=None)
 @given(TEXTS)
 def test_lines_tile_the_text(text: str) -> None:
-    lines = rules.lines_with_offsets(text)
-    assert "".join(line for _, line in lines) == text
-    assert all(off == text.index(line, off) for off, line in lines)
-    assert all(line.endswith("\n") for _, line in lines[:-1])
+    lines = rules.lines_of(text)
+    pieces = [lines.with_newline(i) for i in range(len(lines))]
+    assert "".join(pieces) == text
+    assert [p.rstrip("\n") for p in pieces] == lines.parts
+    assert all(p.endswith("\n") for p in pieces[:-1])
+    assert [lines.start(i) for i in range(len(lines))] == [
+        sum(map(len, pieces[:i])) for i in range(len(lines))
+    ]
 
 
 def reference_space_around_bold(text: str) -> str:

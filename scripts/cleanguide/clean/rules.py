@@ -11,8 +11,9 @@ import bisect
 import functools
 import html
 import itertools
+import operator
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from .engine import Cut, Rule, RuleContext
@@ -107,14 +108,43 @@ class Elements:
             yield m.start(), end, m.group(0), m.end()
 
 
+class Lines:
+    """The lines of a text, split at "\\n"; where each starts is worked out only when asked.
+
+    Line-based rules test every line but cut few: splitting is one C call, and offsets
+    come from C-level running sums on first use.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.parts = text.split("\n")
+        if len(self.parts) > 1 and not self.parts[-1]:
+            self.parts.pop()  # nothing after the final newline
+        elif not text:
+            self.parts = []
+        self._starts: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    def start(self, i: int) -> int:
+        if self._starts is None:
+            sums = itertools.accumulate(map(len, self.parts), initial=0)
+            self._starts = list(map(operator.add, sums, itertools.count()))
+        return self._starts[i]
+
+    def end(self, i: int) -> int:
+        """Where line i ends, its newline included."""
+        return min(self.start(i) + len(self.parts[i]) + 1, len(self.text))
+
+    def with_newline(self, i: int) -> str:
+        return self.text[self.start(i) : self.end(i)]
+
+
 @functools.lru_cache(maxsize=2)
-def lines_with_offsets(text: str) -> tuple[tuple[int, str], ...]:
-    """(offset, line with its newline) of every line; several rules ask about one text."""
-    lines = [line + "\n" for line in text.split("\n")]
-    lines[-1] = lines[-1][:-1]  # the text does not end with a newline after its last part
-    if not lines[-1]:
-        lines.pop()
-    return tuple(zip(itertools.accumulate(map(len, lines), initial=0), lines, strict=False))
+def lines_of(text: str) -> Lines:
+    """The `Lines` of a text; several rules ask about the same text in a row."""
+    return Lines(text)
 
 
 def _with_line_end(text: str, start: int, end: int) -> tuple[int, int]:
@@ -242,23 +272,24 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
             s = label
         yield Cut(*_with_line_end(text, s, e))
     # Markdown form: a label line, then a list whose items all link into the farm
-    lines = lines_with_offsets(text)
+    lines = lines_of(text)
+    parts = lines.parts
     i = 0
-    while i < len(lines):
-        off, line = lines[i]
-        if len(line) <= p.farm_label_max_chars and p.farm_labels.match(_undressed(line)):
+    while i < len(parts):
+        line = parts[i]
+        if len(line) < p.farm_label_max_chars and p.farm_labels.match(_undressed(line)):
             j = i + 1
-            while j < len(lines) and not lines[j][1].strip():
+            while j < len(parts) and not parts[j].strip():
                 j += 1
             k, items = _md_list(lines, j)
             if items and all(_item_is_farm(it, p) for it in items):
-                end = lines[k - 1][0] + len(lines[k - 1][1])
-                yield Cut(off, end)
+                yield Cut(lines.start(i), lines.end(k - 1))
                 i = k
                 continue
             if items:
                 ctx.warn(
-                    off, "a link list follows a 'related' label but links outside the farm; kept"
+                    lines.start(i),
+                    "a link list follows a 'related' label but links outside the farm; kept",
                 )
         i += 1
 
@@ -296,12 +327,12 @@ def _undressed(line: str) -> str:
     return line
 
 
-def _md_list(lines: Sequence[tuple[int, str]], j: int) -> tuple[int, list[str]]:
+def _md_list(lines: Lines, j: int) -> tuple[int, list[str]]:
     """A Markdown list starting at line j: (index after it, item texts)."""
     items: list[str] = []
     k = j
     while k < len(lines):
-        line = lines[k][1]
+        line = lines.with_newline(k)
         if _LIST_ITEM.match(line):
             items.append(line)
         elif line.strip() and items and (line[:1] in " \t" or not _HEADING.match(line)):
@@ -322,40 +353,41 @@ def _item_is_farm(item: str, p: Patterns) -> bool:
 
 def rating_widgets(ctx: RuleContext) -> Iterator[Cut]:
     """Remove a star-rating widget: its question line and the parts that follow it."""
-    lines = lines_with_offsets(ctx.text)
+    lines = lines_of(ctx.text)
+    parts = lines.parts
     i = 0
-    while i < len(lines):
-        off, line = lines[i]
-        if ctx.patterns.rating_start.match(line):
+    while i < len(parts):
+        if ctx.patterns.rating_start.match(parts[i]):
             j = i + 1
             last = i
-            while j < len(lines) and j - last <= 3:
-                body = lines[j][1]
+            while j < len(parts) and j - last <= 3:
+                body = parts[j]
                 if ctx.patterns.rating_parts.match(body):
                     last = j
                 elif body.strip():
                     break
                 j += 1
             if last > i:
-                yield Cut(off, lines[last][0] + len(lines[last][1]))
+                yield Cut(lines.start(i), lines.end(last))
                 i = last + 1
                 continue
-            ctx.warn(off, "rating question without a rating widget after it; kept")
+            ctx.warn(lines.start(i), "rating question without a rating widget after it; kept")
         i += 1
 
 
 def bylines(ctx: RuleContext) -> Iterator[Cut]:
     """Remove author pictures and "… / Updated by …" lines."""
-    for off, line in lines_with_offsets(ctx.text):
+    lines = lines_of(ctx.text)
+    for i, line in enumerate(lines.parts):
         if ctx.patterns.bylines.match(line):
             if any(
                 not ctx.patterns.is_junk_url(u)
                 for u in _BYLINE_TARGET.findall(line)
                 if not _IMAGE_FILE.search(u)
             ):
-                ctx.warn(off, "byline-like line links outside the farm; kept")
+                ctx.warn(lines.start(i), "byline-like line links outside the farm; kept")
                 continue
-            yield Cut(off, off + len(line))
+            yield Cut(lines.start(i), lines.end(i))
 
 
 def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
@@ -462,17 +494,16 @@ def _md_links(text: str) -> Iterator[re.Match[str]]:
 
 def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of each run of non-blank lines."""
-    start: int | None = None
-    end = 0
-    for off, line in lines_with_offsets(text):
+    lines = lines_of(text)
+    first: int | None = None
+    for i, line in enumerate(lines.parts):
         if line.strip():
-            start = off if start is None else start
-            end = off + len(line)
-        elif start is not None:
-            yield start, end
-            start = None
-    if start is not None:
-        yield start, end
+            first = i if first is None else first
+        elif first is not None:
+            yield lines.start(first), lines.end(i - 1)
+            first = None
+    if first is not None:
+        yield lines.start(first), lines.end(len(lines) - 1)
 
 
 def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
