@@ -60,6 +60,10 @@ PIECES = st.lists(
             "**a**b**c**",
             "****",
             "a** b **c",
+            "see[x](y)",
+            "_[x](y)",
+            "[[x](y)",
+            " \t,",
             " ,",
             ' "',
             "`c`",
@@ -143,7 +147,7 @@ def reference_space_around_bold(text: str) -> str:
 
 def reference_fix_prose(text: str) -> str:
     text = reference_space_around_bold(text)
-    text = typography._GLUED_LINK.sub(" ", text)
+    text = re.sub(r"(?<=[^\W_])(?=\[[^\]\n]+\]\()", " ", text)
     text = typography._LINK_GLUED.sub(r"\1 ", text)
     text = typography._SPACE_BEFORE_CLOSING_QUOTE.sub(r"\1", text)
     return typography._SPACE_BEFORE_PUNCT.sub(r"\1", text)
