@@ -15,7 +15,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleanguide import typography
+from cleanguide import reader, typography
 from cleanguide.clean import engine, rules
 from cleanguide.clean.patterns import from_mapping, may_contain
 from cleanguide.model import Article
@@ -223,3 +223,18 @@ def test_line_of_counts_newlines_before_the_offset(body: str, data: st.DataObjec
     article = Article(source="a.md", meta={}, body=body, body_line=4)
     offset = data.draw(st.integers(0, len(body)))
     assert article.line_of(offset) == 4 + body.count("\n", 0, offset)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        alphabet="a \t\n\r\x00\x01\x1f\x7f\x80\x85\x9f\xa0\xa9\u00e9\u65e5\U0001f600", max_size=30
+    )
+)
+def test_clean_utf8_bytes_mean_no_control_characters(text: str) -> None:
+    for data in (text.encode("utf-8"), b"\xff\xfe" + text.encode("utf-16-le")):
+        if reader._clean_utf8(data):
+            assert not reader._CONTROLS.search(text.replace("\r", ""))
+    assert reader._clean_utf8(text.encode("utf-8")) == (
+        not reader._CONTROLS.search(text) and "\r" not in text
+    )
