@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 import threading
 from collections.abc import Callable
 
@@ -554,4 +555,16 @@ def test_fast_path_agrees_with_full_passes(text: str) -> None:
 
 def test_fast_path_gate_is_the_scan_pattern() -> None:
     # _may_scan spells out this pattern's alternatives; change both together.
-    assert _SCAN_RE.pattern == "[`<{]|(?i:markdown)"
+    assert _SCAN_RE.pattern == "[`<{]|[Mm][Aa][Rr][Kk\u212a][Dd][Oo][Ww][Nn]"
+
+
+def test_markdown_word_classes_are_the_case_insensitive_letters() -> None:
+    from cleanguide.sanitize import _MARKDOWN_WORD_RE
+
+    classes = re.findall(r"\[([^\]]*)\]", _MARKDOWN_WORD_RE.pattern)
+    assert len(classes) == len("markdown")
+    any_letter = re.compile("(?i:[markdown])")
+    candidates = [chr(c) for c in range(sys.maxunicode + 1) if any_letter.fullmatch(chr(c))]
+    for letter, members in zip("markdown", classes, strict=True):
+        folded = re.compile(f"(?i:{letter})")
+        assert set(members) == {c for c in candidates if folded.fullmatch(c)}, letter

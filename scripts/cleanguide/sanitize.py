@@ -367,8 +367,11 @@ _DROPPED_ELEMENTS: Final = frozenset(
 _DROPPED_VOID_ELEMENTS: Final = frozenset({"embed", "base", "meta", "link"})
 
 _MAX_PASSES: Final = 8
-_SCAN_RE: Final = re.compile(r"[`<{]|(?i:markdown)")  # where a pass looks; see _may_scan
-_MARKDOWN_WORD_RE: Final = re.compile(r"(?i:markdown)")
+# (?i:markdown) spelled out as classes: the same letters (K is also the Kelvin sign), but
+# a case-sensitive pattern lets the regex engine skip to the next "m" instead of trying
+# every position (tests/test_sanitize.py derives the classes from re.IGNORECASE itself)
+_MARKDOWN_WORD_RE: Final = re.compile("[Mm][Aa][Rr][Kk\u212a][Dd][Oo][Ww][Nn]")
+_SCAN_RE: Final = re.compile("[`<{]|" + _MARKDOWN_WORD_RE.pattern)  # where a pass looks
 _BACKTICKS_RE: Final = re.compile(r"`+")
 _NEWLINE_RE: Final = re.compile("\n")
 _OPEN_RE: Final = re.compile("<")
