@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from cleanguide import reader, typography
 from cleanguide.clean import engine, rules
-from cleanguide.clean.patterns import from_mapping, may_contain
+from cleanguide.clean.patterns import from_mapping, lines_containing, may_contain
 from cleanguide.model import Article
 
 MARKUP = st.text(
@@ -195,6 +195,7 @@ def test_may_contain_rules_out_absent_words() -> None:
     [
         ("ad_script_lines", {"needle": "doubleclick"}),
         ("disclaimers", {"keywords": ["sponsor"]}),
+        ("block_markers", {"begin": "<p>ads begin</p>"}),
     ],
 )
 def test_patterns_whose_shortcut_word_is_missing_are_refused(
@@ -204,7 +205,7 @@ def test_patterns_whose_shortcut_word_is_missing_are_refused(
         resources.files("cleanguide").joinpath("data/patterns.yml").read_text("utf-8")
     )
     data[section].update(change)
-    with pytest.raises(ValueError, match="contain"):
+    with pytest.raises(ValueError, match=r"contain|start with"):
         from_mapping(data)
 
 
@@ -238,3 +239,14 @@ def test_clean_utf8_bytes_mean_no_control_characters(text: str) -> None:
     assert reader._clean_utf8(text.encode("utf-8")) == (
         not reader._CONTROLS.search(text) and "\r" not in text
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="adsbygoglADSBYGOGL\n \u017f\u00e9\u65e5", max_size=60))
+def test_lines_containing_finds_every_line_with_the_word(text: str) -> None:
+    found = lines_containing(text, "adsbygoogle")
+    expected = [
+        i for i, line in enumerate(text.split("\n")) if re.search("adsbygoogle", line, re.I)
+    ]
+    assert found is None or found == expected
+    assert found is not None or "\u017f" in text

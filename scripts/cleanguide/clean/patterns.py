@@ -130,6 +130,33 @@ def _any(patterns: list[str]) -> re.Pattern[str]:
     return _rx("|".join(f"(?:{p})" for p in patterns))
 
 
+def _comment(pattern: str) -> re.Pattern[str]:
+    if not pattern.startswith("<!--"):
+        raise ValueError(f"ad block marker {pattern!r} must start with '<!--'")
+    return _rx(pattern)
+
+
+def lines_containing(text: str, word: str) -> list[int] | None:
+    """Indexes of the lines (split at "\\n") holding `word` in any letter case, in order.
+
+    None when lower-casing ASCII letters cannot tell (see `may_contain`).
+    """
+    folded = _ascii_folded(text)
+    if folded is None:
+        return None
+    needle = word.encode()
+    found: list[int] = []
+    line, counted = 0, 0
+    at = folded.find(needle)
+    while at != -1:
+        line += folded.count(b"\n", counted, at)  # newlines are single bytes in UTF-8
+        counted = at
+        if not found or found[-1] != line:
+            found.append(line)
+        at = folded.find(needle, at + 1)
+    return found
+
+
 def _needle(section: dict[str, Any]) -> str:
     needle = str(section["needle"]).lower()
     for pattern in section["patterns"]:
@@ -183,13 +210,11 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         affiliate_params=frozenset(p.lower() for p in aff["query_params"]),
         affiliate_paths=tuple(_rx(p) for p in aff["path_patterns"]),
         ad_hosts=_hosts(data["ad_hosts"]),
-        marker_begin=_rx(markers["begin"]),
-        marker_end=_rx(markers["end"]),
+        marker_begin=_comment(markers["begin"]),
+        marker_end=_comment(markers["end"]),
         marker_max_lines=int(markers["max_lines"]),
         ad_slot_tags=tuple((s["tag"], _rx(s["attr_pattern"])) for s in data["ad_slots"]),
-        ad_script_lines=tuple(
-            _rx(p, _FLAGS | re.MULTILINE) for p in data["ad_script_lines"]["patterns"]
-        ),
+        ad_script_lines=tuple(_rx(p) for p in data["ad_script_lines"]["patterns"]),
         ad_script_needle=_needle(data["ad_script_lines"]),
         farm_label_classes=tuple(farm["label_classes"]),
         farm_labels=_alternation(farm["labels"]),

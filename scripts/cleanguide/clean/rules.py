@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from .engine import Cut, Rule, RuleContext
-from .patterns import Patterns, may_contain
+from .patterns import Patterns, lines_containing, may_contain
 
 # --- small scanners shared by the rules ---------------------------------------------------
 
@@ -169,6 +169,8 @@ def ad_blocks(ctx: RuleContext) -> Iterator[Cut]:
     """
     p = ctx.patterns
     text = ctx.text
+    if "<!--" not in text:
+        return  # markers are comments (the loader checks)
     events = sorted(
         [(m.start(), m.end(), True) for m in p.marker_begin.finditer(text)]
         + [(m.start(), m.end(), False) for m in p.marker_end.finditer(text)]
@@ -238,11 +240,15 @@ def ad_slots(ctx: RuleContext) -> Iterator[Cut]:
                 ctx.warn(start, f"<{tag}> ad slot is not closed nearby; only its tag is removed")
                 end = start + len(start_tag)
             yield Cut(*_with_line_end(text, start, end))
-    if not may_contain(text, (ctx.patterns.ad_script_needle,)):
-        return
-    for rx in ctx.patterns.ad_script_lines:
-        for m in rx.finditer(text):
-            yield Cut(*_with_line_end(text, m.start(), m.end()))
+    numbers = lines_containing(text, ctx.patterns.ad_script_needle)
+    if numbers is None:
+        lines = lines_of(text)
+        numbers = list(range(len(lines)))
+    elif numbers:
+        lines = lines_of(text)
+    for i in numbers:
+        if any(rx.match(lines.parts[i]) for rx in ctx.patterns.ad_script_lines):
+            yield Cut(lines.start(i), lines.end(i))
 
 
 def link_farms(ctx: RuleContext) -> Iterator[Cut]:
