@@ -672,16 +672,17 @@ def neutralise_markdown(text: str) -> str:
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not _may_scan(text):
-        # The fast path, taken by most paragraphs. A pass only ever acts where _SCAN_RE
-        # matches in a prose chunk, and every chunk is a substring of text (the pattern has
-        # no anchors or lookaround), so each pass would return text unchanged.
+        # The fast path, taken by most paragraphs. A pass only ever changes text at a `<`,
+        # a `{` or the word "markdown" in a prose chunk (backticks only decide what is code,
+        # which is copied as is), and every chunk is a substring of text, so without any of
+        # them each pass would return text unchanged.
         return text
     return _neutralise_passes(text)
 
 
 def _may_scan(text: str) -> bool:
-    """``_SCAN_RE.search(text) is not None``, tested one alternative at a time (faster)."""
-    return "`" in text or "<" in text or "{" in text or _MARKDOWN_WORD_RE.search(text) is not None
+    """Whether `text` holds anything a pass could change: `<`, `{` or "markdown" (any case)."""
+    return "<" in text or "{" in text or _MARKDOWN_WORD_RE.search(text) is not None
 
 
 def _neutralise_passes(text: str) -> str:
