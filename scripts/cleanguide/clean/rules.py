@@ -62,8 +62,8 @@ def attrs(tag: str) -> Mapping[str, str]:
     return MappingProxyType(out)
 
 
-# the tags rules look for; indexed together from one scan (others get a scan of their own)
-_INDEXED_TAGS = ("a", "img", "ul", "video", "iframe", "object", "embed", "ins", "script")
+# the tags ad_elements looks for, indexed together from one scan
+_AD_ELEMENT_TAGS = ("a", "img", "video", "iframe", "object", "embed")
 
 
 @functools.lru_cache(maxsize=8)
@@ -77,11 +77,15 @@ def _tag_regex(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"<(/?)((?ai:{alternatives}))\b([^>]*)>")
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=8)
 def _tag_index(
-    text: str, names: tuple[str, ...] = _INDEXED_TAGS
+    text: str, names: tuple[str, ...]
 ) -> dict[str, tuple[list[re.Match[str]], list[int]]]:
-    """Start tags and close-tag ends by lower-case name, from one scan of `text`."""
+    """Start tags and close-tag ends by lower-case name, from one scan of `text`.
+
+    Each rule asks for its own few tags: a scan's cost grows with the tags it looks for and
+    finds, and the text changes between rules anyway.
+    """
     index: dict[str, tuple[list[re.Match[str]], list[int]]] = {n: ([], []) for n in names}
     for m in _tag_regex(names).finditer(text):
         opens, closes = index[m.group(2).lower()]
@@ -95,10 +99,10 @@ def _tag_index(
 class Elements:
     """Finds `<tag ...> ... </tag>` ranges in linear time (close tags indexed once)."""
 
-    def __init__(self, text: str, tag: str) -> None:
+    def __init__(self, text: str, tag: str, family: tuple[str, ...] = ()) -> None:
+        """`family`: tags (lower-case, `tag` among them) to index in the same scan."""
         tag = tag.lower()
-        index = _tag_index(text) if tag in _INDEXED_TAGS else _tag_index(text, (tag,))
-        self.opens, self.closes = index[tag]
+        self.opens, self.closes = _tag_index(text, family or (tag,))[tag]
 
     def __iter__(self) -> Iterator[tuple[int, int, str, int]]:
         """Yields (start, end, start_tag, inner_start); end is -1 when never closed."""
@@ -232,8 +236,9 @@ def _structure_reason(inner: str, max_lines: int) -> str:
 def ad_slots(ctx: RuleContext) -> Iterator[Cut]:
     """Remove AdSense `<ins class="adsbygoogle">` slots, their loader scripts and push() lines."""
     text = ctx.text
+    family = tuple(tag.lower() for tag, _ in ctx.patterns.ad_slot_tags)
     for tag, attr_rx in ctx.patterns.ad_slot_tags:
-        for start, end, start_tag, _ in Elements(text, tag):
+        for start, end, start_tag, _ in Elements(text, tag, family):
             if not attr_rx.search(start_tag):
                 continue
             if end == -1 or text.count("\n", start, end) > 20:
@@ -401,7 +406,7 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
     p = ctx.patterns
     text = ctx.text
     taken: list[tuple[int, int]] = []
-    for start, end, tag, inner in Elements(text, "a"):
+    for start, end, tag, inner in Elements(text, "a", _AD_ELEMENT_TAGS):
         href = attrs(tag).get("href", "")
         if not (p.is_affiliate_url(href) or p.is_ad_url(href) or p.is_farm_url(href)):
             continue
@@ -421,13 +426,13 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(close, end, "unwrapped", group)
             taken.append((start, inner))
     for tag_name in ("video", "iframe", "object", "embed"):
-        for start, end, tag, _ in Elements(text, tag_name):
+        for start, end, tag, _ in Elements(text, tag_name, _AD_ELEMENT_TAGS):
             a = attrs(tag)
             urls = [a.get(k, "") for k in ("src", "poster", "data")]
             if any(u and p.is_ad_url(u) for u in urls):
                 end = end if end != -1 and text.count("\n", start, end) <= 12 else start + len(tag)
                 yield Cut(*_with_line_end(text, start, end))
-    for m in Elements(text, "img").opens:
+    for m in Elements(text, "img", _AD_ELEMENT_TAGS).opens:
         if any(s <= m.start() < e for s, e in taken):
             continue
         a = attrs(m.group(0))
