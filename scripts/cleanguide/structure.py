@@ -225,6 +225,8 @@ def merge_blocks(blocks: list[Block]) -> list[Block]:
 
 def prose_blocks(text: str) -> list[Block]:
     """Blocks of one paragraph-like chunk: image lines become figures, the rest paragraphs."""
+    if "![" not in text and "<" not in text:
+        return _classify_para(text)  # no figure or embed: one paragraph (or note, or list)
     out: list[Block] = []
     buf: list[str] = []
 
