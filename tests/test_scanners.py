@@ -196,6 +196,8 @@ def test_may_contain_rules_out_absent_words() -> None:
         ("ad_script_lines", {"needle": "doubleclick"}),
         ("disclaimers", {"keywords": ["sponsor"]}),
         ("block_markers", {"begin": "<p>ads begin</p>"}),
+        ("rating_widget", {"needles": ["this page"]}),
+        ("byline", {"needles": ["author"]}),
     ],
 )
 def test_patterns_whose_shortcut_word_is_missing_are_refused(

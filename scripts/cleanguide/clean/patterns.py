@@ -51,8 +51,11 @@ class Patterns:
     farm_label_max_chars: int
     rating_start: re.Pattern[str]
     """Any of the widget's opening lines (one alternation of the listed patterns)."""
+    rating_needles: tuple[str, ...]
+    """Lower-case text one of which every opening line contains."""
     rating_parts: re.Pattern[str]
     bylines: re.Pattern[str]
+    byline_needles: tuple[str, ...]
     pixel_max_size: int
     pixel_hidden_style: re.Pattern[str]
     disclaimer: re.Pattern[str]
@@ -157,6 +160,14 @@ def lines_containing(text: str, word: str) -> list[int] | None:
     return found
 
 
+def _needles(needles: list[str], patterns: list[str], what: str) -> tuple[str, ...]:
+    words = tuple(str(n).lower() for n in needles)
+    for pattern in patterns:
+        if not any(w in pattern.lower() for w in words):
+            raise ValueError(f"{what} pattern {pattern!r} does not contain any of {words}")
+    return words
+
+
 def _needle(section: dict[str, Any]) -> str:
     needle = str(section["needle"]).lower()
     for pattern in section["patterns"]:
@@ -221,8 +232,10 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         farm_min_items=int(farm["min_items"]),
         farm_label_max_chars=int(farm["label_max_chars"]),
         rating_start=_any(rating["start"]),
+        rating_needles=_needles(rating["needles"], rating["start"], "rating start"),
         rating_parts=_any(rating["parts"]),
-        bylines=_any(data["byline"]),
+        bylines=_any(data["byline"]["patterns"]),
+        byline_needles=_needles(data["byline"]["needles"], data["byline"]["patterns"], "byline"),
         pixel_max_size=int(data["pixels"]["max_size"]),
         pixel_hidden_style=_rx(data["pixels"]["hidden_style"]),
         disclaimer=_rx("|".join(f"(?:{p})" for p in data["disclaimers"]["phrases"])),

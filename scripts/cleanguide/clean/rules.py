@@ -13,7 +13,7 @@ import html
 import itertools
 import operator
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 
 from .engine import Cut, Rule, RuleContext
@@ -362,13 +362,25 @@ def _item_is_farm(item: str, p: Patterns) -> bool:
     return bool(link_urls) and all(p.is_farm_url(u) for u in link_urls)
 
 
+def _lines_holding(text: str, needles: Sequence[str]) -> tuple[Lines, Sequence[int]]:
+    """The text's lines, and the indexes of those holding a needle (all when unsure)."""
+    lines = lines_of(text)
+    found: set[int] = set()
+    for needle in needles:
+        numbers = lines_containing(text, needle)
+        if numbers is None:
+            return lines, range(len(lines))
+        found.update(numbers)
+    return lines, sorted(found)
+
+
 def rating_widgets(ctx: RuleContext) -> Iterator[Cut]:
     """Remove a star-rating widget: its question line and the parts that follow it."""
-    lines = lines_of(ctx.text)
+    lines, candidates = _lines_holding(ctx.text, ctx.patterns.rating_needles)
     parts = lines.parts
-    i = 0
-    while i < len(parts):
-        if ctx.patterns.rating_start.match(parts[i]):
+    after = 0  # lines before this belong to a widget already cut
+    for i in candidates:
+        if i >= after and ctx.patterns.rating_start.match(parts[i]):
             j = i + 1
             last = i
             while j < len(parts) and j - last <= 3:
@@ -380,16 +392,16 @@ def rating_widgets(ctx: RuleContext) -> Iterator[Cut]:
                 j += 1
             if last > i:
                 yield Cut(lines.start(i), lines.end(last))
-                i = last + 1
+                after = last + 1
                 continue
             ctx.warn(lines.start(i), "rating question without a rating widget after it; kept")
-        i += 1
 
 
 def bylines(ctx: RuleContext) -> Iterator[Cut]:
     """Remove author pictures and "… / Updated by …" lines."""
-    lines = lines_of(ctx.text)
-    for i, line in enumerate(lines.parts):
+    lines, candidates = _lines_holding(ctx.text, ctx.patterns.byline_needles)
+    for i in candidates:
+        line = lines.parts[i]
         if ctx.patterns.bylines.match(line):
             if any(
                 not ctx.patterns.is_junk_url(u)
