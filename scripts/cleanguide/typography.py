@@ -5,6 +5,7 @@ Pure `str -> str` functions; code spans are never touched.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -92,8 +93,12 @@ def tidy(text: str) -> str:
     return _outside_code(text, _fix_prose)
 
 
+@functools.lru_cache(maxsize=4096)
 def plain(text: str) -> str:
-    """Markdown inline text as plain text: for titles, alt text and slugs."""
+    """Markdown inline text as plain text: for titles, alt text and slugs.
+
+    Cached: the structurer asks again about the same headings and step titles.
+    """
     if "](" in text:
         text = _INLINE_LINK.sub(r"\1", text)
     if "*" in text or "_" in text or "`" in text:
