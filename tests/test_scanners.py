@@ -185,6 +185,12 @@ def test_may_contain_never_misses_a_case_insensitive_match(text: str) -> None:
             assert may_contain(text, (word,)), (word, text)
 
 
+def test_non_ascii_words_are_never_ruled_out() -> None:
+    # bytes.lower() folds ASCII letters only, so such a word could hide in another case
+    assert may_contain("ÜBER", ("über",))
+    assert lines_containing("ÜBER", "über") is None
+
+
 def test_may_contain_rules_out_absent_words() -> None:
     assert not may_contain("Back up photos (Google Photos) — step 1", ("adsbygoogle", "affiliate"))
     assert may_contain("x AdsByGoogle y", ("adsbygoogle",))

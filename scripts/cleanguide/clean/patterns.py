@@ -145,7 +145,7 @@ def lines_containing(text: str, word: str) -> list[int] | None:
     None when lower-casing ASCII letters cannot tell (see `may_contain`).
     """
     folded = _ascii_folded(text)
-    if folded is None:
+    if folded is None or not word.isascii():
         return None
     needle = word.encode()
     found: list[int] = []
@@ -177,12 +177,12 @@ def _needle(section: dict[str, Any]) -> str:
 
 
 def may_contain(text: str, words: Iterable[str]) -> bool:
-    """False only when no word (lower-case ASCII) occurs in `text` in any letter case.
+    """False only when no word (lower-case) occurs in `text` in any letter case.
 
     A cheap test before a case-insensitive regex scan, which costs 10-20x a plain search.
     """
     folded = _ascii_folded(text)
-    return folded is None or any(w.encode() in folded for w in words)
+    return folded is None or any(not w.isascii() or w.encode() in folded for w in words)
 
 
 # the non-ASCII letters that Python's case-insensitive matching equates with ASCII ones
