@@ -9,11 +9,20 @@ import bisect
 import datetime as dt
 import itertools
 import operator
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .diagnostics import Diagnostic
+
+
+def line_starts(lines: Sequence[str]) -> list[int]:
+    """Where each of `lines` (a text split at "\\n") starts in that text, plus one past the end.
+
+    C-level running sums: a per-character or per-line Python loop costs ~1 ms per article.
+    """
+    lengths = itertools.accumulate(map(len, lines), initial=0)
+    return list(map(operator.add, lengths, itertools.count()))  # + one newline per line
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,22 +39,19 @@ class Article:
     """1-based line of the source file on which `body` starts."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Warnings raised while reading (ignored keys, encoding fallbacks...)."""
-    _newlines: tuple[int, ...] | None = field(default=None, init=False, repr=False, compare=False)
-    """Offsets of every `\\n` in `body`, built on the first `line_of` call."""
+    _starts: list[int] | None = field(default=None, init=False, repr=False, compare=False)
+    """Where each line of `body` starts, built on the first `line_of` call."""
 
     def line_of(self, offset: int) -> int:
         """The source-file line of a character offset into `body`."""
         # Indexed once: line_of is called per removal and warning, and counting from the
-        # start each time made 20,000 unterminated markers quadratic. Built lazily, from
-        # split() and C-level sums (a per-character Python loop cost ~1 ms per article), so
+        # start each time made 20,000 unterminated markers quadratic. Built lazily, so
         # articles that never ask for a line pay nothing.
-        newlines = self._newlines
-        if newlines is None:
-            # the k-th newline follows the first k+1 lines and the k newlines between them
-            lengths = itertools.accumulate(map(len, self.body.split("\n")[:-1]))
-            newlines = tuple(map(operator.add, lengths, itertools.count()))
-            object.__setattr__(self, "_newlines", newlines)
-        return self.body_line + bisect.bisect_left(newlines, offset)
+        starts = self._starts
+        if starts is None:
+            starts = line_starts(self.body.split("\n"))
+            object.__setattr__(self, "_starts", starts)
+        return self.body_line + bisect.bisect_right(starts, offset) - 1
 
 
 @dataclass(frozen=True, slots=True)

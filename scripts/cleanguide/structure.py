@@ -8,7 +8,6 @@ methods, "Step N" paragraphs, ordered lists and "Step N" headings make steps, an
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from .model import (
     Raw,
     Section,
     Step,
+    line_starts,
 )
 from .slugs import slugify, unique_slug
 from .typography import plain, tidy
@@ -83,7 +83,7 @@ class Tok:
 def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
     """Split Markdown into block tokens, each with its source line."""
     lines = text.split("\n")
-    chars_before = list(itertools.accumulate(map(len, lines), initial=0))  # + i newlines
+    starts = line_starts(lines)
     toks: list[Tok] = []
     i, n = 0, len(lines)
     while i < n:
@@ -91,7 +91,7 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
         if not line.strip():
             i += 1
             continue
-        where = line_of(chars_before[i] + i)
+        where = line_of(starts[i])
         if m := _FENCE.match(line):
             fence, j = m.group(1), i + 1
             while j < n and not lines[j].strip().startswith(fence):

@@ -161,19 +161,12 @@ def lines_containing(text: str, word: str) -> list[int] | None:
 
 
 def _needles(needles: list[str], patterns: list[str], what: str) -> tuple[str, ...]:
+    """The lower-cased needles, once every pattern is seen to contain one of them."""
     words = tuple(str(n).lower() for n in needles)
     for pattern in patterns:
         if not any(w in pattern.lower() for w in words):
             raise ValueError(f"{what} pattern {pattern!r} does not contain any of {words}")
     return words
-
-
-def _needle(section: dict[str, Any]) -> str:
-    needle = str(section["needle"]).lower()
-    for pattern in section["patterns"]:
-        if needle not in pattern.lower():
-            raise ValueError(f"ad script pattern {pattern!r} does not contain {needle!r}")
-    return needle
 
 
 def may_contain(text: str, words: Iterable[str]) -> bool:
@@ -197,14 +190,6 @@ def _ascii_folded(text: str) -> bytes | None:
     return text.encode("utf-8", "surrogatepass").lower()
 
 
-def _keywords(section: dict[str, Any]) -> tuple[str, ...]:
-    keywords = tuple(k.lower() for k in section["keywords"])
-    for phrase in section["phrases"]:
-        if not any(k in phrase.lower() for k in keywords):
-            raise ValueError(f"disclaimer phrase {phrase!r} contains none of the keywords")
-    return keywords
-
-
 def _hosts(hosts: list[str]) -> frozenset[str]:
     return frozenset(h.lower().rstrip(".") for h in hosts)
 
@@ -215,6 +200,8 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
     markers = data["block_markers"]
     farm = data["link_farm"]
     rating = data["rating_widget"]
+    scripts = data["ad_script_lines"]
+    disclaimers = data["disclaimers"]
     return Patterns(
         farm_hosts=_hosts(data["farm_hosts"]),
         affiliate_hosts=_hosts(aff["hosts"]),
@@ -225,8 +212,8 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         marker_end=_comment(markers["end"]),
         marker_max_lines=int(markers["max_lines"]),
         ad_slot_tags=tuple((s["tag"], _rx(s["attr_pattern"])) for s in data["ad_slots"]),
-        ad_script_lines=tuple(_rx(p) for p in data["ad_script_lines"]["patterns"]),
-        ad_script_needle=_needle(data["ad_script_lines"]),
+        ad_script_lines=tuple(_rx(p) for p in scripts["patterns"]),
+        ad_script_needle=_needles([scripts["needle"]], scripts["patterns"], "ad script")[0],
         farm_label_classes=tuple(farm["label_classes"]),
         farm_labels=_alternation(farm["labels"]),
         farm_min_items=int(farm["min_items"]),
@@ -238,9 +225,9 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         byline_needles=_needles(data["byline"]["needles"], data["byline"]["patterns"], "byline"),
         pixel_max_size=int(data["pixels"]["max_size"]),
         pixel_hidden_style=_rx(data["pixels"]["hidden_style"]),
-        disclaimer=_rx("|".join(f"(?:{p})" for p in data["disclaimers"]["phrases"])),
-        disclaimer_keywords=_keywords(data["disclaimers"]),
-        disclaimer_max_chars=int(data["disclaimers"]["max_chars"]),
+        disclaimer=_rx("|".join(f"(?:{p})" for p in disclaimers["phrases"])),
+        disclaimer_keywords=_needles(disclaimers["keywords"], disclaimers["phrases"], "disclaimer"),
+        disclaimer_max_chars=int(disclaimers["max_chars"]),
     )
 
 

@@ -11,11 +11,11 @@ import bisect
 import functools
 import html
 import itertools
-import operator
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 
+from ..model import line_starts
 from .engine import Cut, Rule, RuleContext
 from .patterns import Patterns, lines_containing, may_contain
 
@@ -133,8 +133,7 @@ class Lines:
 
     def start(self, i: int) -> int:
         if self._starts is None:
-            sums = itertools.accumulate(map(len, self.parts), initial=0)
-            self._starts = list(map(operator.add, sums, itertools.count()))
+            self._starts = line_starts(self.parts)
         return self._starts[i]
 
     def end(self, i: int) -> int:
@@ -245,13 +244,8 @@ def ad_slots(ctx: RuleContext) -> Iterator[Cut]:
                 ctx.warn(start, f"<{tag}> ad slot is not closed nearby; only its tag is removed")
                 end = start + len(start_tag)
             yield Cut(*_with_line_end(text, start, end))
-    numbers = lines_containing(text, ctx.patterns.ad_script_needle)
-    if numbers is None:
-        lines = lines_of(text)
-        numbers = list(range(len(lines)))
-    elif numbers:
-        lines = lines_of(text)
-    for i in numbers:
+    lines, candidates = _lines_holding(text, (ctx.patterns.ad_script_needle,))
+    for i in candidates:
         if any(rx.match(lines.parts[i]) for rx in ctx.patterns.ad_script_lines):
             yield Cut(lines.start(i), lines.end(i))
 
