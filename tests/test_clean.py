@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleanguide.clean import RULES, clean, reconstruct
+from cleanguide.clean import RULES, Rule, clean, reconstruct
+from cleanguide.clean.engine import Cut, RuleContext
 from cleanguide.model import Article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"
@@ -104,3 +106,32 @@ def test_audit_reconstructs_and_cleaning_is_idempotent(parts: list[str]) -> None
     assert reconstruct(once.text, once.kept, once.removals) == body
     twice = clean(article(once.text))
     assert twice.text == once.text
+
+
+def _counting(calls: list[str]) -> list[Rule]:
+    def counted(rule: Rule) -> Rule:
+        def func(ctx: RuleContext) -> Iterable[Cut]:
+            calls.append(rule.name)
+            return rule.func(ctx)
+
+        return Rule(rule.name, func, rule.doc)
+
+    return [counted(r) for r in RULES]
+
+
+@pytest.mark.parametrize(
+    ("body", "runs"),
+    [
+        ("plain text\n", len(RULES)),  # one pass, nothing found
+        # only the first rule cuts: the next pass asks it alone about the new text
+        ("a\n<!-- ads begin -->\nad\n<!-- ads end -->\nb\n", len(RULES) + 1),
+        # the last rule cuts: every rule must look at the new text
+        ("see [this](https://www.techidaily.com/x/)\n", 2 * len(RULES)),
+    ],
+)
+def test_a_rule_is_asked_again_only_about_a_changed_text(body: str, runs: int) -> None:
+    calls: list[str] = []
+    cleaned = clean(article(body), _counting(calls))
+    assert cleaned.text == clean(article(body)).text
+    assert cleaned.removals or runs == len(RULES)
+    assert len(calls) == runs, calls

@@ -70,6 +70,7 @@ class RuleContext:
 
 
 RuleFunc = Callable[[RuleContext], Iterable[Cut]]
+"""A rule: deterministic, the same text and patterns give the same cuts and warnings."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +187,15 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
     # Run the chain until nothing more goes (at most MAX_PASSES): a removal can expose junk
     # to a rule that ran before it, and cleaning must be idempotent.
     view = _View(original, kept)
+    # A rule is a pure function of the text: one that found nothing in a version of the text
+    # would find nothing there again, so it waits for a cut to make a new version.
+    version = 0
+    found_nothing: dict[int, int] = {}  # rule index -> the version it last found nothing in
     for _ in range(MAX_PASSES):
         changed = False
-        for rule in rules:
+        for index, rule in enumerate(rules):
+            if found_nothing.get(index) == version:
+                continue
             ctx = RuleContext(
                 text=view.text,
                 patterns=patterns,
@@ -199,6 +206,7 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
             cuts = _protect_code(_normalise(list(rule.func(ctx)), view.length), view.text)
             diagnostics.extend(ctx.diagnostics)
             if not cuts:
+                found_nothing[index] = version
                 continue
             all_pieces: list[tuple[int, int]] = []
             for action, group_cuts in _grouped(cuts):
@@ -220,6 +228,7 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
                 )
             kept = _subtract(kept, all_pieces)
             view = _View(original, kept)
+            version += 1
             changed = True
         if not changed:
             break

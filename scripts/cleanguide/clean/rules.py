@@ -87,7 +87,11 @@ def _tag_index(
     finds, and the text changes between rules anyway.
     """
     index: dict[str, tuple[list[re.Match[str]], list[int]]] = {n: ([], []) for n in names}
-    for m in _tag_regex(names).finditer(text):
+    # a name whose start tag cannot occur is left out of the scan: its closes pair with nothing
+    present = tuple(n for n in names if may_contain(text, ("<" + n,)))
+    if not present:
+        return index
+    for m in _tag_regex(present).finditer(text):
         opens, closes = index[m.group(2).lower()]
         if not m.group(1):
             opens.append(m)
@@ -260,9 +264,11 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
     for start, end, _, _ in Elements(text, "ul"):
         if end == -1:
             continue
-        count = _closed_items(text, start, end)
-        hrefs = [attrs(m.group(0)).get("href", "") for m in _A_TAG.finditer(text, start, end)]
-        if count < p.farm_min_items or not hrefs or not all(map(p.is_farm_url, hrefs)):
+        hrefs = (attrs(m.group(0)).get("href", "") for m in _A_TAG.finditer(text, start, end))
+        first = next(hrefs, None)
+        if first is None or not p.is_farm_url(first) or not all(map(p.is_farm_url, hrefs)):
+            continue
+        if _closed_items(text, start, end, p.farm_min_items) < p.farm_min_items:
             continue
         s, e = start, end
         # widen to a wrapping <div> and a label element just before it
@@ -299,17 +305,18 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
         i += 1
 
 
-def _closed_items(text: str, start: int, end: int) -> int:
-    """How many `<li ...> ... </li>` items lie in text[start:end] (each to its first close)."""
-    closes = [m.end() for m in _LI_CLOSE.finditer(text, start, end)]
-    count, pos, j = 0, start, 0
-    for m in _LI_OPEN.finditer(text, start, end):
-        if m.start() < pos:
-            continue  # inside the item counted last
-        j = bisect.bisect_left(closes, m.end() + 1, j)
-        if j == len(closes):
+def _closed_items(text: str, start: int, end: int, enough: int) -> int:
+    """How many `<li ...> ... </li>` items lie in text[start:end] (each to its first close).
+
+    Counting stops at `enough`.
+    """
+    count, pos = 0, start
+    while count < enough and (m := _LI_OPEN.search(text, pos, end)):
+        # an item ends at the first close after its "<li" (a close cannot overlap the "<li")
+        close = _LI_CLOSE.search(text, m.end(), end)
+        if close is None:
             break
-        count, pos = count + 1, closes[j]
+        count, pos = count + 1, close.end()
     return count
 
 
@@ -467,9 +474,11 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
     """
     p = ctx.patterns
     text = ctx.text
+    if "](" not in text:
+        return  # no Markdown link or image
     counter = itertools.count(1)
     seen: list[tuple[int, int]] = []
-    for m in _MD_IMAGE_LINK.finditer(text):
+    for m in _MD_IMAGE_LINK.finditer(text) if "[![" in text else ():
         url = m.group(2)
         if not p.is_junk_url(url):
             continue
@@ -493,7 +502,7 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
         g = next(counter)
         yield Cut(m.start(), m.start() + 1, "unwrapped", g)
         yield Cut(m.end(1), m.end(), "unwrapped", g)
-    for m in _MD_IMAGE.finditer(text):
+    for m in _MD_IMAGE.finditer(text) if "![" in text else ():
         if p.is_ad_url(m.group(2)):
             yield Cut(*_with_line_end(text, m.start(), m.end()))
 
