@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .clean import Cleaned, clean
+from .clean import Cleaned, clean, patterns, rules
 from .diagnostics import ArticleError, Diagnostic, Severity
 from .images import CachedImage, ImageFailure, ImageStore
 from .model import Article, Guide
@@ -24,6 +24,7 @@ from .reader import load
 from .render import GUIDES_DIR, LocalImage, PageFile, render_guide, render_index
 from .slugs import slug_for_article, unique_slug
 from .structure import build_guide
+from .typography import plain
 
 log = logging.getLogger("mkdocs.plugins.cleanguide.pipeline")
 
@@ -75,6 +76,17 @@ class BuildResult:
             f"{warnings} warning(s), {len(self.images)} image(s) local, "
             f"{failed_images} image(s) left remote"
         )
+
+
+def forget_caches() -> None:
+    """Empty every cache keyed by article content: URL verdicts, tag attributes, plain text.
+
+    A build keeps them, since its articles share links and tags. The benchmark empties them
+    to time an article as a build first sees it.
+    """
+    patterns.forget_caches()
+    rules.forget_caches()
+    plain.cache_clear()
 
 
 def find_articles(content_dir: Path) -> list[Path]:

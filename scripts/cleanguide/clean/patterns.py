@@ -190,6 +190,12 @@ def _ascii_folded(text: str) -> bytes | None:
     return text.encode("utf-8", "surrogatepass").lower()
 
 
+def forget_caches() -> None:
+    """Empty the caches keyed by text or URL, the default patterns' URL verdicts among them."""
+    _ascii_folded.cache_clear()
+    default_patterns()._verdicts.clear()
+
+
 def _hosts(hosts: list[str]) -> frozenset[str]:
     return frozenset(h.lower().rstrip(".") for h in hosts)
 

@@ -66,7 +66,7 @@ def attrs(tag: str) -> Mapping[str, str]:
 _AD_ELEMENT_TAGS = ("a", "img", "video", "iframe", "object", "embed")
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=64)
 def _tag_regex(names: tuple[str, ...]) -> re.Pattern[str]:
     """Start or end tags of `names`: "/" or "", the name, the rest up to ">".
 
@@ -152,6 +152,12 @@ class Lines:
 def lines_of(text: str) -> Lines:
     """The `Lines` of a text; several rules ask about the same text in a row."""
     return Lines(text)
+
+
+def forget_caches() -> None:
+    """Empty the scanners' caches keyed by text or tag."""
+    for cached in (attrs, _tag_index, lines_of):
+        cached.cache_clear()
 
 
 def _with_line_end(text: str, start: int, end: int) -> tuple[int, int]:
