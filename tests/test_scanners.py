@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cleanguide import reader, typography
-from cleanguide.clean import engine, rules
+from cleanguide.clean import engine, patterns, rules
 from cleanguide.clean.patterns import from_mapping, lines_containing, may_contain
 from cleanguide.model import Article
 
@@ -264,3 +264,26 @@ def test_lines_containing_finds_every_line_with_the_word(text: str) -> None:
     ]
     assert found is None or found == expected
     assert found is not None or "\u017f" in text
+
+
+# fmt: off
+_URL_BITS = [
+    "https:", "HTTP:", "http:", "ftp:", "javascript:", "//", "/", "a.com", "A.B.", "x_y",
+    "[::1]", "u@h", ":80", ":8x", ":", "\u00e4", "..", "-", "/c/1/2/3", "?", "#", "AFFILIATE=1",
+    "aff", "&", "Aff_ID=2", "=", "%20", "+", "\\", "www.techidaily.com", "sjv.io", ";", " ",
+    "\t", "\n", "\x00", "\x7f", "\u00a0",
+]
+# fmt: on
+URL_PIECES = st.lists(st.sampled_from(_URL_BITS), max_size=12).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(URL_PIECES, st.text(max_size=30)))
+def test_url_fast_split_agrees_with_urlsplit(url: str) -> None:
+    assert patterns._split(url) == patterns._split_by_urlsplit(url.strip())
+
+
+def test_usual_urls_take_the_fast_split_and_no_pattern_matches_nothing() -> None:
+    for url in ("https://www.techidaily.com/a/?AFFILIATE=1#x", "//x.sjv.io/c/1/2/3", "http://a.b"):
+        assert patterns._SIMPLE_URL.fullmatch(url), url
+    assert patterns._any([]).search("anything at all") is None

@@ -20,15 +20,6 @@ def _rx(pattern: str, flags: int = _FLAGS) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
-def _host_matches(host: str, suffixes: frozenset[str]) -> bool:
-    """`host` is one of `suffixes` or a subdomain of one (`host` already lower-cased)."""
-    while host:
-        if host in suffixes:
-            return True
-        _, _, host = host.partition(".")
-    return False
-
-
 @dataclass(frozen=True, slots=True)
 class Patterns:
     """Everything the rules match against, grouped by concept."""
@@ -36,7 +27,8 @@ class Patterns:
     farm_hosts: frozenset[str]
     affiliate_hosts: frozenset[str]
     affiliate_params: frozenset[str]
-    affiliate_paths: tuple[re.Pattern[str], ...]
+    affiliate_path: re.Pattern[str]
+    """Any of the listed affiliate path patterns (one alternation)."""
     ad_hosts: frozenset[str]
     marker_begin: re.Pattern[str]
     marker_end: re.Pattern[str]
@@ -65,6 +57,20 @@ class Patterns:
 
     _verdicts: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """URL -> _FARM | _AFFILIATE | _AD bits: every rule pass asks about the same links."""
+    _host_bits: dict[str, int] = field(init=False, compare=False, repr=False)
+    """Listed host -> the bits it gives itself and its subdomains."""
+
+    def __post_init__(self) -> None:
+        bits: dict[str, int] = {}
+        for hosts, bit in (
+            (self.farm_hosts, _FARM),
+            (self.affiliate_hosts, _AFFILIATE),
+            (self.ad_hosts, _AD),
+        ):
+            for host in hosts:
+                if host:
+                    bits[host] = bits.get(host, 0) | bit
+        object.__setattr__(self, "_host_bits", bits)
 
     # --- URL classification -------------------------------------------------------------
     def is_farm_url(self, url: str) -> bool:
@@ -93,16 +99,14 @@ class Patterns:
             return 0
         host, path, keys = parts
         verdict = 0
-        if _host_matches(host, self.farm_hosts):
-            verdict |= _FARM
-        if (
-            (host and _host_matches(host, self.affiliate_hosts))
-            or not keys.isdisjoint(self.affiliate_params)
-            or (host and any(p.search(path) for p in self.affiliate_paths))
+        # the host, then each parent domain: a listed host covers its subdomains
+        while host:
+            verdict |= self._host_bits.get(host, 0)
+            _, _, host = host.partition(".")
+        if not keys.isdisjoint(self.affiliate_params) or (
+            parts[0] and self.affiliate_path.search(path)
         ):
             verdict |= _AFFILIATE
-        if host and _host_matches(host, self.ad_hosts):
-            verdict |= _AD
         return verdict
 
 
@@ -110,9 +114,26 @@ _FARM, _AFFILIATE, _AD = 1, 2, 4
 _MAX_VERDICTS = 100_000
 
 
+# An http(s) or protocol-relative URL whose host is plain ASCII and which holds no character
+# urlsplit would drop or treat specially: split by one match, as urlsplit would split it.
+_SIMPLE_URL = re.compile(
+    r"(?:[Hh][Tt][Tt][Pp][Ss]?:)?//([A-Za-z0-9.-]+)(?::[0-9]*)?"
+    r"((?:/[^?#\x00-\x20\x7f]*)?)(?:\?([^#\x00-\x20\x7f]*))?(?:#[^\x00-\x20\x7f]*)?"
+)
+
+
 def _split(url: str) -> tuple[str, str, frozenset[str]] | None:
     """(lower-case host without a trailing dot, path, lower-case query keys), or None."""
     url = url.strip()
+    simple = _SIMPLE_URL.fullmatch(url)
+    if simple:
+        host, path, query = simple.groups()
+        keys = frozenset(k.lower() for k, _ in parse_qsl(query)) if query else frozenset()
+        return (host.lower().rstrip("."), path, keys)
+    return _split_by_urlsplit(url)
+
+
+def _split_by_urlsplit(url: str) -> tuple[str, str, frozenset[str]] | None:
     if url.startswith("//"):
         url = "https:" + url
     try:
@@ -130,6 +151,8 @@ def _alternation(phrases: list[str]) -> re.Pattern[str]:
 
 def _any(patterns: list[str]) -> re.Pattern[str]:
     """One regex matching where any of `patterns` matches (each keeps its own anchors)."""
+    if not patterns:
+        return re.compile("(?!)")  # none listed: nothing matches
     return _rx("|".join(f"(?:{p})" for p in patterns))
 
 
@@ -212,7 +235,7 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         farm_hosts=_hosts(data["farm_hosts"]),
         affiliate_hosts=_hosts(aff["hosts"]),
         affiliate_params=frozenset(p.lower() for p in aff["query_params"]),
-        affiliate_paths=tuple(_rx(p) for p in aff["path_patterns"]),
+        affiliate_path=_any(aff["path_patterns"]),
         ad_hosts=_hosts(data["ad_hosts"]),
         marker_begin=_comment(markers["begin"]),
         marker_end=_comment(markers["end"]),
