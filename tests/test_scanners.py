@@ -112,8 +112,7 @@ def test_elements_match_per_tag_regexes(text: str, tag: str) -> None:
     closes = [m.end() for m in re.finditer(rf"</(?ai:{tag})\s*>", text)]
     found = rules.Elements(text, tag)
     assert [m.start() for m in found.opens] == opens
-    if opens:  # with no start tag, closes pair with nothing and are not indexed
-        assert found.closes == closes
+    assert found.closes == closes
     # what the rules read: each start tag with the end of the first close after it
     first_close = [next((c for c in closes if c > m.end()), -1) for m in found.opens]
     assert [end for _, end, _, _ in found] == first_close

@@ -66,7 +66,7 @@ def attrs(tag: str) -> Mapping[str, str]:
 _AD_ELEMENT_TAGS = ("a", "img", "video", "iframe", "object", "embed")
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=8)
 def _tag_regex(names: tuple[str, ...]) -> re.Pattern[str]:
     """Start or end tags of `names`: "/" or "", the name, the rest up to ">".
 
@@ -87,11 +87,7 @@ def _tag_index(
     finds, and the text changes between rules anyway.
     """
     index: dict[str, tuple[list[re.Match[str]], list[int]]] = {n: ([], []) for n in names}
-    # a name whose start tag cannot occur is left out of the scan: its closes pair with nothing
-    present = tuple(n for n in names if may_contain(text, ("<" + n,)))
-    if not present:
-        return index
-    for m in _tag_regex(present).finditer(text):
+    for m in _tag_regex(names).finditer(text):
         opens, closes = index[m.group(2).lower()]
         if not m.group(1):
             opens.append(m)
