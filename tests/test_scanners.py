@@ -7,6 +7,7 @@ the obvious regex it stands for, on generated text full of the characters that m
 
 from __future__ import annotations
 
+import html
 import re
 from importlib import resources
 
@@ -286,3 +287,21 @@ def test_usual_urls_take_the_fast_split_and_no_pattern_matches_nothing() -> None
     for url in ("https://www.techidaily.com/a/?AFFILIATE=1#x", "//x.sjv.io/c/1/2/3", "http://a.b"):
         assert patterns._SIMPLE_URL.fullmatch(url), url
     assert patterns._any([]).search("anything at all") is None
+
+
+ATTRIBUTES = st.lists(
+    st.sampled_from(
+        ["<a", " ", "href", "HREF", "=", "'", '"', "x", "&amp;", "&", "title", "data-x", ">", "`"]
+    ),
+    max_size=20,
+).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(ATTRIBUTES)
+def test_attrs_take_each_attributes_first_value(tag: str) -> None:
+    expected: dict[str, str] = {}
+    for m in rules._ATTR.finditer(tag):
+        value = next((g for g in m.groups()[1:] if g is not None), "")
+        expected.setdefault(m.group(1).lower(), html.unescape(value))
+    assert dict(rules.attrs(tag)) == expected

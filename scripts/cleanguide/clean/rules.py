@@ -57,8 +57,9 @@ def attrs(tag: str) -> Mapping[str, str]:
     """
     out: dict[str, str] = {}
     for m in _ATTR.finditer(tag):
-        value = next((g for g in m.groups()[1:] if g is not None), "")
-        out.setdefault(m.group(1).lower(), html.unescape(value))
+        name = m.group(1).lower()
+        if name not in out:  # the first of a repeated attribute counts, as in HTML
+            out[name] = html.unescape(m.group(m.lastindex or 0))  # the one value group
     return MappingProxyType(out)
 
 
