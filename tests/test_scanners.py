@@ -305,3 +305,10 @@ def test_attrs_take_each_attributes_first_value(tag: str) -> None:
         value = next((g for g in m.groups()[1:] if g is not None), "")
         expected.setdefault(m.group(1).lower(), html.unescape(value))
     assert dict(rules.attrs(tag)) == expected
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="`~a\n", max_size=40), st.integers(min_value=0, max_value=100))
+def test_fence_run_search_agrees_with_in(text: str, backticks: int) -> None:
+    for t in (text, "`a" * backticks + text, text + "~" * backticks):
+        assert engine._has_fence_run(t) == ("```" in t or "~~~" in t)
