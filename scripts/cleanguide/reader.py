@@ -608,8 +608,14 @@ def _simple_plain(text: str) -> object:
 
 def _resolve(text: str) -> str:
     """The tag YAML gives `text` as a plain scalar."""
+    if text[:1] not in _RESOLVER_STARTS and None not in _RESOLVER_STARTS:
+        return _STR_TAG  # no implicit resolver looks at a text starting so
     tag: str = _SCALARS.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     return tag
+
+
+# The first characters YAML's implicit resolvers look at ("" for the empty text).
+_RESOLVER_STARTS: frozenset[str | None] = frozenset(_StrictLoader.yaml_implicit_resolvers)
 
 
 def _check_yaml_characters(front_matter: str, source: str) -> None:

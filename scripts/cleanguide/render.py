@@ -132,9 +132,16 @@ def _yaml_mapping(data: Mapping[str, object]) -> str:
     return "".join(lines)
 
 
+# The first characters PyYAML's implicit resolvers look at ("" for the empty string); a text
+# starting with any other character resolves to str (unless a resolver for any start exists).
+_YAML_RESOLVER_STARTS: Final = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers)
+
+
 def _yaml_implicit_str(text: str) -> bool:
     # The serializer lets a str be plain only if reading it back plain gives a str (not a
     # bool, int, float, null, timestamp, merge or value key).
+    if text[:1] not in _YAML_RESOLVER_STARTS and None not in _YAML_RESOLVER_STARTS:
+        return True
     return _YAML_RESOLVE(yaml.ScalarNode, text, (True, False)) == _YAML_STR_TAG
 
 

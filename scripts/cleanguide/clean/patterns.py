@@ -197,6 +197,8 @@ def may_contain(text: str, words: Iterable[str]) -> bool:
 
     A cheap test before a case-insensitive regex scan, which costs 10-20x a plain search.
     """
+    if any(w in text for w in words):
+        return True  # as written: no need to fold the text
     folded = _ascii_folded(text)
     return folded is None or any(not w.isascii() or w.encode() in folded for w in words)
 
