@@ -291,20 +291,21 @@ def test_usual_urls_take_the_fast_split_and_no_pattern_matches_nothing() -> None
 
 ATTRIBUTES = st.lists(
     st.sampled_from(
-        ["<a", " ", "href", "HREF", "=", "'", '"', "x", "&amp;", "&", "title", "data-x", ">", "`"]
+        ["<a", " ", "href", "HREF", "=", "'", '"', "x", "&amp;", "&", "title", "data-x", ">", "/"]
     ),
     max_size=20,
 ).map("".join)
 
 
 @settings(max_examples=1000, deadline=None)
-@given(ATTRIBUTES)
+@given(st.one_of(ATTRIBUTES, st.sampled_from(['<a href="x">', "<A HREF = \"&amp;\" >"])))
 def test_attrs_take_each_attributes_first_value(tag: str) -> None:
     expected: dict[str, str] = {}
     for m in rules._ATTR.finditer(tag):
         value = next((g for g in m.groups()[1:] if g is not None), "")
         expected.setdefault(m.group(1).lower(), html.unescape(value))
     assert dict(rules.attrs(tag)) == expected
+    assert rules._href(tag) == expected.get("href", "")
 
 
 @settings(max_examples=1000, deadline=None)

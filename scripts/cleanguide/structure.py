@@ -74,10 +74,17 @@ _NOTE_KINDS = {"warning": "warning", "caution": "warning", "important": "warning
 class Tok:
     kind: str  # heading, para, list, code, html, quote, table
     text: str
-    line: int
+    at: int
+    """Offset of the token's first line in the tokenized text."""
+    line_of: Callable[[int], int]
     level: int = 0
     items: tuple[tuple[str, str], ...] = ()  # list items: (marker, text)
     lang: str = ""
+
+    @property
+    def line(self) -> int:
+        """Source line of the token (worked out when asked: few tokens are)."""
+        return self.line_of(self.at)
 
 
 def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
@@ -91,21 +98,23 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
         if not line.strip():
             i += 1
             continue
-        where = line_of(starts[i])
+        where = starts[i]
         if m := _FENCE.match(line):
             fence, j = m.group(1), i + 1
             while j < n and not lines[j].strip().startswith(fence):
                 j += 1
-            toks.append(Tok("code", "\n".join(lines[i + 1 : j]), where, lang=m.group(2)))
+            toks.append(Tok("code", "\n".join(lines[i + 1 : j]), where, line_of, lang=m.group(2)))
             i = j + 1
             continue
         if m := _HEADING.match(line):
             if m.group(2).strip():
-                toks.append(Tok("heading", m.group(2).strip(), where, level=len(m.group(1))))
+                toks.append(
+                    Tok("heading", m.group(2).strip(), where, line_of, level=len(m.group(1)))
+                )
             i += 1
             continue
         if _LIST.match(line):
-            i = _list(lines, i, where, toks)
+            i = _list(lines, i, Tok("list", "", where, line_of), toks)
             continue
         kind = "para"
         stripped = line.lstrip()
@@ -125,12 +134,13 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
             if kind == "para" and _LIST.match(lines[j]) and not _LIST.match(line):
                 break
             j += 1
-        toks.append(Tok(kind, "\n".join(lines[i:j]), where))
+        toks.append(Tok(kind, "\n".join(lines[i:j]), where, line_of))
         i = j
     return toks
 
 
-def _list(lines: list[str], i: int, where: int, toks: list[Tok]) -> int:
+def _list(lines: list[str], i: int, tok: Tok, toks: list[Tok]) -> int:
+    """Read the list starting at line i into `tok` (kind "list"), append it; the next line."""
     items: list[list[str]] = []
     markers: list[str] = []
     n = len(lines)
@@ -156,14 +166,8 @@ def _list(lines: list[str], i: int, where: int, toks: list[Tok]) -> int:
                 continue
             break
         i += 1
-    toks.append(
-        Tok(
-            "list",
-            "",
-            where,
-            items=tuple((mk, "\n".join(it)) for mk, it in zip(markers, items, strict=True)),
-        )
-    )
+    tok.items = tuple((mk, "\n".join(it)) for mk, it in zip(markers, items, strict=True))
+    toks.append(tok)
     return i
 
 

@@ -63,6 +63,15 @@ def attrs(tag: str) -> Mapping[str, str]:
     return MappingProxyType(out)
 
 
+_PLAIN_HREF = re.compile(r'<a\s+href\s*=\s*"([^"&]*)"\s*>', re.IGNORECASE)
+
+
+def _href(tag: str) -> str:
+    """The href of an `<a ...>` start tag, as `attrs` reads it; quicker for `<a href="...">`."""
+    plain = _PLAIN_HREF.fullmatch(tag)
+    return plain.group(1) if plain else attrs(tag).get("href", "")
+
+
 # the tags ad_elements looks for, indexed together from one scan
 _AD_ELEMENT_TAGS = ("a", "img", "video", "iframe", "object", "embed")
 
@@ -267,7 +276,7 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
     for start, end, _, _ in Elements(text, "ul"):
         if end == -1:
             continue
-        hrefs = (attrs(m.group(0)).get("href", "") for m in _A_TAG.finditer(text, start, end))
+        hrefs = (_href(m.group(0)) for m in _A_TAG.finditer(text, start, end))
         first = next(hrefs, None)
         if first is None or not p.is_farm_url(first) or not all(map(p.is_farm_url, hrefs)):
             continue
