@@ -16,7 +16,7 @@ import stat
 import unicodedata
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import yaml
 from yaml.events import AliasEvent, Event, MappingStartEvent, SequenceStartEvent
@@ -479,7 +479,7 @@ _FLOW_REFUSED = re.compile(r"[\[\]{}]")
 _FLOW_PLAIN_REFUSED = re.compile(r"[?:#]")
 # Characters a plain scalar may not start with (or may only in cases left to YAML).
 _PLAIN_REFUSED_FIRST = frozenset("-?:,[]{}#&*!|>'\"%@`")
-_STR_TAG = "tag:yaml.org,2002:str"
+YAML_STR_TAG: Final = "tag:yaml.org,2002:str"
 # Implicit types taken on the simple path; anything else (merge `<<`, value `=`) goes to YAML.
 _SIMPLE_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")
@@ -513,7 +513,7 @@ def _parse_simple_front_matter(front_matter: str) -> _Parsed | None:
         match = _SIMPLE_KEY_LINE.fullmatch(line)
         if match is not None:
             key, text = match[1], match[2]
-            if key in data or _resolve(key) != _STR_TAG:
+            if key in data or plain_scalar_tag(key) != YAML_STR_TAG:
                 return None
             if text is None:
                 value: object = None
@@ -595,8 +595,8 @@ def _simple_flow_list(text: str) -> object:
 
 def _simple_plain(text: str) -> object:
     """A plain scalar typed by YAML's resolver and constructor, or `_NOT_SIMPLE`."""
-    tag = _resolve(text)
-    if tag == _STR_TAG:
+    tag = plain_scalar_tag(text)
+    if tag == YAML_STR_TAG:
         return text
     if tag not in _SIMPLE_TAGS:
         return _NOT_SIMPLE
@@ -606,10 +606,10 @@ def _simple_plain(text: str) -> object:
         return _NOT_SIMPLE
 
 
-def _resolve(text: str) -> str:
-    """The tag YAML gives `text` as a plain scalar."""
+def plain_scalar_tag(text: str) -> str:
+    """The tag YAML gives `text` as a plain scalar: YAML_STR_TAG unless it reads as a type."""
     if text[:1] not in _RESOLVER_STARTS and None not in _RESOLVER_STARTS:
-        return _STR_TAG  # no implicit resolver looks at a text starting so
+        return YAML_STR_TAG  # no implicit resolver looks at a text starting so
     tag: str = _SCALARS.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     return tag
 

@@ -11,7 +11,7 @@ import datetime as dt
 import html
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import parse_qs, urlsplit
@@ -33,6 +33,7 @@ from .model import (
     Raw,
     Step,
 )
+from .reader import YAML_STR_TAG, plain_scalar_tag
 from .sanitize import neutralise_markdown
 
 INDENT = "    "
@@ -100,10 +101,6 @@ def front_matter(title: str, description: str = "", **extra: object) -> str:
 # flat mapping of identifier keys to one-line strings) itself, exactly as PyYAML's emitter
 # would, and hands anything else to PyYAML. tests/test_render.py compares the two on
 # generated strings.
-_YAML_RESOLVE: Final[Callable[[type[yaml.Node], str, tuple[bool, bool]], str]] = (
-    yaml.resolver.Resolver().resolve
-)
-_YAML_STR_TAG: Final = "tag:yaml.org,2002:str"
 _YAML_KEY_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")  # PyYAML: simple keys < 128
 # Anything PyYAML would write double-quoted or across lines (control and format characters,
 # line breaks, BOM, surrogates, U+FFFE/U+FFFF/U+10FFFF), or that `_yaml_scalar` does not
@@ -132,17 +129,10 @@ def _yaml_mapping(data: Mapping[str, object]) -> str:
     return "".join(lines)
 
 
-# The first characters PyYAML's implicit resolvers look at ("" for the empty string); a text
-# starting with any other character resolves to str (unless a resolver for any start exists).
-_YAML_RESOLVER_STARTS: Final = frozenset(yaml.resolver.Resolver.yaml_implicit_resolvers)
-
-
 def _yaml_implicit_str(text: str) -> bool:
     # The serializer lets a str be plain only if reading it back plain gives a str (not a
     # bool, int, float, null, timestamp, merge or value key).
-    if text[:1] not in _YAML_RESOLVER_STARTS and None not in _YAML_RESOLVER_STARTS:
-        return True
-    return _YAML_RESOLVE(yaml.ScalarNode, text, (True, False)) == _YAML_STR_TAG
+    return plain_scalar_tag(text) == YAML_STR_TAG
 
 
 def _yaml_simple_item(key: object, value: object) -> str | None:

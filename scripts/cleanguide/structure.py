@@ -114,7 +114,8 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
             i += 1
             continue
         if _LIST.match(line):
-            i = _list(lines, i, Tok("list", "", where, line_of), toks)
+            items, i = _list(lines, i)
+            toks.append(Tok("list", "", where, line_of, items=items))
             continue
         kind = "para"
         stripped = line.lstrip()
@@ -139,8 +140,8 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
     return toks
 
 
-def _list(lines: list[str], i: int, tok: Tok, toks: list[Tok]) -> int:
-    """Read the list starting at line i into `tok` (kind "list"), append it; the next line."""
+def _list(lines: list[str], i: int) -> tuple[tuple[tuple[str, str], ...], int]:
+    """The list starting at line i: its (marker, text) items, and the line after it."""
     items: list[list[str]] = []
     markers: list[str] = []
     n = len(lines)
@@ -166,9 +167,7 @@ def _list(lines: list[str], i: int, tok: Tok, toks: list[Tok]) -> int:
                 continue
             break
         i += 1
-    tok.items = tuple((mk, "\n".join(it)) for mk, it in zip(markers, items, strict=True))
-    toks.append(tok)
-    return i
+    return tuple((mk, "\n".join(it)) for mk, it in zip(markers, items, strict=True)), i
 
 
 def _kind(marker: str) -> str:

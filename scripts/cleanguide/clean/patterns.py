@@ -128,8 +128,7 @@ def _split(url: str) -> tuple[str, str, frozenset[str]] | None:
     simple = _SIMPLE_URL.fullmatch(url)
     if simple:
         host, path, query = simple.groups()
-        keys = frozenset(k.lower() for k, _ in parse_qsl(query)) if query else frozenset()
-        return (host.lower().rstrip("."), path, keys)
+        return (host.lower().rstrip("."), path, _query_keys(query))
     return _split_by_urlsplit(url)
 
 
@@ -139,10 +138,13 @@ def _split_by_urlsplit(url: str) -> tuple[str, str, frozenset[str]] | None:
     try:
         s = urlsplit(url)
         host = (s.hostname or "").rstrip(".")
-        keys = frozenset(k.lower() for k, _ in parse_qsl(s.query)) if s.query else frozenset()
-        return (host, s.path, keys)
+        return (host, s.path, _query_keys(s.query))
     except ValueError:
         return None
+
+
+def _query_keys(query: str | None) -> frozenset[str]:
+    return frozenset(k.lower() for k, _ in parse_qsl(query)) if query else frozenset()
 
 
 def _alternation(phrases: list[str]) -> re.Pattern[str]:
