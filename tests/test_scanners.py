@@ -153,8 +153,8 @@ def reference_fix_prose(text: str) -> str:
     text = reference_space_around_bold(text)
     text = re.sub(r"(?<=[^\W_])(?=\[[^\]\n]+\]\()", " ", text)
     text = typography._LINK_GLUED.sub(r"\1 ", text)
-    text = typography._SPACE_BEFORE_CLOSING_QUOTE.sub(r"\1", text)
-    return typography._SPACE_BEFORE_PUNCT.sub(r"\1", text)
+    text = re.sub(r"(?<=[^\s\"])[ \t]+([\"\u201d])(?=[\s,.;:!?)]|$)", r"\1", text)
+    return re.sub(r"(?<=[^\s(\[])[ \t]+([,.;:!?])(?=\s|$|\))", r"\1", text)
 
 
 def reference_plain(text: str) -> str:
@@ -298,7 +298,7 @@ ATTRIBUTES = st.lists(
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.one_of(ATTRIBUTES, st.sampled_from(['<a href="x">', "<A HREF = \"&amp;\" >"])))
+@given(st.one_of(ATTRIBUTES, st.sampled_from(['<a href="x">', '<A HREF = "&amp;" >'])))
 def test_attrs_take_each_attributes_first_value(tag: str) -> None:
     expected: dict[str, str] = {}
     for m in rules._ATTR.finditer(tag):
@@ -313,3 +313,12 @@ def test_attrs_take_each_attributes_first_value(tag: str) -> None:
 def test_fence_run_search_agrees_with_in(text: str, backticks: int) -> None:
     for t in (text, "`a" * backticks + text, text + "~" * backticks):
         assert engine._has_fence_run(t) == ("```" in t or "~~~" in t)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=["a", " ", "\t", ",", ".", "!", "(", "[", ")", '"', "\u201d", "\n"]))
+def test_space_repairs_match_their_look_behind_first_forms(text: str) -> None:
+    punct = re.sub(r"(?<=[^\s(\[])[ \t]+([,.;:!?])(?=\s|$|\))", r"\1", text)
+    quote = re.sub(r"(?<=[^\s\"])[ \t]+([\"\u201d])(?=[\s,.;:!?)]|$)", r"\1", text)
+    assert typography._SPACE_BEFORE_PUNCT.sub(r"\1", text) == punct
+    assert typography._SPACE_BEFORE_CLOSING_QUOTE.sub(r"\1", text) == quote

@@ -11,8 +11,12 @@ from collections.abc import Callable
 
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
 _BOLD = re.compile(r"(\*\*|__)(?=\S)([^*\n]*?\S)?\s*\1")
-_SPACE_BEFORE_PUNCT = re.compile(r"(?<=[^\s(\[])[ \t]+([,.;:!?])(?=\s|$|\))")
-_SPACE_BEFORE_CLOSING_QUOTE = re.compile(r"(?<=[^\s\"])[ \t]+([\"\u201d])(?=[\s,.;:!?)]|$)")
+# Spaces after a word, before punctuation or a closing quote. Each starts at a space and looks
+# back from there: a look-behind first would be tried at every position (4x slower).
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t](?<=[^\s(\[][ \t])[ \t]*([,.;:!?])(?=\s|$|\))")
+_SPACE_BEFORE_CLOSING_QUOTE = re.compile(
+    r"[ \t](?<=[^\s\"][ \t])[ \t]*([\"\u201d])(?=[\s,.;:!?)]|$)"
+)
 # a link's "[" (see _unglue_link: a look-behind in front would scan 3x slower)
 _LINK_OPEN = re.compile(r"\[(?=[^\]\n]+\]\()")
 _LINK_GLUED = re.compile(r"(\]\([^)\s]*\))(?=[^\W_])")
