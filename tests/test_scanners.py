@@ -16,7 +16,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleanguide import reader, typography
+from cleanguide import reader, render, typography
 from cleanguide.clean import engine, patterns, rules
 from cleanguide.clean.patterns import from_mapping, lines_containing, may_contain
 from cleanguide.model import Article
@@ -322,3 +322,10 @@ def test_space_repairs_match_their_look_behind_first_forms(text: str) -> None:
     quote = re.sub(r"(?<=[^\s\"])[ \t]+([\"\u201d])(?=[\s,.;:!?)]|$)", r"\1", text)
     assert typography._SPACE_BEFORE_PUNCT.sub(r"\1", text) == punct
     assert typography._SPACE_BEFORE_CLOSING_QUOTE.sub(r"\1", text) == quote
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=["!", "[", "]", "(", ")", "#", "a", " ", "\n"]))
+def test_fragment_links_match_their_look_behind_first_form(text: str) -> None:
+    old = re.sub(r"(?<!!)\[([^\[\]\n]*)\]\(\s*#[^)\s]*\s*\)", r"\1", text)
+    assert render._FRAGMENT_LINK.sub(r"\1", text) == old
