@@ -7,6 +7,7 @@ the obvious regex it stands for, on generated text full of the characters that m
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from importlib import resources
@@ -74,6 +75,9 @@ PIECES = st.lists(
     max_size=40,
 ).map("".join)
 TEXTS = st.one_of(MARKUP, PIECES)
+DEFAULT_PATTERN_DATA = yaml.safe_load(
+    resources.files("cleanguide").joinpath("data/patterns.yml").read_text("utf-8")
+)
 
 
 def reference_fences(text: str) -> list[tuple[int, int]]:
@@ -215,9 +219,7 @@ def test_may_contain_rules_out_absent_words() -> None:
 def test_patterns_whose_shortcut_word_is_missing_are_refused(
     section: str, change: dict[str, object]
 ) -> None:
-    data = yaml.safe_load(
-        resources.files("cleanguide").joinpath("data/patterns.yml").read_text("utf-8")
-    )
+    data = copy.deepcopy(DEFAULT_PATTERN_DATA)
     data[section].update(change)
     with pytest.raises(ValueError, match=r"contain|start with"):
         from_mapping(data)
@@ -329,3 +331,13 @@ def test_space_repairs_match_their_look_behind_first_forms(text: str) -> None:
 def test_fragment_links_match_their_look_behind_first_form(text: str) -> None:
     old = re.sub(r"(?<!!)\[([^\[\]\n]*)\]\(\s*#[^)\s]*\s*\)", r"\1", text)
     assert render._FRAGMENT_LINK.sub(r"\1", text) == old
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(URL_PIECES, st.text(max_size=30)))
+def test_farm_check_by_host_agrees_with_the_full_verdict(url: str) -> None:
+    p = from_mapping(DEFAULT_PATTERN_DATA)  # its own, empty verdict memo
+    farm = bool(p._classify(url) & 1)  # the _FARM bit of the whole URL's verdict
+    assert p.is_farm_url(url) == farm
+    p._verdicts[url] = p._classify(url)
+    assert p.is_farm_url(url) == farm  # from the memo too

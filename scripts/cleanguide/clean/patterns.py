@@ -74,7 +74,11 @@ class Patterns:
 
     # --- URL classification -------------------------------------------------------------
     def is_farm_url(self, url: str) -> bool:
-        return bool(self._verdict(url) & _FARM)
+        verdict = self._verdicts.get(url)
+        if verdict is None:  # the host alone decides: no need to classify the whole URL
+            parts = _split(url)
+            return bool(parts and self._host_verdict(parts[0]) & _FARM)
+        return bool(verdict & _FARM)
 
     def is_affiliate_url(self, url: str) -> bool:
         return bool(self._verdict(url) & _AFFILIATE)
@@ -98,15 +102,19 @@ class Patterns:
         if parts is None:
             return 0
         host, path, keys = parts
+        verdict = self._host_verdict(host)
+        if not keys.isdisjoint(self.affiliate_params) or (
+            host and self.affiliate_path.search(path)
+        ):
+            verdict |= _AFFILIATE
+        return verdict
+
+    def _host_verdict(self, host: str) -> int:
+        """The bits of the host, then of each parent domain: a listed host covers subdomains."""
         verdict = 0
-        # the host, then each parent domain: a listed host covers its subdomains
         while host:
             verdict |= self._host_bits.get(host, 0)
             _, _, host = host.partition(".")
-        if not keys.isdisjoint(self.affiliate_params) or (
-            parts[0] and self.affiliate_path.search(path)
-        ):
-            verdict |= _AFFILIATE
         return verdict
 
 

@@ -297,24 +297,25 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
     # Markdown form: a label line, then a list whose items all link into the farm
     lines = lines_of(text)
     parts = lines.parts
-    i = 0
-    while i < len(parts):
-        line = parts[i]
-        if len(line) < p.farm_label_max_chars and p.farm_labels.match(_undressed(line)):
-            j = i + 1
-            while j < len(parts) and not parts[j].strip():
-                j += 1
-            k, items = _md_list(lines, j)
-            if items and all(_item_is_farm(it, p) for it in items):
-                yield Cut(lines.start(i), lines.end(k - 1))
-                i = k
-                continue
-            if items:
-                ctx.warn(
-                    lines.start(i),
-                    "a link list follows a 'related' label but links outside the farm; kept",
-                )
-        i += 1
+    blank_is_label = p.farm_labels.match("") is not None  # (no listed label is blank)
+    cut_until = 0  # lines before this belong to a list already cut
+    for i, line in enumerate(parts):
+        if i < cut_until or len(line) >= p.farm_label_max_chars or not (line or blank_is_label):
+            continue
+        if not p.farm_labels.match(_undressed(line)):
+            continue
+        j = i + 1
+        while j < len(parts) and not parts[j].strip():
+            j += 1
+        k, items = _md_list(lines, j)
+        if items and all(_item_is_farm(it, p) for it in items):
+            yield Cut(lines.start(i), lines.end(k - 1))
+            cut_until = k
+        elif items:
+            ctx.warn(
+                lines.start(i),
+                "a link list follows a 'related' label but links outside the farm; kept",
+            )
 
 
 def _closed_items(text: str, start: int, end: int, enough: int) -> int:
