@@ -135,7 +135,7 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
             if kind == "para" and _LIST.match(lines[j]) and not _LIST.match(line):
                 break
             j += 1
-        toks.append(Tok(kind, "\n".join(lines[i:j]), where, line_of))
+        toks.append(Tok(kind, line if j == i + 1 else "\n".join(lines[i:j]), where, line_of))
         i = j
     return toks
 
@@ -260,9 +260,10 @@ def _classify_para(para: str) -> list[Block]:
     if m := _NOTE.match(text):
         kind = _NOTE_KINDS.get(m.group(1).lower(), "note")
         return [Note(kind, text[m.end() :].strip())]
-    lines = text.split("\n")
-    if all(ln[:1] in _BULLET_CHARS for ln in lines):
-        return [BulletList(tuple(ln[1:].strip() for ln in lines))]
+    if text[:1] in _BULLET_CHARS:  # every line must open with a bullet, the first one too
+        lines = text.split("\n")
+        if all(ln[:1] in _BULLET_CHARS for ln in lines):
+            return [BulletList(tuple(ln[1:].strip() for ln in lines))]
     return [Paragraph(text)]
 
 
