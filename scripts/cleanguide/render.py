@@ -153,6 +153,8 @@ def _yaml_simple_item(key: object, value: object) -> str | None:
         and _YAML_BLOCK_INDICATOR_RE.search(value) is None
     ):
         # Plain (Emitter.write_plain): a lone space past the width becomes a line break.
+        if len(key) + 2 + len(value) <= _YAML_WIDTH:
+            return f"{key}: {value}\n"  # no space lies past the width
         out = [key, ": "]
         column = len(key) + 2
         for k, part in enumerate(_YAML_SPACES_RE.split(value)):
@@ -166,6 +168,9 @@ def _yaml_simple_item(key: object, value: object) -> str | None:
         return "".join(out)
     # Single-quoted (Emitter.write_single_quoted): quotes doubled; a lone space past the
     # width becomes a line break unless it is the first or last character.
+    quoted = value.replace("'", "''")
+    if len(key) + 3 + len(quoted) <= _YAML_WIDTH:
+        return f"{key}: '{quoted}'\n"  # no space lies past the width
     out = [key, ": '"]
     column = len(key) + 3
     parts = _YAML_SPACES_RE.split(value)
