@@ -341,13 +341,3 @@ def test_farm_check_by_host_agrees_with_the_full_verdict(url: str) -> None:
     assert p.is_farm_url(url) == farm
     p._verdicts[url] = p._classify(url)
     assert p.is_farm_url(url) == farm  # from the memo too
-
-
-@settings(max_examples=2000, deadline=None)
-@given(
-    st.lists(st.sampled_from(["**", "__", "*", "a", " ", "\n", ",", "\u00e9", "1", "("])).map(
-        "".join
-    )
-)
-def test_bold_repair_skips_only_text_it_would_not_change(text: str) -> None:
-    assert typography._space_around_bold(text) == typography._BOLD.sub(typography._bold_repl, text)

@@ -52,16 +52,7 @@ def _bold_repl(m: re.Match[str]) -> str:
 
 def _space_around_bold(text: str) -> str:
     """`to**bold** ,` → `to **bold**,`: scraped pages lose the spaces outside <strong>."""
-    # most bold needs no repair: look first (a replacement callback per match costs 3x)
-    for m in _BOLD.finditer(text):
-        start, end = m.start(), m.end()
-        if (
-            m.end(2) != end - 2  # empty, or spaces before the closing mark
-            or (start and text[start - 1].isalnum())
-            or text[end : end + 1].isalnum()
-        ):
-            return _BOLD.sub(_bold_repl, text)
-    return text
+    return _BOLD.sub(_bold_repl, text)
 
 
 def _unglue_link(m: re.Match[str]) -> str:
