@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from cleanguide import reader, render, typography
 from cleanguide.clean import engine, patterns, rules
 from cleanguide.clean.patterns import from_mapping, lines_containing, may_contain
+from cleanguide.diagnostics import ArticleError
 from cleanguide.model import Article
 
 MARKUP = st.text(
@@ -252,8 +253,9 @@ def test_clean_utf8_bytes_mean_no_control_characters(text: str) -> None:
     for data in (text.encode("utf-8"), b"\xff\xfe" + text.encode("utf-16-le")):
         if reader._clean_utf8(data):
             assert not reader._CONTROLS.search(text.replace("\r", ""))
+    # a CR is no control once line ends are normalised
     assert reader._clean_utf8(text.encode("utf-8")) == (
-        not reader._CONTROLS.search(text) and "\r" not in text
+        not reader._CONTROLS.search(text.replace("\r", ""))
     )
 
 
@@ -341,3 +343,26 @@ def test_farm_check_by_host_agrees_with_the_full_verdict(url: str) -> None:
     assert p.is_farm_url(url) == farm
     p._verdicts[url] = p._classify(url)
     assert p.is_farm_url(url) == farm  # from the memo too
+
+
+def reference_split_front_matter(text: str) -> tuple[str, str, int] | None:
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        return None
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
+    return None
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(st.sampled_from(["---", "...", "--- ", "a: b", "", " ", "x", "----"])).map("\n".join)
+)
+def test_front_matter_split_agrees_with_splitting_every_line(text: str) -> None:
+    expected = reference_split_front_matter(text)
+    try:
+        found: tuple[str, str, int] | None = reader._split_front_matter(text, "a.md")
+    except ArticleError:
+        found = None
+    assert found == expected
