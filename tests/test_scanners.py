@@ -337,12 +337,13 @@ def test_fragment_links_match_their_look_behind_first_form(text: str) -> None:
 
 @settings(max_examples=1000, deadline=None)
 @given(st.one_of(URL_PIECES, st.text(max_size=30)))
-def test_farm_check_by_host_agrees_with_the_full_verdict(url: str) -> None:
+def test_farm_and_ad_checks_by_host_agree_with_the_full_verdict(url: str) -> None:
     p = from_mapping(DEFAULT_PATTERN_DATA)  # its own, empty verdict memo
-    farm = bool(p._classify(url) & 1)  # the _FARM bit of the whole URL's verdict
-    assert p.is_farm_url(url) == farm
-    p._verdicts[url] = p._classify(url)
-    assert p.is_farm_url(url) == farm  # from the memo too
+    verdict = p._classify(url)
+    farm, ad = bool(verdict & 1), bool(verdict & 4)  # _FARM, _AD of the whole URL's verdict
+    assert (p.is_farm_url(url), p.is_ad_url(url)) == (farm, ad)
+    p._verdicts[url] = verdict
+    assert (p.is_farm_url(url), p.is_ad_url(url)) == (farm, ad)  # from the memo too
 
 
 def reference_split_front_matter(text: str) -> tuple[str, str, int] | None:

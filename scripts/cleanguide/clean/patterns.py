@@ -74,20 +74,24 @@ class Patterns:
 
     # --- URL classification -------------------------------------------------------------
     def is_farm_url(self, url: str) -> bool:
-        verdict = self._verdicts.get(url)
-        if verdict is None:  # the host alone decides: no need to classify the whole URL
-            parts = _split(url)
-            return bool(parts and self._host_verdict(parts[0]) & _FARM)
-        return bool(verdict & _FARM)
+        return self._host_says(url, _FARM)
 
     def is_affiliate_url(self, url: str) -> bool:
         return bool(self._verdict(url) & _AFFILIATE)
 
     def is_ad_url(self, url: str) -> bool:
-        return bool(self._verdict(url) & _AD)
+        return self._host_says(url, _AD)
 
     def is_junk_url(self, url: str) -> bool:
         return bool(self._verdict(url))
+
+    def _host_says(self, url: str, bit: int) -> bool:
+        """Whether the URL has `bit`, one its host alone decides (farm, ad)."""
+        verdict = self._verdicts.get(url)
+        if verdict is None:  # no need to classify the whole URL
+            parts = _split(url)
+            return bool(parts and self._host_verdict(parts[0]) & bit)
+        return bool(verdict & bit)
 
     def _verdict(self, url: str) -> int:
         verdict = self._verdicts.get(url)
