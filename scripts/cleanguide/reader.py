@@ -37,10 +37,22 @@ MAX_YAML_DEPTH = 10
 """Deepest collection nesting accepted in front matter (the composer recurses per level)."""
 MAX_TITLE_CHARS = 300
 MAX_DESCRIPTION_CHARS = 1000
+MAX_SHORT_TITLE_CHARS = 80
+MAX_URL_CHARS = 2000
 
 RULE = "reader"
 
-ALLOWED_KEYS = ("title", "description", "date", "updated", "tags", "categories")
+ALLOWED_KEYS = (
+    "title",
+    "short_title",
+    "description",
+    "date",
+    "updated",
+    "tags",
+    "categories",
+    "url",
+    "source",
+)
 # Keys MkDocs or Material act on: dropping them silently would hide an attempt to
 # change the page's template, hide navigation or redirect readers elsewhere.
 _RISKY_KEYS = frozenset({"template", "hide", "search", "status"})
@@ -79,6 +91,12 @@ _ISO_DATE = re.compile(
 
 def load(path: Path, *, root: Path) -> Article:
     """Read `path`, which must be a regular file inside `root` (after resolving symlinks)."""
+    source, data = read_bytes(path, root=root)
+    return loads(data, source)
+
+
+def read_bytes(path: Path, *, root: Path) -> tuple[str, bytes]:
+    """The article's name relative to `root` and its bytes, checked as `load` checks them."""
     source = _source_name(path, root)
     try:
         real = path.resolve(strict=True)
@@ -88,7 +106,7 @@ def load(path: Path, *, root: Path) -> Article:
         raise ArticleError(source, f"cannot resolve path: {exc}", rule=RULE) from None
     if not real.is_relative_to(root.resolve()):
         raise ArticleError(source, "path resolves outside the content folder", rule=RULE)
-    return loads(_read_regular_file(real, source), source)
+    return source, _read_regular_file(real, source)
 
 
 def loads(data: bytes | str, source: str) -> Article:
@@ -730,6 +748,29 @@ def _check_description(key: str, value: object, warn: _Warn) -> str | None:
     return text or None
 
 
+def _check_short_title(key: str, value: object, warn: _Warn) -> str | None:
+    if not isinstance(value, str):
+        warn(f"'{key}' ignored: expected a string, got {type(value).__name__}", key)
+        return None
+    text = clean_text(value)
+    if len(text) > MAX_SHORT_TITLE_CHARS:
+        warn(f"'{key}' ignored: longer than {MAX_SHORT_TITLE_CHARS} characters", key)
+        return None
+    return text or None
+
+
+def _check_url(key: str, value: object, warn: _Warn) -> str | None:
+    """The article's own address (`url`, `source`): an http(s) URL, used to match links."""
+    if not isinstance(value, str):
+        warn(f"'{key}' ignored: expected a URL, got {type(value).__name__}", key)
+        return None
+    text = clean_text(value)
+    if not _HTTP_URL.fullmatch(text) or len(text) > MAX_URL_CHARS:
+        warn(f"'{key}' ignored: {text[:80]!r} is not an http(s) URL", key)
+        return None
+    return text
+
+
 def _check_date(key: str, value: object, warn: _Warn) -> dt.date | None:
     if isinstance(value, dt.date):  # datetime is a date subclass
         return value
@@ -806,10 +847,15 @@ def _iter_items(items: list[object], key: str, warn: _Warn) -> Iterator[str]:
             warn(f"'{key}' item {item!r:.60} ignored: not a string", key)
 
 
+_HTTP_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
+
 _CHECKS: dict[str, Callable[[str, Any, _Warn], Any]] = {
+    "short_title": _check_short_title,
     "description": _check_description,
     "date": _check_date,
     "updated": _check_date,
     "tags": _check_terms,
     "categories": _check_terms,
+    "url": _check_url,
+    "source": _check_url,
 }
