@@ -50,7 +50,7 @@ def _report(args: argparse.Namespace) -> int:
     result = pipeline.build(Path(args.content), image_store=None)
     if args.json:
         json.dump(
-            [pipeline.audit_record(a) for a in result.articles],
+            [pipeline.audit_record(a, result.library) for a in result.articles],
             sys.stdout,
             ensure_ascii=False,
             indent=1,
@@ -61,19 +61,20 @@ def _report(args: argparse.Namespace) -> int:
         if a.refused:
             print(f"{a.source}: REFUSED")
         else:
-            assert a.cleaned is not None
-            chars = sum(r.chars for r in a.cleaned.removals)
-            print(
-                f"{a.source}: {len(a.cleaned.removals)} removal(s), {chars} of {len(a.cleaned.original)} chars"
-            )
+            chars = sum(r["chars"] for r in a.removals)
+            total = a.audit.get("original_chars", 0)
+            print(f"{a.source}: {len(a.removals)} removal(s), {chars} of {total} chars removed")
             by_rule: dict[str, int] = {}
-            for r in a.cleaned.removals:
-                by_rule[r.rule] = by_rule.get(r.rule, 0) + 1
+            for r in a.removals:
+                by_rule[r["rule"]] = by_rule.get(r["rule"], 0) + 1
             for rule, n in sorted(by_rule.items()):
                 print(f"  {rule:14} {n}")
             if args.verbose:
-                for r in a.cleaned.removals:
-                    print(f"    L{r.line}-{r.end_line} {r.rule} {r.action}: {r.excerpt}")
+                for r in a.removals:
+                    first, last = r["lines"]
+                    print(f"    L{first}-{last} {r['rule']} {r['action']}: {r['excerpt']}")
+                for related in result.library.related.get(a.card.slug if a.card else "", []):
+                    print(f"    related: {related.slug} ({'; '.join(related.reasons)})")
         for d in a.diagnostics:
             print(f"  {d.severity.value}: line {d.line or '-'}: {d.message}")
     print(result.summary())

@@ -178,6 +178,11 @@ class Section:
     def is_method(self) -> bool:
         return self.number is not None or bool(self.steps)
 
+    @property
+    def step_count(self) -> int:
+        """Numbered steps a reader sees on this method's page."""
+        return len(self.steps)
+
 
 @dataclass(slots=True)
 class Guide:
@@ -186,10 +191,15 @@ class Guide:
     source: str
     slug: str
     title: str
+    short_title: str = ""
+    """The label in navigation: front matter `short_title`, else `titles.short_title`."""
     description: str = ""
+    """Front matter `description`, else the first sentence of the intro."""
     date: dt.datetime | dt.date | None = None
     updated: dt.datetime | dt.date | None = None
     tags: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    """Front matter `tags` then `categories`, one of each (compared by their slugs)."""
     intro: list[Block] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     closing: list[Block] = field(default_factory=list)
@@ -197,6 +207,12 @@ class Guide:
     @property
     def methods(self) -> list[Section]:
         return [s for s in self.sections if s.is_method]
+
+    @property
+    def step_count(self) -> int:
+        """Numbered steps a reader sees in the whole guide, on every page."""
+        intro = sum(len(b.steps) for b in self.intro if isinstance(b, Procedure))
+        return intro + sum(s.step_count for s in self.sections)
 
     @property
     def figures(self) -> list[Figure]:

@@ -1,7 +1,16 @@
-"""The pipeline, top to bottom: read → clean → structure → render → (fetch images) → write.
+"""The pipeline, top to bottom: read → clean → structure → render → images → library.
 
-`build()` is the one function both the CLI and the MkDocs plugin call. One bad article is
-reported and skipped; every other guide still builds.
+`build()` is the one function both the CLI and the MkDocs plugin call:
+
+1. each article: read, clean, structure, render its pages; or, when its bytes, its name and
+   the code (rules and patterns included) are those of an earlier build, take all of that
+   from the cache without reading it further;
+2. give every guide its folder (`guides/<slug>/`, from the file name, unique);
+3. fetch the screenshots (the image store keeps its own cache);
+4. put the guides in one library: order, topics, related guides, and the pages that list
+   them (guides index, topics).
+
+One bad article is reported and skipped; every other guide still builds.
 """
 
 from __future__ import annotations
@@ -16,12 +25,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import cache as cache_mod
+from .cache import Cache
 from .clean import Cleaned, clean, patterns, rules
 from .diagnostics import ArticleError, Diagnostic, Severity
 from .images import CachedImage, ImageFailure, ImageStore
+from .library import Card, Library, Refusal, card, library_pages, related_section, with_slug
 from .model import Article, Guide
-from .reader import load
-from .render import GUIDES_DIR, LocalImage, PageFile, render_guide, render_index
+from .reader import loads, read_bytes
+from .render import GUIDES_DIR, LocalImage, PageFile, render_guide
 from .slugs import slug_for_article, unique_slug
 from .structure import build_guide
 from .typography import plain
@@ -37,16 +49,31 @@ class ArticleResult:
     """What became of one article."""
 
     source: str
+    card: Card | None = None
+    """The guide as the library lists it; None when the article was refused."""
     guide: Guide | None = None
+    """The typed guide, when this build made it (not when the cache had the article)."""
     cleaned: Cleaned | None = None
+    """The cleaning result, when this build made it."""
+    audit: dict[str, Any] = field(default_factory=dict)
+    """Every removal (rule, lines, text) and the kept spans: see `audit_record`."""
     pages: list[PageFile] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    """Screenshot URLs of the guide, in reading order."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     image_failures: list[ImageFailure] = field(default_factory=list)
+    from_cache: bool = False
+    key: str = ""
+    """The cache key of the article: its name, its bytes and the code."""
     seconds: float = 0.0
 
     @property
     def refused(self) -> bool:
-        return self.guide is None
+        return self.card is None
+
+    @property
+    def removals(self) -> list[dict[str, Any]]:
+        return list(self.audit.get("removals", ()))
 
 
 @dataclass(slots=True)
@@ -57,6 +84,9 @@ class BuildResult:
     pages: list[PageFile]
     images: dict[str, CachedImage]
     """Site path (assets/images/x.jpg) → the cached file to copy there."""
+    library: Library = field(default_factory=lambda: Library([]))
+    guide_pages: dict[str, list[str]] = field(default_factory=dict)
+    """Guide slug → the paths of its pages, home page first."""
 
     @property
     def refused(self) -> list[ArticleResult]:
@@ -64,15 +94,17 @@ class BuildResult:
 
     def summary(self) -> str:
         ok = [a for a in self.articles if not a.refused]
-        removed = sum(len(a.cleaned.removals) for a in ok if a.cleaned)
-        chars = sum(r.chars for a in ok if a.cleaned for r in a.cleaned.removals)
+        removed = sum(len(a.removals) for a in ok)
+        chars = sum(r["chars"] for a in ok for r in a.removals)
         warnings = sum(
             1 for a in self.articles for d in a.diagnostics if d.severity is Severity.WARNING
         )
         failed_images = sum(len(a.image_failures) for a in self.articles)
+        cached = sum(1 for a in self.articles if a.from_cache)
         return (
             f"cleanguide: {len(ok)} guide(s) from {len(self.articles)} article(s), "
-            f"{len(self.refused)} refused; {removed} removal(s) ({chars} chars), "
+            f"{len(self.refused)} refused; {len(self.articles) - cached} processed, "
+            f"{cached} from cache; {removed} removal(s) ({chars} chars), "
             f"{warnings} warning(s), {len(self.images)} image(s) local, "
             f"{failed_images} image(s) left remote"
         )
@@ -110,62 +142,198 @@ def build(
     content_dir: Path,
     *,
     image_store: ImageStore | None = None,
+    cache: Cache | None = None,
+    site_name: str = "",
 ) -> BuildResult:
     """Run the whole pipeline over `content_dir`; never raises for a bad article."""
-    results: list[ArticleResult] = []
+    cache = cache or Cache(None)
+    results = [_read_article(path, content_dir, cache) for path in find_articles(content_dir)]
+
     taken: set[str] = set()
-    for path in find_articles(content_dir):
-        start = time.perf_counter()
-        result = ArticleResult(source=path.relative_to(content_dir).as_posix())
-        try:
-            article = load(path, root=content_dir)
-            slug = unique_slug(slug_for_article(article.source, str(article.meta["title"])), taken)
-            taken.add(slug)
-            result.guide, result.cleaned = process(article, slug)
-            result.diagnostics.extend(article.diagnostics)
-            result.diagnostics.extend(result.cleaned.diagnostics)
-        except ArticleError as exc:
-            result.diagnostics.append(exc.diagnostic)
-        except RecursionError:
-            result.diagnostics.append(
-                Diagnostic(Severity.ERROR, result.source, "article is nested too deeply")
-            )
-        result.seconds = time.perf_counter() - start
-        results.append(result)
-
-    guides = [r.guide for r in results if r.guide is not None]
-    fetched = _fetch_images(guides, image_store)
-    site_images: dict[str, CachedImage] = {}
-    pages: list[PageFile] = []
     for r in results:
-        if r.guide is None:
-            continue
-        local: dict[str, LocalImage] = {}
-        for url in _figure_urls([r.guide]):
-            got = fetched.get(url)
-            if isinstance(got, CachedImage):
-                site_path = f"{IMAGES_DIR}/{got.filename}"
-                site_images[site_path] = got
-                local[url] = LocalImage(site_path, got.width, got.height)
-            elif isinstance(got, ImageFailure):
-                r.image_failures.append(got)
-        r.pages = render_guide(r.guide, local)
-        pages.extend(r.pages)
-    pages.append(render_index(guides))
-    return BuildResult(results, pages, site_images)
+        if r.card is not None:
+            slug = unique_slug(r.card.slug, taken)
+            taken.add(slug)
+            if slug != r.card.slug:
+                r.card = with_slug(r.card, slug)
+                if r.guide is not None:
+                    r.guide.slug = slug
+
+    fetched = _fetch_images([u for r in results for u in r.figures], image_store)
+    site_images: dict[str, CachedImage] = {}
+    for r in results:
+        if r.card is not None:
+            local = _local_images(r, fetched, site_images)
+            r.pages = _guide_pages(r, local, content_dir, cache)
+
+    refused = [Refusal(r.source, _first_error(r)) for r in results if r.refused]
+    lib = Library.of([r.card for r in results if r.card is not None], refused)
+    pages: list[PageFile] = []
+    guide_pages: dict[str, list[str]] = {}
+    for r in results:
+        if r.card is not None:
+            own = _with_related(r.pages, lib, r.card.slug)
+            guide_pages[r.card.slug] = [p.path for p in own]
+            pages.extend(own)
+    pages.extend(library_pages(lib, site_name))
+    return BuildResult(results, pages, site_images, lib, guide_pages)
 
 
-def _figure_urls(guides: Iterable[Guide]) -> list[str]:
-    return sorted({f.src for g in guides for f in g.figures})
+def _first_error(r: ArticleResult) -> str:
+    errors = [d for d in r.diagnostics if d.severity is Severity.ERROR]
+    d = errors[0] if errors else None
+    return f"line {d.line}: {d.message}" if d and d.line else (d.message if d else "refused")
+
+
+# --- one article ----------------------------------------------------------------------------
+
+
+def _article_key(source: str, data: bytes) -> str:
+    return cache_mod.key("article", cache_mod.code_version(), source, data)
+
+
+def _read_article(path: Path, content_dir: Path, cache: Cache) -> ArticleResult:
+    """The article from the cache when nothing that made it changed, else processed now."""
+    start = time.perf_counter()
+    result = ArticleResult(source=_source_of(path, content_dir))
+    try:
+        result.source, data = read_bytes(path, root=content_dir)
+    except ArticleError as exc:
+        result.diagnostics.append(exc.diagnostic)
+        return result
+    result.key = _article_key(result.source, data)
+    entry = cache.get("articles", result.key)
+    if entry is not None:
+        _from_entry(result, entry)
+    else:
+        _process(result, data)
+        cache.put("articles", result.key, _entry_of(result))
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _source_of(path: Path, content_dir: Path) -> str:
+    try:
+        return path.relative_to(content_dir).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _process(result: ArticleResult, data: bytes) -> None:
+    """Read, clean and structure one article into `result` (its card, audit and model)."""
+    try:
+        article = loads(data, result.source)
+        base = slug_for_article(article.source, str(article.meta["title"]))
+        result.guide, result.cleaned = process(article, base)
+        result.card = card(result.guide, article)
+        result.figures = [f.src for f in result.guide.figures]
+        result.audit = _audit_of(result.cleaned)
+        result.diagnostics.extend(article.diagnostics)
+        result.diagnostics.extend(result.cleaned.diagnostics)
+    except ArticleError as exc:
+        result.diagnostics.append(exc.diagnostic)
+    except RecursionError:
+        result.diagnostics.append(
+            Diagnostic(Severity.ERROR, result.source, "article is nested too deeply")
+        )
+
+
+def _audit_of(cleaned: Cleaned) -> dict[str, Any]:
+    return {
+        "original_chars": len(cleaned.original),
+        "removals": [
+            {
+                "rule": r.rule,
+                "action": r.action,
+                "lines": [r.line, r.end_line],
+                "chars": r.chars,
+                "excerpt": r.excerpt,
+                "pieces": [[s, e] for s, e in r.pieces],
+                "texts": list(r.texts),
+            }
+            for r in cleaned.removals
+        ],
+        "kept": [[s, e] for s, e in cleaned.kept],
+    }
+
+
+def _entry_of(r: ArticleResult) -> dict[str, Any]:
+    return {
+        "card": r.card.to_json() if r.card else None,
+        "figures": r.figures,
+        "audit": r.audit,
+        "diagnostics": [
+            [d.severity.value, d.source, d.message, d.line, d.rule] for d in r.diagnostics
+        ],
+    }
+
+
+def _from_entry(r: ArticleResult, entry: dict[str, Any]) -> None:
+    r.from_cache = True
+    r.card = Card.from_json(entry["card"]) if entry["card"] else None
+    r.figures = list(entry["figures"])
+    r.audit = entry["audit"]
+    r.diagnostics = [
+        Diagnostic(Severity(sev), source, message, line, rule)
+        for sev, source, message, line, rule in entry["diagnostics"]
+    ]
+
+
+def _guide_pages(
+    r: ArticleResult, local: Mapping[str, LocalImage], content_dir: Path, cache: Cache
+) -> list[PageFile]:
+    """The guide's pages: rendered now, or from the cache when made with the same images."""
+    assert r.card is not None
+    images = [[u, i.site_path, i.width, i.height] for u, i in sorted(local.items())]
+    key = cache_mod.key("pages", r.key, json.dumps(images))
+    folder = f"{GUIDES_DIR}/{r.card.slug}/"
+    if r.guide is None and (entry := cache.get("articles", key)) is not None:
+        return [PageFile(folder + p, body, meta, label) for p, body, meta, label in entry]
+    if r.guide is None:  # the cache has the article, not with these images: structure it again
+        article = loads(read_bytes(content_dir / r.source, root=content_dir)[1], r.source)
+        r.guide, _ = process(article, r.card.slug)
+    pages = render_guide(r.guide, local)
+    cache.put(
+        "articles",
+        key,
+        [[p.path.removeprefix(folder), p.body, dict(p.meta), p.label] for p in pages],
+    )
+    return pages
+
+
+def _with_related(pages: list[PageFile], lib: Library, slug: str) -> list[PageFile]:
+    """The guide's pages, its home page ending with its related guides."""
+    related = related_section(lib, slug)
+    if not related:
+        return pages
+    home = pages[0]
+    return [PageFile(home.path, home.body + "\n" + related, home.meta, home.label), *pages[1:]]
+
+
+def _local_images(
+    r: ArticleResult,
+    fetched: Mapping[str, CachedImage | ImageFailure],
+    site_images: dict[str, CachedImage],
+) -> dict[str, LocalImage]:
+    local: dict[str, LocalImage] = {}
+    for url in dict.fromkeys(r.figures):
+        got = fetched.get(url)
+        if isinstance(got, CachedImage):
+            site_path = f"{IMAGES_DIR}/{got.filename}"
+            site_images[site_path] = got
+            local[url] = LocalImage(site_path, got.width, got.height)
+        elif isinstance(got, ImageFailure):
+            r.image_failures.append(got)
+    return local
 
 
 def _fetch_images(
-    guides: list[Guide], store: ImageStore | None
+    urls: Iterable[str], store: ImageStore | None
 ) -> Mapping[str, CachedImage | ImageFailure]:
-    urls = [u for u in _figure_urls(guides) if u.startswith(("http://", "https://", "//"))]
-    if store is None or not urls:
+    remote = sorted({u for u in urls if u.startswith(("http://", "https://", "//"))})
+    if store is None or not remote:
         return {}
-    return store.fetch_all(urls)
+    return store.fetch_all(remote)
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -204,31 +372,24 @@ def atomic_write(target: Path, data: bytes) -> None:
         raise
 
 
-def audit_record(result: ArticleResult) -> dict[str, Any]:
-    """The audit of one article as JSON-ready data: every removal, warning and error."""
-    cleaned = result.cleaned
+def audit_record(result: ArticleResult, lib: Library | None = None) -> dict[str, Any]:
+    """The audit of one article as JSON-ready data: every removal, warning and error, and
+    the related guides its home page lists, with why each was chosen."""
+    slug = result.card.slug if result.card else None
+    related = lib.related.get(slug, []) if lib is not None and slug else []
     return {
         "source": result.source,
-        "guide": result.guide.slug if result.guide else None,
+        "guide": slug,
         "refused": result.refused,
-        "removals": [
-            {
-                "rule": r.rule,
-                "action": r.action,
-                "lines": [r.line, r.end_line],
-                "chars": r.chars,
-                "excerpt": r.excerpt,
-                "pieces": [[s, e] for s, e in r.pieces],
-                "texts": list(r.texts),
-            }
-            for r in (cleaned.removals if cleaned else ())
-        ],
-        "kept": [[s, e] for s, e in cleaned.kept] if cleaned else [],
+        "from_cache": result.from_cache,
+        "removals": result.removals,
+        "kept": result.audit.get("kept", []),
         "diagnostics": [
             {"severity": d.severity.value, "line": d.line, "rule": d.rule, "message": d.message}
             for d in result.diagnostics
         ],
         "images_left_remote": [{"url": f.url, "reason": f.reason} for f in result.image_failures],
+        "related": [{"guide": r.slug, "why": list(r.reasons)} for r in related],
     }
 
 
@@ -236,10 +397,9 @@ def write_audit(result: BuildResult, audit_dir: Path) -> Path:
     """One JSON file per article plus a summary, under audit_dir (outside the site)."""
     audit_dir.mkdir(parents=True, exist_ok=True)
     for r in result.articles:
-        name = (r.guide.slug if r.guide else r.source.replace("/", "_")) + ".json"
-        atomic_write(
-            audit_dir / name, json.dumps(audit_record(r), ensure_ascii=False, indent=1).encode()
-        )
+        name = (r.card.slug if r.card else r.source.replace("/", "_")) + ".json"
+        record = audit_record(r, result.library)
+        atomic_write(audit_dir / name, json.dumps(record, ensure_ascii=False, indent=1).encode())
     summary = audit_dir / "summary.txt"
     atomic_write(summary, (result.summary() + "\n").encode())
     return summary

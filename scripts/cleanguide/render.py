@@ -12,7 +12,7 @@ import html
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 from urllib.parse import parse_qs, urlsplit
 
@@ -35,17 +35,35 @@ from .model import (
 )
 from .reader import YAML_STR_TAG, plain_scalar_tag
 from .sanitize import neutralise_markdown
+from .slugs import topic_slug
 
 INDENT = "    "
 GUIDES_DIR = "guides"
+TOPICS_DIR = "topics"
 
 
 @dataclass(frozen=True, slots=True)
 class PageFile:
-    """One generated Markdown page: its path under the docs folder and its text."""
+    """One generated Markdown page: its path under the docs folder, front matter and body."""
 
     path: str
-    text: str
+    body: str
+    meta: Mapping[str, str] = field(default_factory=dict)
+    """Front matter (title, description...), values HTML-escaped as Material prints them."""
+    label: str = ""
+    """The page's name in navigation, breadcrumbs and previous/next links, if not its title."""
+
+    @property
+    def text(self) -> str:
+        """The page as a Markdown file: the front matter, then the body."""
+        if not self.meta:
+            return self.body
+        return "---\n" + _yaml_mapping(self.meta) + "---\n\n" + self.body
+
+
+def page_file(path: str, title: str, body: str, description: str = "", label: str = "") -> PageFile:
+    """A page whose front matter holds its title (and description) and nothing else."""
+    return PageFile(path, body, page_meta(title, description), label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +107,17 @@ def _meta_value(text: str) -> str:
     return html.escape(" ".join(text.split()), quote=True)
 
 
-def front_matter(title: str, description: str = "", **extra: object) -> str:
-    """A YAML block that always opens a generated page, so no body line is read as metadata."""
-    data: dict[str, object] = {"title": _meta_value(title)}
+def page_meta(title: str, description: str = "") -> dict[str, str]:
+    """Front matter of a generated page: its title and description, escaped."""
+    data = {"title": _meta_value(title)}
     if description:
         data["description"] = _meta_value(description)
-    data.update(extra)
+    return data
+
+
+def front_matter(title: str, description: str = "", **extra: object) -> str:
+    """A YAML block that always opens a generated page, so no body line is read as metadata."""
+    data: dict[str, object] = {**page_meta(title, description), **extra}
     return "---\n" + _yaml_mapping(data) + "---\n\n"
 
 
@@ -325,7 +348,11 @@ def _date_text(value: dt.date | None) -> str:
 
 
 def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -> list[PageFile]:
-    """All pages of one guide: its home page, then one page per method."""
+    """All pages of one guide: its home page, then one page per method.
+
+    Links between the pages, to topics and to screenshots are relative and the same at any
+    `guides/<slug>/`, so the pages can be moved to another slug as they are.
+    """
     images = images or {}
     folder = f"{GUIDES_DIR}/{guide.slug}"
     methods = guide.methods
@@ -333,7 +360,7 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
     pages: list[PageFile] = []
 
     home_path = f"{folder}/index.md"
-    counts = {i: len(s.steps) for i, s in enumerate(guide.sections)}
+    counts = {i: s.step_count for i, s in enumerate(guide.sections)}
     w = _PageWriter(home_path, images, links, counts)
     parts = [f"# {escape_text(guide.title)}"]
     facts = []
@@ -341,10 +368,13 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
         facts.append(f"Published {_date_text(guide.date)}")
     if guide.updated:
         facts.append(f"updated {_date_text(guide.updated)}")
-    if guide.tags:
-        facts.append("tags: " + ", ".join(f"`{t.replace('`', '')}`" for t in guide.tags))
     if facts:
         parts.append("*" + " · ".join(facts) + "*")
+    if guide.topics:
+        topics = [
+            f"[{escape_text(t)}]({posixpath.relpath(topic_path(t), folder)})" for t in guide.topics
+        ]
+        parts.append("Topics: " + " · ".join(topics))
     intro = w.blocks(guide.intro, 2)
     if intro:
         parts.append(intro)
@@ -354,7 +384,7 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
         overview = []
         for i, s in enumerate(guide.sections):
             if s.is_method:
-                steps = len(s.steps)
+                steps = s.step_count
                 count = f" — {steps} step{'s' if steps != 1 else ''}" if steps else ""
                 overview.append(f"- [{escape_text(s.title)}]({links[i]}){count}")
         if not any(isinstance(b, Contents) for b in guide.intro):
@@ -365,29 +395,27 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
             parts.append(w.blocks(s.body, 1))
     if guide.closing:
         parts.append(w.blocks(guide.closing, 2))
-    pages.append(PageFile(home_path, front_matter(guide.title, guide.description) + _join(parts)))
+    pages.append(
+        page_file(home_path, guide.title, _join(parts), guide.description, guide.short_title)
+    )
 
     for i, s in enumerate(guide.sections):
         if not s.is_method:
             continue
         path = f"{folder}/{links[i]}"
         w = _PageWriter(path, images, links)
-        body = [f"# {escape_text(s.title)}", w.blocks(s.body, 2)]
-        pages.append(PageFile(path, front_matter(s.title) + _join(body)))
+        context = f"*From the guide* [{escape_text(guide.title)}](index.md)"
+        body = [f"# {escape_text(s.title)}", context, w.blocks(s.body, 2)]
+        pages.append(
+            page_file(path, f"{s.title} · {guide.short_title}", _join(body), label=s.title)
+        )
     return pages
+
+
+def topic_path(name: str) -> str:
+    """The page of a topic (a tag or category) in the docs folder."""
+    return f"{TOPICS_DIR}/{topic_slug(name)}/index.md"
 
 
 def _join(parts: list[str]) -> str:
     return "\n\n".join(p for p in parts if p.strip()) + "\n"
-
-
-def render_index(guides: list[Guide]) -> PageFile:
-    """The list of every guide, at guides/index.md."""
-    lines = ["# Guides", ""]
-    for g in sorted(guides, key=lambda g: g.title.casefold()):
-        n = len(g.methods)
-        extra = f" — {n} method{'s' if n != 1 else ''}" if n else ""
-        lines.append(f"- [{escape_text(g.title)}]({g.slug}/index.md){extra}")
-    if not guides:
-        lines.append("No guides yet: add an article to `content/`.")
-    return PageFile(f"{GUIDES_DIR}/index.md", front_matter("Guides") + "\n".join(lines) + "\n")

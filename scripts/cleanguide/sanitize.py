@@ -248,6 +248,10 @@ _ALLOWED_CLASSES: Final = (
             "footnote",
             "footnote-ref",
             "footnote-backref",
+            # the library's lists (cleanguide.css, cleanguide.js).
+            "cg-catalogue",
+            "cg-index",
+            "cg-pager",
         }
     )
     | _ADMONITION_TYPES

@@ -23,12 +23,17 @@ DEFAULT_MAX_BYTES = 80
 MIN_MAX_BYTES = 16
 """Smallest `max_bytes` accepted: room for a hash slug (`g-` + 8 hex) and a suffix."""
 
-RESERVED = frozenset({"index", "assets", "search", "guides", "stylesheets", "javascripts"})
+RESERVED = frozenset(
+    {"index", "assets", "search", "guides", "topics", "stylesheets", "javascripts"}
+)
 """Names the site layout uses itself: a guide with one of these slugs would clash."""
 # Device names Windows refuses as file or folder names, whatever the extension.
 _WINDOWS_DEVICES = frozenset(
     {"con", "prn", "aux", "nul"} | {f"{dev}{n}" for dev in ("com", "lpt") for n in range(10)}
 )
+
+# `page-2`, `page-3`...: the later pages of the guides index and of topic pages.
+_PAGING = re.compile(r"page-[0-9]+")
 
 _HASH_PREFIX = "g-"
 _HASH_HEX = 8
@@ -101,6 +106,16 @@ def unique_slug(base: str, taken: set[str], *, max_bytes: int = DEFAULT_MAX_BYTE
         number += 1
 
 
+def topic_slug(name: str) -> str:
+    """The folder of a topic's pages: its slug, never a reserved or paging name.
+
+    Same name, same slug, whatever else the library holds: a guide can link its topics
+    without knowing the rest of the library.
+    """
+    slug = slugify(name, max_bytes=60)
+    return f"{slug}-topic" if _is_reserved(slug) else slug
+
+
 def slug_for_article(source: str, title: str) -> str:
     """The guide slug: from the file name, which the user chose and which stays stable.
 
@@ -148,4 +163,4 @@ def _text_hash(text: str) -> str:
 
 def _is_reserved(slug: str) -> bool:
     lowered = slug.lower()
-    return lowered in RESERVED or lowered in _WINDOWS_DEVICES
+    return lowered in RESERVED or lowered in _WINDOWS_DEVICES or bool(_PAGING.fullmatch(lowered))

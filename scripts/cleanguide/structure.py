@@ -32,6 +32,7 @@ from .model import (
     line_starts,
 )
 from .slugs import slugify, unique_slug
+from .titles import first_sentence, short_title
 from .typography import plain, tidy
 
 # --- tokens --------------------------------------------------------------------------------
@@ -426,14 +427,19 @@ def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
             chunks[-1][1].append(tok)
 
     meta = article.meta
+    title = str(meta.get("title", "")) or article.source
+    tags = tuple(str(t) for t in meta.get("tags", ()) or ())
+    categories = tuple(str(t) for t in meta.get("categories", ()) or ())
     guide = Guide(
         source=article.source,
         slug=slug,
-        title=str(meta.get("title", "")) or article.source,
+        title=title,
+        short_title=str(meta.get("short_title", "")) or short_title(title),
         description=str(meta.get("description", "")),
         date=_date(meta.get("date")),
         updated=_date(meta.get("updated")),
-        tags=tuple(str(t) for t in meta.get("tags", ()) or ()),
+        tags=tags,
+        topics=_topics(tags + categories),
     )
     taken: set[str] = {"index"}
     sections: list[Section] = []
@@ -473,7 +479,32 @@ def _finish(guide: Guide) -> Guide:
     ):
         guide.intro.pop(0)
     guide.intro = [_contents(b, guide.sections) for b in guide.intro]
+    if not guide.description:
+        guide.description = _summary(guide)
     return guide
+
+
+def _summary(guide: Guide) -> str:
+    """The first sentence of the first paragraph of the intro (else of the first method)."""
+    blocks = guide.intro + [b for s in guide.sections for b in s.body]
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            sentence = first_sentence(plain(b.text))
+            if sentence:
+                return sentence
+    return ""
+
+
+def _topics(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """Tags and categories as one list of topics: the first spelling of each topic slug."""
+    seen: set[str] = set()
+    topics: list[str] = []
+    for term in terms:
+        key = slugify(term)
+        if key not in seen:
+            seen.add(key)
+            topics.append(term)
+    return tuple(topics)
 
 
 def _contents(block: Block, sections: list[Section]) -> Block:

@@ -1,0 +1,168 @@
+"""The build cache: what an earlier build made, keyed by everything that made it.
+
+One SQLite file (`.cache/cleanguide/build.sqlite` beside mkdocs.yml by default) with a table
+per kind of record: `articles` (an article's card, audit and pages) and `pages` (a generated
+page's HTML, for the MkDocs plugin). Keys are SHA-256 digests of the inputs, code included
+(`CODE_VERSION`), so an entry is either right or never looked up again; records are JSON,
+compressed. Entries no build asked for are dropped when a build finishes (`sweep`), so the
+file stays the size of one site.
+
+The file is safe to delete at any time, and a damaged one is set aside with a warning and
+replaced: a cache can make a build faster, never wrong or broken.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import sqlite3
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+
+SCHEMA = 1
+TABLES = ("articles", "pages")
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the package's own code and data (patterns.yml included).
+
+    Any change to a rule, a pattern or the renderer gives new keys, so no entry made by
+    other code is ever used.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE.rglob("*")):
+        if path.suffix in (".py", ".yml", ".js", ".css") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def key(*parts: str | bytes) -> str:
+    """A cache key: the SHA-256 of the parts (each one delimited, so no two lists collide)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.hexdigest()
+
+
+class Cache:
+    """A key-value store per table on one SQLite file, or in memory when `path` is None.
+
+    Entries read or written since the last `sweep` are kept in memory too, so a long
+    `mkdocs serve` session reads the disk only for what changed.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._memory: dict[tuple[str, str], Any] = {}
+        self._used: dict[str, set[str]] = {t: set() for t in TABLES}
+        self._db: sqlite3.Connection | None = None
+        if path is not None:
+            self._db = self._open(path)
+
+    def _open(self, path: Path) -> sqlite3.Connection | None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return self._connect(path)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            log.warning("cleanguide: cache %s unusable (%s): starting a new one", path, exc)
+        try:
+            path.replace(path.with_name(path.name + ".broken"))
+            return self._connect(path)
+        except (sqlite3.DatabaseError, OSError) as exc:
+            log.warning("cleanguide: cache %s unusable (%s): building without it", path, exc)
+            return None
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path, timeout=10, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA:
+                for table in TABLES:
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+                db.execute(f"PRAGMA user_version={SCHEMA}")
+            for table in TABLES:
+                db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value BLOB)")
+            db.execute("SELECT count(*) FROM articles").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def get(self, table: str, k: str) -> Any | None:
+        """The record under `k`, or None (also when it cannot be read)."""
+        self._used[table].add(k)
+        if (table, k) in self._memory:
+            return self._memory[(table, k)]
+        if self._db is None:
+            return None
+        try:
+            row = self._db.execute(f"SELECT value FROM {table} WHERE key=?", (k,)).fetchone()
+            value = json.loads(zlib.decompress(row[0])) if row else None
+        except (sqlite3.DatabaseError, zlib.error, ValueError) as exc:
+            log.warning("cleanguide: cache entry unreadable (%s): rebuilding it", exc)
+            return None
+        if value is not None:
+            self._memory[(table, k)] = value
+        return value
+
+    def put(self, table: str, k: str, value: Any) -> None:
+        self._used[table].add(k)
+        self._memory[(table, k)] = value
+        if self._db is None:
+            return
+        data = zlib.compress(json.dumps(value, ensure_ascii=False).encode(), 1)
+        try:
+            self._db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", (k, data))
+        except sqlite3.DatabaseError as exc:
+            log.warning("cleanguide: could not write the cache (%s)", exc)
+
+    def begin(self) -> None:
+        """Start a build: writes are batched into one transaction until `sweep`."""
+        if self._db is not None and not self._db.in_transaction:
+            self._db.execute("BEGIN")
+
+    def sweep(self, tables: Iterable[str] = TABLES) -> None:
+        """End a build: forget every entry of `tables` the build did not use, and commit."""
+        for table in tables:
+            used = self._used[table]
+            self._memory = {
+                (t, k): v for (t, k), v in self._memory.items() if t != table or k in used
+            }
+            if self._db is not None:
+                try:
+                    self._db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT)")
+                    self._db.execute("DELETE FROM used")
+                    self._db.executemany("INSERT INTO used VALUES (?)", ((k,) for k in used))
+                    self._db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM used)")
+                except sqlite3.DatabaseError as exc:
+                    log.warning("cleanguide: could not tidy the cache (%s)", exc)
+            self._used[table] = set()
+        self.commit()
+
+    def commit(self) -> None:
+        if self._db is not None and self._db.in_transaction:
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                log.warning("cleanguide: could not save the cache (%s)", exc)
+
+    def close(self) -> None:
+        self.commit()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+__all__ = ["SCHEMA", "TABLES", "Cache", "code_version", "key"]
