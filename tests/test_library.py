@@ -11,6 +11,8 @@ from pathlib import Path
 import markdown
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cleanguide import pipeline
 from cleanguide.library import (
@@ -18,6 +20,7 @@ from cleanguide.library import (
     RELATED_MAX,
     Card,
     Library,
+    _rel,
     catalog_json,
     home_overview,
     library_pages,
@@ -217,3 +220,17 @@ def test_a_removed_farm_item_naming_a_local_article_becomes_a_related_guide(
     (chosen,) = [r for r in record["related"] if r["guide"] == "d3derr"]
     assert chosen["why"][0].startswith("the article links to it: https://common-error.")
     assert "shares topics: win10" in chosen["why"]
+
+
+_SEGMENT = st.text(alphabet="abc-", min_size=1, max_size=3)
+
+
+@given(st.lists(_SEGMENT, max_size=3), st.lists(_SEGMENT, max_size=3), _SEGMENT, _SEGMENT)
+def test_relative_links_are_relpath(
+    target: list[str], page: list[str], target_name: str, page_name: str
+) -> None:
+    """Between two files of the docs folder, `_rel` is `posixpath.relpath`."""
+    target_path = "/".join([*target, target_name + ".md"])
+    page_path = "/".join([*page, page_name + ".md"])
+    expected = posixpath.relpath(target_path, posixpath.dirname(page_path) or ".")
+    assert _rel(target_path, page_path) == expected

@@ -22,8 +22,8 @@ Related guides (the audit keeps why each was chosen):
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
-import posixpath
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -278,9 +278,16 @@ def _related(lib: Library) -> dict[str, list[Related]]:
     candidates = {
         t.slug: sorted(t.guides, key=rank.__getitem__)[:TOPIC_CANDIDATES] for t in lib.topics
     }
+    members = {t.slug: set(t.guides) for t in lib.topics}
     names_of = {t.slug: t.name for t in lib.topics}
     out: dict[str, list[Related]] = {}
     for c in lib.cards:
+        topics = list(dict.fromkeys(lib.topic_of_name[name] for name in c.topics))
+
+        def shares(slug: str, topics: list[str] = topics) -> str:
+            common = [names_of[t] for t in topics if slug in members[t]]
+            return "shares topics: " + ", ".join(common) if common else ""
+
         chosen: dict[str, list[str]] = {}
         for target in c.links:
             if len(chosen) >= LINKED_MAX:
@@ -289,18 +296,17 @@ def _related(lib: Library) -> dict[str, list[Related]]:
                 slug = owner.get(key)
                 if slug and slug != c.slug and slug not in chosen:
                     chosen[slug] = [f"the article links to it: {target}"]
-        shared: dict[str, list[str]] = {}
-        for topic in dict.fromkeys(lib.topic_of_name[name] for name in c.topics):
-            for slug in candidates[topic]:
-                if slug != c.slug:
-                    shared.setdefault(slug, []).append(names_of[topic])
-        by_overlap = sorted(shared, key=lambda s: (-len(shared[s]), rank[s]))
-        for slug in by_overlap:
-            reason = "shares topics: " + ", ".join(shared[slug])
-            if slug in chosen:
-                chosen[slug].append(reason)
-            elif len(chosen) < RELATED_MAX:
-                chosen[slug] = [reason]
+        counts: Counter[str] = Counter()
+        for t in topics:
+            counts.update(candidates[t])
+        counts.pop(c.slug, None)
+        wanted = RELATED_MAX + len(chosen)
+        for slug in heapq.nsmallest(wanted, counts, key=lambda s: (-counts[s], rank[s])):
+            if slug not in chosen and len(chosen) < RELATED_MAX:
+                chosen[slug] = []
+        for slug, reasons in chosen.items():
+            if reason := shares(slug):
+                reasons.append(reason)
         out[c.slug] = [Related(s, tuple(r)) for s, r in chosen.items()]
     return out
 
@@ -326,7 +332,13 @@ def _topic_page(slug: str, number: int) -> str:
 
 
 def _rel(target: str, page: str) -> str:
-    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+    """`target` relative to the folder of `page`: both are paths in the docs folder."""
+    here = page.split("/")[:-1]
+    there = target.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:])
 
 
 def _plural(n: int, word: str) -> str:

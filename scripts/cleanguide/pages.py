@@ -4,21 +4,33 @@ A `GeneratedPage` is an ordinary MkDocs page that already knows its Markdown and
 matter (the pipeline made them), so MkDocs need not write them out and parse them back,
 and that names itself in navigation by its label. MkDocs prints navigation titles into the
 HTML as they are, so the label is HTML-escaped here, once.
+
+It renders in one of three ways:
+
+- reused: an earlier build made this very page (pagecache.py); it goes through MkDocs'
+  loop with an empty template and no content, and its HTML comes from the cache;
+- converted: its HTML was converted ahead of MkDocs' loop (convert.py) and is taken;
+- otherwise, or when another plugin changed its Markdown: MkDocs converts it as usual.
 """
 
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mkdocs.structure.pages import Page
 from mkdocs.utils import meta as mkdocs_meta
 
+from .convert import Converted, install
+
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
-    from mkdocs.structure.files import File
+    from mkdocs.structure.files import File, Files
 
     from .render import PageFile
+
+REUSED_TEMPLATE = "cleanguide/reused.html"
+"""The template of a reused page: its HTML comes from the cache in on_post_page."""
 
 
 class GeneratedPage(Page):
@@ -28,14 +40,43 @@ class GeneratedPage(Page):
         label = html.escape(source.label, quote=True) if source.label else None
         super().__init__(label or source.meta.get("title"), file, config)
         self.source = source
+        self.converted: Converted | None = None
+        """Its HTML, converted before MkDocs' page loop, if it was."""
+        self.reused: dict[str, Any] | None = None
+        """Its finished HTML and search entries from an earlier build, if reused."""
+        self.sanitized = False
+        """Whether `content` is already sanitised (converted pages are)."""
 
     def read_source(self, config: MkDocsConfig) -> None:
         text = config.plugins.on_page_read_source(page=self, config=config)
         if text is not None:  # another plugin supplies the source: read it as MkDocs does
             self.markdown, self.meta = mkdocs_meta.get_data(text)
+            self.reused = None
             return
         self.markdown = self.source.body
         self.meta = dict(self.source.meta)
+        if self.reused is not None:
+            self.meta["template"] = REUSED_TEMPLATE
+            self.meta["glightbox"] = False  # the cached HTML has its lightbox already
+            self.meta["search"] = {"exclude": True}  # its entries are cached too
+
+    def render(self, config: MkDocsConfig, files: Files) -> None:
+        if self.markdown != self.source.body:  # another plugin changed it: as MkDocs does
+            if self.reused is not None:
+                for key in ("template", "glightbox", "search"):
+                    self.meta.pop(key, None)
+            self.reused = self.converted = None
+        if self.reused is not None:
+            self.content = ""
+            self.present_anchor_ids = set(self.reused["anchors"])
+            self.links_to_anchors = {}
+            self.sanitized = True
+        elif self.converted is not None:
+            install(self, self.converted, files)
+            self.sanitized = True
+        else:
+            super().render(config, files)
+            self.sanitized = False
 
 
-__all__ = ["GeneratedPage"]
+__all__ = ["REUSED_TEMPLATE", "GeneratedPage"]

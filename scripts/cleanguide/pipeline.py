@@ -381,7 +381,6 @@ def audit_record(result: ArticleResult, lib: Library | None = None) -> dict[str,
         "source": result.source,
         "guide": slug,
         "refused": result.refused,
-        "from_cache": result.from_cache,
         "removals": result.removals,
         "kept": result.audit.get("kept", []),
         "diagnostics": [
@@ -393,13 +392,21 @@ def audit_record(result: ArticleResult, lib: Library | None = None) -> dict[str,
     }
 
 
-def write_audit(result: BuildResult, audit_dir: Path) -> Path:
-    """One JSON file per article plus a summary, under audit_dir (outside the site)."""
+def write_audit(result: BuildResult, audit_dir: Path, cache: Cache | None = None) -> Path:
+    """One JSON file per article plus a summary, under audit_dir (outside the site).
+
+    With a cache, a file whose record has not changed since the last build is not written.
+    """
     audit_dir.mkdir(parents=True, exist_ok=True)
     for r in result.articles:
-        name = (r.card.slug if r.card else r.source.replace("/", "_")) + ".json"
+        target = audit_dir / ((r.card.slug if r.card else r.source.replace("/", "_")) + ".json")
         record = audit_record(r, result.library)
-        atomic_write(audit_dir / name, json.dumps(record, ensure_ascii=False, indent=1).encode())
+        digest = cache_mod.key("audit", str(target), json.dumps(record, ensure_ascii=False))
+        if cache is not None and cache.get("articles", digest) and target.is_file():
+            continue
+        atomic_write(target, json.dumps(record, ensure_ascii=False, indent=1).encode())
+        if cache is not None:
+            cache.put("articles", digest, True)
     summary = audit_dir / "summary.txt"
     atomic_write(summary, (result.summary() + "\n").encode())
     return summary

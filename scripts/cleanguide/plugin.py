@@ -7,9 +7,12 @@
 - on_files: run the pipeline; add its pages (kept out of the automatic navigation), its
   screenshots and the guides catalogue as generated files (nothing is written into docs/,
   so `mkdocs serve` never sees its own output and cannot loop).
-- on_nav: the library's navigation (nav.py); on_page_context: each page's own sidebar.
+- on_nav: the library's navigation (nav.py); then, per generated page, reuse its HTML from
+  an earlier build (pagecache.py) or convert its Markdown ahead of MkDocs' loop
+  (convert.py). on_page_context gives each page its own sidebar.
 - on_page_markdown: the library overview on the home page, where `<!-- cleanguide:library -->`
-  stands; on_page_content: sanitise the HTML of generated pages.
+  stands; on_page_content: sanitise the HTML of generated pages MkDocs converted itself.
+- on_post_page, on_post_build: the reused pages' HTML; the search index made whole.
 - on_serve: watch content/ so an edited article rebuilds the site.
 """
 
@@ -19,19 +22,22 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import jinja2
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from . import pipeline
 from .cache import Cache
+from .convert import Setup, content_key, convert_all
 from .diagnostics import condensed, log_diagnostic
 from .images import FetchPolicy, ImageStore
 from .library import TOPICS_DIR, catalog_json, home_overview, index_page
 from .nav import GuideNav, LibraryNav, library_nav, sidebar
-from .pages import GeneratedPage
+from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
+from .pages import REUSED_TEMPLATE, GeneratedPage
 from .render import GUIDES_DIR
 from .sanitize import sanitize_html
 
@@ -63,16 +69,29 @@ class CleanguideConfig(Config):  # type: ignore[no-untyped-call]
     audit_dir = c.Type(str, default="build/cleanguide")
     """Where the audit of every removal is written, outside the site."""
     build_cache = c.Type(str, default=".cache/cleanguide/build.sqlite")
-    """What earlier builds made, so unchanged articles are not processed again ("" for none)."""
+    """What earlier builds made, so unchanged articles and pages are not made again ("" for
+    none; safe to delete)."""
+    reuse_pages = c.Type(bool, default=True)
+    """Reuse a generated page's HTML when nothing it is made of changed (pagecache.py);
+    only on sites whose plugins it knows."""
+    convert_ahead = c.Type(bool, default=True)
+    """Convert generated pages to HTML before MkDocs' page loop, in parallel and cached
+    (convert.py); off, MkDocs converts each page in its loop."""
 
 
 class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped-call]
     def __init__(self) -> None:
         self.root = Path.cwd()
-        self.generated: set[str] = set()
         self.result: pipeline.BuildResult | None = None
         self.cache: Cache | None = None
+        self.generated: dict[str, GeneratedPage] = {}
+        """src_uri → page, for the pages of this build."""
         self.site: Navigation | None = None
+        self.setup: Setup | None = None
+        self.urls: dict[str, str] = {}
+        self.reuse: PageReuse | None = None
+        self.order: list[str] = []
+        """Every page's URL in the order MkDocs builds them (for the search index)."""
 
     def _path(self, value: str) -> Path:
         return (self.root / value).resolve()
@@ -115,13 +134,13 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         )
         self.result = result
         own: dict[str, File] = {}
+        self.generated = {}
         for page in result.pages:
             file = File.generated(
                 config, page.path, content=page.text, inclusion=InclusionLevel.NOT_IN_NAV
             )
-            GeneratedPage(page, file, config)
+            self.generated[file.src_uri] = GeneratedPage(page, file, config)
             own[file.src_uri] = file
-        self.generated = set(own)
         for site_path, image in result.images.items():
             own[site_path] = File.generated(config, site_path, abs_src_path=str(image.path))
         for asset in ("cleanguide.css", "cleanguide.js"):
@@ -138,7 +157,10 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             else:
                 kept.append(file)
         self._report(result)
-        return Files([*kept, *own.values()])
+        site = Files([*kept, *own.values()])
+        self.setup = Setup.of(config, site)
+        self.urls = {f.src_uri: f.url for f in site}
+        return site
 
     def _report(self, result: pipeline.BuildResult) -> None:
         for article in result.articles:
@@ -153,7 +175,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                     failure.reason,
                 )
         try:
-            pipeline.write_audit(result, self._path(self.config.audit_dir))
+            assert self.cache is not None
+            pipeline.write_audit(result, self._path(self.config.audit_dir), self.cache)
         except OSError as exc:
             log.warning("cleanguide: could not write the audit: %s", exc)
         log.info("%s", result.summary())
@@ -163,30 +186,40 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         assert self.result is not None
-
-        def page(path: str) -> Page:
-            file = files.get_file_from_path(path)
-            assert file is not None and file.page is not None, path
-            return file.page
-
-        lib = self.result.library
-        more = [p for p in self.generated if p.startswith(f"{GUIDES_DIR}/page-")]
-        topics = [
-            p
-            for p in self.generated
-            if p.startswith(f"{TOPICS_DIR}/") and p != f"{TOPICS_DIR}/index.md"
-        ]
+        pages, result = self.generated, self.result
+        topics = sorted(
+            p for p in pages if p.startswith(f"{TOPICS_DIR}/") and p != f"{TOPICS_DIR}/index.md"
+        )
         shape = LibraryNav(
-            index=page(index_page(1)),
+            index=pages[index_page(1)],
             guides=[
-                GuideNav([page(p) for p in self.result.guide_pages[c.slug]]) for c in lib.cards
+                GuideNav([pages[p] for p in result.guide_pages[c.slug]])
+                for c in result.library.cards
             ],
-            topics_index=page(f"{TOPICS_DIR}/index.md"),
-            more_index_pages=[page(p) for p in sorted(more)],
-            topic_pages=[page(p) for p in sorted(topics)],
+            topics_index=pages[f"{TOPICS_DIR}/index.md"],
+            more_index_pages=[pages[p] for p in sorted(pages) if p.startswith("guides/page-")],
+            topic_pages=[pages[p] for p in topics],
         )
         self.site = library_nav(nav, shape, home_label=config.nav is None)
+        self._reuse_or_convert(config)
         return self.site
+
+    def _reuse_or_convert(self, config: MkDocsConfig) -> None:
+        """Per generated page: its HTML from an earlier build, or converted now."""
+        assert self.setup is not None and self.site is not None and self.cache is not None
+        signature = self.setup.signature()
+        self.reuse = None
+        if self.config.reuse_pages and self.config.build_cache and reusable(config):
+            self.reuse = PageReuse(self.cache, config)
+        todo = {}
+        for uri, page in self.generated.items():
+            content = content_key(signature, uri, page.source.body)
+            view = sidebar(self.site, page)
+            if self.reuse is None or not self.reuse.decide(page, content, view, self.urls):
+                todo[uri] = page.source.body
+        if self.config.convert_ahead and todo:
+            for uri, html in convert_all(self.setup, todo, self.urls, self.cache).items():
+                self.generated[uri].converted = html
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
@@ -199,14 +232,25 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     def on_page_content(
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
-        if page.file.src_uri in self.generated:
+        if isinstance(page, GeneratedPage) and not page.sanitized:
             return sanitize_html(html)
         return html
+
+    def on_env(
+        self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files
+    ) -> jinja2.Environment | None:
+        self.order = [f.page.url for f in files.documentation_pages() if f.page is not None]
+        if self.reuse is not None and self.reuse.reused:
+            assert env.loader is not None
+            template = jinja2.DictLoader({REUSED_TEMPLATE: REUSED_TEMPLATE_TEXT})
+            env.loader = jinja2.ChoiceLoader([template, env.loader])
+        return env
 
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
-        context["nav"] = sidebar(nav, page)
+        if not (isinstance(page, GeneratedPage) and page.reused is not None):
+            context["nav"] = sidebar(nav, page)
         return context
 
     def on_template_context(
@@ -216,7 +260,23 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             context["nav"] = sidebar(self.site, None)
         return context
 
+    @event_priority(-100)  # after every other plugin: the HTML is final
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
+        if self.reuse is not None and isinstance(page, GeneratedPage):
+            return self.reuse.output(page, output)
+        return output
+
+    @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.reuse is not None:
+            by_url = {p.url: p for p in self.generated.values()}
+            assert self.site is not None
+            self.reuse.finish(config.site_dir, self.order, by_url)
+            log.info(
+                "cleanguide: %d generated page(s) built, %d reused unchanged",
+                len(self.generated) - len(self.reuse.reused),
+                len(self.reuse.reused),
+            )
         if self.cache is not None:
             self.cache.sweep()
 

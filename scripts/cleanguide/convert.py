@@ -1,0 +1,356 @@
+"""The generated pages to HTML outside MkDocs' page loop: in parallel, and cached.
+
+MkDocs converts a page's Markdown when its loop reaches the page, one page at a time and
+with a new Markdown instance per page: for a library that is a third of the build. The
+generated pages are all known in `on_files`, so they are converted there instead:
+
+- as MkDocs converts them: the site's own extensions, and MkDocs' own link, anchor and
+  title processors (the ones `Page.render` registers), so links, anchors and warnings are
+  MkDocs' own; then sanitised (`sanitize_html`), as the plugin does for generated pages;
+- with one Markdown instance per process, on every core when there are enough pages to
+  pay for starting the worker processes (`PARALLEL_MIN`), else in this process;
+- each page's result cached, keyed by its Markdown, its path, the Markdown setup and the
+  code. A cached result is used only if every local link it resolved still resolves to
+  the same URL, so adding or removing pages never leaves a stale link.
+
+`GeneratedPage.render` takes the result. A page whose Markdown another plugin changed in
+`on_page_markdown` is converted by MkDocs as usual.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import markdown
+from mkdocs.structure import pages as mkdocs_pages
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.toc import get_toc
+
+from . import cache as cache_mod
+from .sanitize import sanitize_html
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+
+    from .cache import Cache
+
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+
+PARALLEL_MIN = 200
+"""Pages to convert from which worker processes pay for their start (about half a second)."""
+MAX_WORKERS = 8
+_CHUNK = 25
+_PAGES_LOGGER = "mkdocs.structure.pages"
+"""Where MkDocs' link and anchor processors log."""
+_VERSIONED = ("mkdocs", "markdown", "pymdown-extensions", "pygments", "nh3")
+
+
+@dataclass(frozen=True, slots=True)
+class Setup:
+    """What converting a page depends on besides its Markdown: plain, picklable data."""
+
+    extensions: list[Any]
+    configs: dict[str, Any]
+    use_directory_urls: bool
+    site_dir: str
+    validation: dict[str, Any]
+    """MkDocs' `validation.links` levels (not_found, anchors, absolute_links...)."""
+    files: list[tuple[str, int]]
+    """Every file of the site: its src_uri and inclusion level."""
+
+    @classmethod
+    def of(cls, config: MkDocsConfig, files: Iterable[File]) -> Setup:
+        links = config.validation.links
+        return cls(
+            extensions=list(config.markdown_extensions),
+            configs=dict(config.mdx_configs or {}),
+            use_directory_urls=config.use_directory_urls,
+            site_dir=config.site_dir,
+            validation={
+                name: getattr(links, name)
+                for name in ("not_found", "anchors", "absolute_links", "unrecognized_links")
+            },
+            files=[(f.src_uri, f.inclusion.value) for f in files],
+        )
+
+    def signature(self) -> str:
+        """Everything but the list of files: a page's links are checked separately."""
+        versions = {}
+        for name in _VERSIONED:
+            try:
+                versions[name] = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                versions[name] = ""
+        data = [self.extensions, self.configs, self.use_directory_urls, self.validation]
+        return json.dumps([data, versions], sort_keys=True, default=_describe)
+
+
+def _describe(value: object) -> str:
+    kind = value if callable(value) else type(value)
+    return f"{getattr(kind, '__module__', '')}.{getattr(kind, '__qualname__', repr(kind))}"
+
+
+@dataclass(slots=True)
+class Converted:
+    """A page's HTML and what MkDocs' processors learnt from it."""
+
+    content: str
+    toc: list[dict[str, Any]]
+    """Python-Markdown's toc tokens (`mkdocs.structure.toc.get_toc` builds the toc)."""
+    anchors: list[str]
+    """Anchor ids present in the page."""
+    links_to_anchors: dict[str, dict[str, str]]
+    """Target src_uri → {anchor: link}: links into other pages' anchors, for validation."""
+    logs: list[tuple[int, str]]
+    """What MkDocs' processors logged (level, message): replayed in the build."""
+    resolved: dict[str, str | None] = field(default_factory=dict)
+    """Each local link target (src_uri) and the URL it had (None: not found)."""
+
+    def still_valid(self, urls: Mapping[str, str]) -> bool:
+        return all(urls.get(uri) == url for uri, url in self.resolved.items())
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Converted:
+        data = dict(data)
+        data["logs"] = [tuple(item) for item in data["logs"]]
+        return cls(**data)
+
+
+# --- converting, in this process or a worker ---------------------------------------------
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[tuple[int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno > logging.DEBUG:
+            self.records.append((record.levelno, record.getMessage()))
+
+
+class _Links(mkdocs_pages._RelativePathTreeprocessor):
+    """MkDocs' own link processor, also noting where each local link pointed."""
+
+    def __init__(self, file: File, files: Files, config: Any) -> None:
+        super().__init__(file, files, config)
+        self.resolved: dict[str, str | None] = {}
+
+    def path_to_url(self, url: str) -> str:
+        new = super().path_to_url(url)
+        target = _local_target(self.file.src_uri, url)
+        if target is not None:
+            found = self.files.get_file_from_path(target)
+            self.resolved[target] = found.url if found is not None else None
+        return new
+
+
+def _local_target(src_uri: str, url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path or url.startswith(("/", "\\")):
+        return None
+    return mkdocs_pages._RelativePathTreeprocessor._target_uri(src_uri, unquote(parts.path))
+
+
+class _Converter:
+    """One Markdown instance and the site's files: converts page after page."""
+
+    def __init__(self, setup: Setup) -> None:
+        self.md = markdown.Markdown(extensions=setup.extensions, extension_configs=setup.configs)
+        self.files = Files(
+            File(uri, None, setup.site_dir, setup.use_directory_urls, inclusion=InclusionLevel(v))
+            for uri, v in setup.files
+        )
+        self.config: Any = SimpleNamespace(
+            use_directory_urls=setup.use_directory_urls,
+            validation=SimpleNamespace(links=SimpleNamespace(**setup.validation)),
+        )
+        self.capture = _Capture()
+
+    def convert(self, src_uri: str, text: str) -> Converted:
+        file = self.files.get_file_from_path(src_uri)
+        assert file is not None, src_uri
+        md = self.md
+        md.reset()
+        raw_html = mkdocs_pages._RawHTMLPreprocessor()
+        raw_html._register(md)
+        anchors = mkdocs_pages._ExtractAnchorsTreeprocessor(file, self.files, self.config)
+        anchors._register(md)
+        links = _Links(file, self.files, self.config)
+        links._register(md)
+        # What the processors log is kept with the result and logged by the build (also
+        # when the result comes from the cache), not printed from here.
+        pages_logger = logging.getLogger(_PAGES_LOGGER)
+        self.capture.records = []
+        pages_logger.addHandler(self.capture)
+        propagate, pages_logger.propagate = pages_logger.propagate, False
+        try:
+            html = md.convert(text)
+        finally:
+            pages_logger.removeHandler(self.capture)
+            pages_logger.propagate = propagate
+        return Converted(
+            content=sanitize_html(html),
+            toc=list(getattr(md, "toc_tokens", [])),
+            anchors=sorted(anchors.present_anchor_ids | raw_html.present_anchor_ids),
+            links_to_anchors={
+                f.src_uri: dict(targets) for f, targets in links.links_to_anchors.items()
+            },
+            logs=list(self.capture.records),
+            resolved=links.resolved,
+        )
+
+
+_WORKER: _Converter | None = None
+
+
+def _init_worker(setup: Setup) -> None:
+    global _WORKER
+    logging.getLogger(_PAGES_LOGGER).setLevel(logging.INFO)  # as in a build
+    _WORKER = _Converter(setup)
+
+
+def _convert_chunk(jobs: Sequence[tuple[str, str]]) -> list[Converted | str]:
+    assert _WORKER is not None
+    out: list[Converted | str] = []
+    for src_uri, text in jobs:
+        try:
+            out.append(_WORKER.convert(src_uri, text))
+        except Exception as exc:  # MkDocs will convert this page itself and say why
+            out.append(f"{type(exc).__name__}: {exc}")
+    return out
+
+
+# --- the build's side ---------------------------------------------------------------------
+
+
+def convert_all(
+    setup: Setup, jobs: Mapping[str, str], urls: Mapping[str, str], cache: Cache | None = None
+) -> dict[str, Converted]:
+    """Every page's HTML, from the cache or converted now; pages that failed are left out.
+
+    `urls` maps every file of the site (src_uri) to its URL.
+    """
+    signature = setup.signature()
+    done: dict[str, Converted] = {}
+    keys = {uri: content_key(signature, uri, text) for uri, text in jobs.items()}
+    todo: list[tuple[str, str]] = []
+    for uri, text in jobs.items():
+        entry = cache.get("pages", keys[uri]) if cache is not None else None
+        converted = Converted.from_json(entry) if entry is not None else None
+        if converted is not None and converted.still_valid(urls):
+            done[uri] = converted
+        else:
+            todo.append((uri, text))
+    for (uri, _text), result in zip(todo, _run(setup, todo), strict=True):
+        if isinstance(result, Converted):
+            done[uri] = result
+            if cache is not None:
+                cache.put("pages", keys[uri], result.to_json())
+        else:
+            log.debug("cleanguide: %s left to MkDocs: %s", uri, result)
+    return done
+
+
+def content_key(signature: str, uri: str, text: str) -> str:
+    """The cache key of a page's converted HTML (`signature` is `Setup.signature()`)."""
+    return cache_mod.key("html", cache_mod.code_version(), signature, uri, text)
+
+
+def _run(setup: Setup, todo: list[tuple[str, str]]) -> list[Converted | str]:
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if len(todo) >= PARALLEL_MIN and workers > 1:
+        try:
+            return _in_workers(setup, todo, workers)
+        except (OSError, pickle.PickleError, EOFError, ValueError) as exc:
+            log.info("cleanguide: converting in this process (%s)", exc)
+    global _WORKER
+    _WORKER = _Converter(setup)
+    return _convert_chunk(todo)
+
+
+def _in_workers(setup: Setup, todo: list[tuple[str, str]], workers: int) -> list[Converted | str]:
+    """Convert in `workers` Python processes running `worker_main`, chunks dealt round.
+
+    Plain subprocesses, not multiprocessing: its "spawn" re-runs the main script of the
+    process that builds (a script without a `__main__` guard would build again in every
+    worker), and "fork" is unsafe beside the threads of `mkdocs serve`.
+    """
+    chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+    shares = [chunks[w::workers] for w in range(workers)]
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", "from cleanguide.convert import worker_main; worker_main()"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+        for _ in shares
+    ]
+    try:
+        for proc, share in zip(procs, shares, strict=True):
+            assert proc.stdin is not None
+            with proc.stdin:
+                pickle.dump((setup, share), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        outputs = []
+        for proc in procs:
+            assert proc.stdout is not None
+            with proc.stdout:
+                outputs.append(pickle.load(proc.stdout))
+            if proc.wait() != 0:
+                raise OSError(f"a conversion worker exited with {proc.returncode}")
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    by_chunk: dict[int, list[Converted | str]] = {}
+    for w, output in enumerate(outputs):
+        for k, results in enumerate(output):
+            by_chunk[w + k * workers] = results
+    return [result for i in range(len(chunks)) for result in by_chunk[i]]
+
+
+def worker_main() -> None:
+    """A conversion worker: (setup, chunks of jobs) pickled on stdin, results on stdout."""
+    setup, chunks = pickle.load(sys.stdin.buffer)
+    _init_worker(setup)
+    results = [_convert_chunk(chunk) for chunk in chunks]
+    pickle.dump(results, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def install(page: mkdocs_pages.Page, converted: Converted, files: Files) -> None:
+    """Give a MkDocs page the converted HTML, as `Page.render` would have."""
+    page.content = converted.content
+    page.toc = get_toc(converted.toc)  # type: ignore[arg-type]
+    page.present_anchor_ids = set(converted.anchors)
+    links: dict[File, dict[str, str]] = {}
+    for uri, anchors in converted.links_to_anchors.items():
+        target = files.get_file_from_path(uri)
+        if target is not None:
+            links[target] = anchors
+    page.links_to_anchors = links
+    pages_log = logging.getLogger(_PAGES_LOGGER)
+    for level, message in converted.logs:
+        pages_log.log(level, "%s", message)
+
+
+__all__ = ["PARALLEL_MIN", "Converted", "Setup", "content_key", "convert_all", "install"]

@@ -1,0 +1,226 @@
+"""A generated page's finished HTML, reused when nothing it was made from has changed.
+
+After Markdown, most of a page's build time is Material's template (and the search and
+lightbox plugins reading the result). A library page's output depends on: its content
+(the cache key of its converted HTML), its title and front matter, its sidebar (the top
+level and its own guide), its previous and next pages, its breadcrumbs, the URLs of the
+local pages it links to, and the site (mkdocs.yml and what it resolves to, the theme and
+its overrides, the plugins' settings, the versions of MkDocs, Material, the extensions and
+this package). `page_key` digests it. When an earlier build wrote a page under the same
+key, `PageReuse` marks the page reused (pages.py): it goes through MkDocs' loop with an
+empty template and no content, and its HTML and search entries come from the cache.
+
+- `PageReuse.decide` (on_nav, before MkDocs reads any page): reuse, or build as usual;
+- `PageReuse.output` (on_post_page, after every other plugin): the cached HTML, or the new
+  HTML kept with its key;
+- `PageReuse.finish` (on_post_build, after the search plugin wrote its index): the new
+  pages' search entries are cached and the reused pages' entries put back, in page order,
+  so the index is the one a build without the cache writes.
+
+Only sites whose plugins are ones this module knows (`KNOWN_PLUGINS`) reuse pages: another
+plugin could change a page in ways the key does not see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import cache as cache_mod
+from .nav import titles_of
+
+if TYPE_CHECKING:
+    from mkdocs.config.defaults import MkDocsConfig
+    from mkdocs.structure import StructureItem
+    from mkdocs.structure.nav import Navigation
+    from mkdocs.structure.pages import Page
+
+    from .cache import Cache
+    from .pages import GeneratedPage
+
+REUSED_TEMPLATE_TEXT = "<!doctype html><html><head></head><body></body></html>"
+KNOWN_PLUGINS = {
+    "cleanguide": "cleanguide.plugin",
+    "search": "material.plugins.search.plugin",
+    "material/search": "material.plugins.search.plugin",
+    "glightbox": "mkdocs_glightbox.plugin",
+}
+"""Plugin name → the module its class must come from for pages to be reused."""
+_VERSIONED = ("mkdocs", "mkdocs-material", "jinja2", "mkdocs-glightbox", "pymdown-extensions")
+SEARCH_INDEX = "search/search_index.json"
+
+
+def reusable(config: MkDocsConfig) -> bool:
+    """Whether this site's pages can be reused: every plugin is one this module knows."""
+    for name, plugin in config.plugins.items():
+        module = KNOWN_PLUGINS.get(name)
+        if module is None or type(plugin).__module__ != module:
+            return False
+    return True
+
+
+def site_signature(config: MkDocsConfig) -> str:
+    """A digest of everything site-wide that a page's HTML depends on."""
+    digest = hashlib.sha256()
+    if config.config_file_path and os.path.isfile(config.config_file_path):
+        digest.update(Path(config.config_file_path).read_bytes())
+    skip = {"plugins", "theme", "extra", "validation", "dev_addr", "watch", "strict", "pages"}
+    skip |= {"config_file_path", "site_dir", "docs_dir"}  # where, not what
+    settings = {k: v for k, v in config.items() if k not in skip}
+    settings["theme"] = {"name": config.theme.name, **dict(config.theme)}
+    settings["extra"] = dict(config.extra)
+    settings["plugins"] = {name: dict(p.config) for name, p in config.plugins.items()}
+    digest.update(json.dumps(settings, sort_keys=True, default=_plain).encode())
+    for folder in config.theme.dirs:
+        if folder == config.theme.custom_dir:  # the site's own overrides: by content
+            for path in sorted(Path(folder).rglob("*")):
+                if path.is_file():
+                    digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    for name in _VERSIONED:
+        try:
+            digest.update(f"{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(name.encode())
+    digest.update(cache_mod.code_version().encode())
+    return digest.hexdigest()
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, (set, frozenset)):
+        return sorted(str(v) for v in value)
+    if hasattr(value, "items"):
+        return dict(value.items())
+    if type(value).__str__ is not object.__str__ and not callable(value):
+        return str(value)
+    kind = value if callable(value) else type(value)
+    return f"{getattr(kind, '__module__', '')}.{getattr(kind, '__qualname__', '')}"
+
+
+def _leaf(item: StructureItem) -> str:
+    """The URL an item links to in breadcrumbs: a section links to its first page."""
+    children = getattr(item, "children", None)
+    if children:
+        return _leaf(children[0])
+    return str(getattr(item, "url", ""))
+
+
+def page_key(site: str, content: str, page: Page, meta: Any, view: Navigation) -> str:
+    """The digest of everything this page's finished HTML is made from.
+
+    `site` is `site_signature`, `content` the key of the page's converted HTML, `meta` its
+    front matter and `view` the navigation it shows (`nav.sidebar`).
+    """
+
+    def named(p: Page | None) -> list[str]:
+        return [str(p.title), p.url] if p is not None else []
+
+    parts = {
+        "page": [page.file.src_uri, page.url, page.canonical_url or "", str(page.title)],
+        "meta": meta,
+        "sidebar": titles_of(view.items),
+        "trail": [[str(a.title), _leaf(a)] for a in page.ancestors],
+        "home": named(view.homepage),
+        "previous": named(page.previous_page),
+        "next": named(page.next_page),
+    }
+    return cache_mod.key("page", site, content, json.dumps(parts, sort_keys=True, default=_plain))
+
+
+class PageReuse:
+    """Which generated pages one build reuses, and what it learns of the others."""
+
+    def __init__(self, cache: Cache, config: MkDocsConfig) -> None:
+        self.cache = cache
+        self.site = site_signature(config)
+        self.keys: dict[str, str] = {}
+        """Page URL → its key, for the pages built this time."""
+        self.resolved: dict[str, dict[str, str | None]] = {}
+        """Page URL → the local links its content resolved (from its conversion)."""
+        self.reused: dict[str, dict[str, Any]] = {}
+        """Page URL → its cached HTML, search entries, anchors and resolved links."""
+        self.fresh: dict[str, str] = {}
+        """Page URL → the HTML built this time, cached once its search entries are known."""
+
+    def decide(
+        self, page: GeneratedPage, content: str, view: Navigation, urls: Mapping[str, str]
+    ) -> bool:
+        """Mark `page` reused if an earlier build made it from the same things."""
+        key = page_key(self.site, content, page, page.source.meta, view)
+        entry = self.cache.get("pages", key)
+        if entry is not None and all(urls.get(u) == v for u, v in entry["resolved"].items()):
+            page.reused = entry
+            self.reused[page.url] = entry
+            return True
+        self.keys[page.url] = key
+        return False
+
+    def output(self, page: Page, html: str) -> str:
+        reused = self.reused.get(page.url)
+        if reused is not None:
+            return str(reused["html"])
+        converted = getattr(page, "converted", None)
+        if page.url in self.keys and converted is not None:  # MkDocs-rendered: not kept
+            self.fresh[page.url] = html
+            self.resolved[page.url] = converted.resolved
+        return html
+
+    def finish(self, site_dir: str, order: Sequence[str], pages: Mapping[str, Page]) -> None:
+        """Cache the pages built now, with their search entries; restore the reused ones'."""
+        reused = {url: list(entry["search"]) for url, entry in self.reused.items()}
+        entries = merge_search_index(site_dir, order, self.fresh, reused)
+        for url, html in self.fresh.items():
+            page = pages[url]
+            self.cache.put(
+                "pages",
+                self.keys[url],
+                {
+                    "html": html,
+                    "search": entries.get(url, []),
+                    "anchors": sorted(page.present_anchor_ids or ()),
+                    "resolved": self.resolved[url],
+                },
+            )
+
+
+def merge_search_index(
+    site_dir: str, order: Sequence[str], fresh: Iterable[str], reused: dict[str, list[Any]]
+) -> dict[str, list[Any]]:
+    """Put the reused pages' search entries back into the index the search plugin wrote.
+
+    `order` is every page's URL in build order, `fresh` the URLs of pages built now,
+    `reused` the cached entries of the others. Returns the fresh pages' entries (to cache).
+    Entries keep the build order, so the index equals one written without reuse.
+    """
+    path = Path(site_dir) / SEARCH_INDEX
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    by_page: dict[str, list[Any]] = {}
+    for entry in data.get("docs", []):
+        by_page.setdefault(str(entry.get("location", "")).split("#", 1)[0], []).append(entry)
+    fresh_entries = {url: by_page.get(url, []) for url in fresh}
+    if reused:
+        for url, entries in reused.items():
+            by_page[url] = entries
+        placed = set(order)
+        docs = [e for url in order for e in by_page.get(url, [])]
+        docs += [e for url, entries in by_page.items() if url not in placed for e in entries]
+        data["docs"] = docs
+        path.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
+    return fresh_entries
+
+
+__all__ = [
+    "KNOWN_PLUGINS",
+    "REUSED_TEMPLATE_TEXT",
+    "PageReuse",
+    "merge_search_index",
+    "page_key",
+    "reusable",
+    "site_signature",
+]
