@@ -333,7 +333,9 @@ def sanitize_html(html: str) -> str:
     and open elements closed), so it cannot break out of Material's layout. Text inside
     ``<pre><code>`` stays escaped text. Cleaning is idempotent.
     """
-    cleaned: str = _CLEANER.clean(html)
+    # The HTML parser drops a byte order mark at the start of its input, so one left at the
+    # start of the output would go on the next pass: drop them all now (idempotence).
+    cleaned: str = _CLEANER.clean(html).lstrip("\ufeff")
     return _PRE_LEADING_NEWLINE_RE.sub("\\1\n\n", cleaned)
 
 
