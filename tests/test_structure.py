@@ -93,3 +93,9 @@ def test_typography_repairs_bold_links_and_commas() -> None:
     )
     assert tidy("keep `a , b` verbatim ,") == "keep `a , b` verbatim,"
     assert plain("Part 1\\. **Backup** [x](https://e.example)") == "Part 1. Backup x"
+
+
+def test_typography_puts_the_space_back_after_a_colon() -> None:
+    assert tidy("Go to folders:**Windows > System32**") == "Go to folders: **Windows > System32**"
+    assert tidy("Note,**this**; and;**that**") == "Note, **this**; and; **that**"
+    assert tidy("at 10:**30** sharp") == "at 10:**30** sharp"  # digits: not a word's colon

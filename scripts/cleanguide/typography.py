@@ -44,10 +44,16 @@ def _bold_repl(m: re.Match[str]) -> str:
     if not inner:
         return ""
     text, start, end = m.string, m.start(), m.end()
-    # a match never ends in a letter, so the character before is the source's own
-    before = " " if start and text[start - 1].isalnum() else ""
+    # a match never ends in a letter, so the character before is the source's own; after a
+    # word, or after a colon, comma or semicolon that ends one ("folders:**Windows**")
+    before = " " if start and _ends_word(text, start) else ""
     after = " " if text[end : end + 1].isalnum() else ""
     return f"{before}{m.group(1)}{inner}{m.group(1)}{after}"
+
+
+def _ends_word(text: str, end: int) -> bool:
+    last = text[end - 1]
+    return last.isalnum() or (last in ",;:" and end > 1 and text[end - 2].isalpha())
 
 
 def _space_around_bold(text: str) -> str:
