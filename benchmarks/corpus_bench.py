@@ -32,6 +32,9 @@ cleaner's rules or patterns. The body is the text after the YAML front matter (a
 * **disclaimer** - an affiliate disclosure (see the ``disclaimer`` junk item below).
 * **more reading** - a line that is exactly "More Reading" and the list that follows it
   (list items with their indented or continuation lines).
+* **call to comment** - a sentence asking the reader to leave, drop, post or write a
+  comment (or comments), with a question sentence right before it about having questions
+  ("Still have more questions?"); see the ``comment-call`` junk item below.
 
 Junk items (each deduplicated by kind and match key):
 
@@ -55,6 +58,8 @@ Junk items (each deduplicated by kind and match key):
   original brief, added because the corpus has one: a paragraph, or a run of ``>`` quoted
   lines, whose first line starts "Disclaimer:" and which mentions "affiliate" or
   "commission". It is boilerplate about the ads, not part of the guide.
+* ``comment-call``: the text of each call to comment. Not in the original brief either,
+  added with issue 12: the site has no comments, and the corpus has two such calls.
 
 Content items (everything outside the regions above; HTML tags are ignored):
 
@@ -235,6 +240,11 @@ _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,3}[.)])[ \t]+")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,3}[.)])\s+")
 _BYLINE = re.compile(r"(?:^|/)\s*Updated by")
 _DISCLAIMER = re.compile(r"disclaimer\s*:", re.I)
+_COMMENT_CALL = re.compile(
+    r"(?:^|(?<=[.!?]))[ \t]*(?:(?:still )?have (?:any |more )?questions\?[ \t]+)?"
+    r"[^.!?\n]*\b(?:leave|drop|post|write)\b[^.!?\n]*\bcomments?\b[^.!?\n]*[.!?]",
+    re.I | re.M,
+)
 _AFFILIATE = re.compile(r"affiliate|commission", re.I)
 _STEP_LABEL = re.compile(r"^\s*step\s*\d+\s*[.:)\-\u2013\u2014]?\s*", re.I)
 
@@ -472,6 +482,11 @@ def ground_truth(raw: str) -> GroundTruth:
                     t = strip_markdown(_LIST_MARKER.sub("", t))
                     if len(t) >= MIN_JUNK_CHARS:
                         _add(junk, seen, "more-reading", t, normalise(t))
+
+    for m in _COMMENT_CALL.finditer(body):
+        regions.append((m.start(), m.end()))
+        text = strip_markdown(m.group(0))
+        _add(junk, seen, "comment-call", text, normalise(text))
 
     return GroundTruth(junk, content_items(body, regions), len(blocks))
 

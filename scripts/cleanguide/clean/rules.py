@@ -562,6 +562,59 @@ def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(start, end)
 
 
+_UI_CHROME_MAX_CHARS = 200  # a label, with a link around it at most
+
+
+def ui_chrome(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove a paragraph that is only a UI label ("Close", "Click to enlarge", "Read more")."""
+    lines = lines_of(ctx.text)
+    parts = lines.parts
+    last = len(parts) - 1
+    for i, line in enumerate(parts):
+        if (
+            len(line) <= _UI_CHROME_MAX_CHARS
+            and (i == 0 or not parts[i - 1].strip())  # alone: blank lines around it
+            and (i == last or not parts[i + 1].strip())
+            and ctx.patterns.ui_chrome.fullmatch(line)
+        ):
+            yield Cut(lines.start(i), lines.end(i))
+
+
+def comment_calls(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove calls to leave a comment: the site has no comments.
+
+    The calling sentence goes (with a question that only leads into it); a paragraph that
+    says nothing else goes whole. Headings, list items, quotes, tables and HTML are not read.
+    """
+    p = ctx.patterns
+    text = ctx.text
+    lines, candidates = _lines_holding(text, p.comment_needles)
+    parts = lines.parts
+    done = -1  # lines up to this one belong to a paragraph already read
+    for i in candidates:
+        if i <= done or not parts[i].strip():
+            continue
+        first, last = i, i
+        while first > 0 and parts[first - 1].strip():
+            first -= 1
+        while last + 1 < len(parts) and parts[last + 1].strip():
+            last += 1
+        done = last
+        start, end = lines.start(first), lines.end(last)
+        block = text[start:end]
+        if block.lstrip()[:1] in "#>-*+<|":
+            continue
+        calls = list(p.comment_call.finditer(block))
+        rest = block
+        for m in reversed(calls):
+            rest = rest[: m.start()] + rest[m.end() :]
+        if calls and not rest.strip():
+            yield Cut(start, end)
+            continue
+        for m in calls:
+            yield Cut(start + m.start(), start + m.end())
+
+
 RULES: tuple[Rule, ...] = (
     Rule("ad-block", ad_blocks, "blocks between ad begin/end comment markers"),
     Rule("ad-slot", ad_slots, "AdSense slots and their scripts"),
@@ -571,5 +624,7 @@ RULES: tuple[Rule, ...] = (
     Rule("ad-element", ad_elements, "affiliate anchors, ad embeds and tracking pixels"),
     Rule("disclaimer", disclaimers, "affiliate disclosures"),
     Rule("junk-link", junk_links, "farm and affiliate links unwrapped, ad images dropped"),
+    Rule("ui-chrome", ui_chrome, "lone UI labels: 'Close', 'Click to enlarge', 'Read more'"),
+    Rule("comment-call", comment_calls, "calls to leave a comment"),
 )
 """The default rule chain. Order matters: blocks first, then lists, then single elements."""
