@@ -70,7 +70,10 @@ Content items (everything outside the regions above; HTML tags are ignored):
   at headings and list-item starts, so each list item is its own unit. Markdown markup is
   stripped (images dropped, links reduced to their text, emphasis, code ticks and backslash
   escapes removed, whitespace collapsed) and a leading list marker or "Step N" label is
-  dropped (renderers turn both into list numbering). A unit that is nothing but links
+  dropped (renderers turn both into list numbering), and so are numbering marks inside a
+  unit where a scraped paragraph runs numbered items together: a bold "Step N"/"Step One"
+  label, and ``N)`` after a sentence end or a bold close when a capital letter follows. A
+  unit that is nothing but links
   (a table of contents, a list of links) is not prose and is skipped.
 
 Matching
@@ -247,6 +250,10 @@ _COMMENT_CALL = re.compile(
 )
 _AFFILIATE = re.compile(r"affiliate|commission", re.I)
 _STEP_LABEL = re.compile(r"^\s*step\s*\d+\s*[.:)\-\u2013\u2014]?\s*", re.I)
+_INLINE_NUMBERING = re.compile(
+    r"(?:\*\*|__)\s*(?i:step\s*(?:\d+|[a-z]+))\s*[.:)\-\u2013\u2014]?\s*(?:\*\*|__)"
+    r"|(?:(?<=[.!?:])\s+|(?<=\*\*)\s*)\d{1,2}\)\s*(?=[A-Z*])"
+)
 
 
 def split_front_matter(text: str) -> str:
@@ -523,7 +530,7 @@ def content_items(body: str, regions: Iterable[tuple[int, int]]) -> list[Item]:
     for unit in units:
         if _only_links(unit):
             continue
-        text = strip_markdown(unit)
+        text = strip_markdown(_INLINE_NUMBERING.sub(" ", unit))
         text = _STEP_LABEL.sub("", _LIST_MARKER.sub("", text))
         if len(text) >= MIN_PARAGRAPH_CHARS:
             _add(items, seen, "paragraph", text, normalise(text))

@@ -24,6 +24,12 @@ _INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
 _PUNCT_AFTER_SPACE = re.compile(r"[ \t][,.;:!?]")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+# "Part 1.", "Method 2:", "Step 3 -", "4)" opening a title
+_TITLE_LABEL = re.compile(
+    r"(?:(?:part|method|fix|way|solution|option|approach|step)\s*)?\d{1,3}(?!\d)\s*[.:)\-–—]?\s*",
+    re.IGNORECASE,
+)
 
 
 def _outside_code(text: str, fix: Callable[[str], str]) -> str:
@@ -116,3 +122,16 @@ def plain(text: str) -> str:
     if "\\" in text:
         text = _ESCAPE.sub(r"\1", text)
     return " ".join(text.split())
+
+
+def title_key(text: str) -> str:
+    """What two spellings of one title share, to tell that a label names a heading.
+
+    No leading "Part 1."-style label, no markup, case-folded letters and digits only:
+    "**1\\. Use Disk Cleanup**" and "Use disk cleanup" both give "usediskcleanup".
+    """
+    text = plain(text)
+    m = _TITLE_LABEL.match(text)
+    if m:
+        text = text[m.end() :]
+    return _NOT_ALNUM.sub("", text.casefold())
