@@ -811,7 +811,7 @@ def _contents(
     """A list whose items name parts of the guide is the article's contents: link them.
 
     A list of in-page links ("[What is OpenCV](#part3-1)") is one if any item names a part
-    (one naming none stays a list); a list of plain labels (the farm's links, once
+    (the cleaner removes those naming none); a list of plain labels (the farm's links, once
     unwrapped) if half of them do, unless `in_page` asks for in-page links only.
     """
     if not isinstance(block, BulletList) or not all(map(_title_like, block.items)):

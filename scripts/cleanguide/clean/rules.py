@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 
 from ..model import line_starts
+from ..typography import title_key
 from .engine import Cut, Rule, RuleContext
 from .patterns import Patterns, lines_containing, may_contain
 
@@ -562,6 +563,39 @@ def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(start, end)
 
 
+_TOC_ITEM = re.compile(
+    r"^[ \t]{0,3}(?:[*+-]|\d{1,3}[.)])[ \t]+\[([^\[\]\n]*)\]\(\s*#[^)\s]*\s*\)[ \t]*$"
+)
+_HEADING_TEXT = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.MULTILINE)
+
+
+def contents_lists(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove an in-page table of contents none of whose entries names a heading.
+
+    Its links point at anchors of the scraped page ("[What is OpenCV](#part3-1)"); when a
+    label names a heading, the structurer turns the list into links to the guide's own
+    sections, otherwise nothing is left for it to link to. A list is a run of such items on
+    consecutive lines; each run is judged on its own.
+    """
+    text = ctx.text
+    if "](#" not in text:
+        return
+    lines, candidates = _lines_holding(text, ("](#",))
+    runs: list[list[tuple[int, str]]] = []  # (line, label) of items on consecutive lines
+    for i in candidates:
+        if m := _TOC_ITEM.match(lines.parts[i]):
+            if runs and runs[-1][-1][0] == i - 1:
+                runs[-1].append((i, m.group(1)))
+            else:
+                runs.append([(i, m.group(1))])
+    if not runs:
+        return
+    headings = {title_key(m.group(1)) for m in _HEADING_TEXT.finditer(text)} - {""}
+    for run in runs:
+        if not any(title_key(label) in headings for _, label in run):
+            yield Cut(lines.start(run[0][0]), lines.end(run[-1][0]))
+
+
 _UI_CHROME_MAX_CHARS = 200  # a label, with a link around it at most
 
 
@@ -624,6 +658,7 @@ RULES: tuple[Rule, ...] = (
     Rule("ad-element", ad_elements, "affiliate anchors, ad embeds and tracking pixels"),
     Rule("disclaimer", disclaimers, "affiliate disclosures"),
     Rule("junk-link", junk_links, "farm and affiliate links unwrapped, ad images dropped"),
+    Rule("contents-list", contents_lists, "in-page tables of contents that name no heading"),
     Rule("ui-chrome", ui_chrome, "lone UI labels: 'Close', 'Click to enlarge', 'Read more'"),
     Rule("comment-call", comment_calls, "calls to leave a comment"),
 )
