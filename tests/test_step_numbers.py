@@ -24,10 +24,12 @@ from bs4 import BeautifulSoup, Tag
 from cleanguide import pipeline
 from cleanguide.model import (
     Block,
+    BulletList,
     Contents,
     ContentsEntry,
     Guide,
     Heading,
+    Note,
     Paragraph,
     Procedure,
     Section,
@@ -312,3 +314,22 @@ def test_contents_entries_link_sections_and_headings(md: Any) -> None:
     assert "- [What is OpenCV](part-1-tools.md#what-is-opencv)" in home.text
     assert "- [Tools](part-1-tools.md) — 1 step" in home.text
     assert 'id="what-is-opencv"' in md(page.text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Type `</li></ol>` to close the list.",  # an HTML tutorial's code
+        "Click </li></ol><li>here and <OL start=9><li>there",  # stray or hostile tags
+        "Use ``<li>`` then </LI >",
+    ],
+)
+def test_list_tags_in_a_step_cannot_end_its_list(text: str, md: Any) -> None:
+    first = Step(1, "", [Paragraph(text), Note("note", text), BulletList((text,))])
+    html = md(render_guide(_guide(Procedure([first, Step(2, "Next")])))[1].text)
+    assert [(s.number, s.anchor) for s in oracle.shown_items([html])] == [
+        (1, "step-1"),
+        (2, "step-2"),
+    ]
+    if "`" in text:  # the code shows as written
+        assert "<code>&lt;/li&gt;&lt;/ol&gt;</code>" in html or "<code>&lt;li&gt;</code>" in html

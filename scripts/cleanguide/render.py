@@ -222,13 +222,19 @@ class _PageWriter:
         self.used_ids = {a for (i, _), a in self.anchors.items() if i == section}
         self.heading = ""
         """The last heading written: its slug prefixes anchors that would clash."""
+        self.in_step = 0
+        """How many step items the blocks being written are inside."""
 
     def blocks(self, blocks: list[Block], base_level: int = 1) -> str:
         return "\n\n".join(filter(None, (self.block(b, base_level) for b in blocks)))
 
+    def prose(self, text: str) -> str:
+        """`prose(text)`, and inside a step also `_shield_list_tags`."""
+        return _shield_list_tags(prose(text)) if self.in_step else prose(text)
+
     def block(self, b: Block, base_level: int = 1) -> str:
         if isinstance(b, Paragraph):
-            return prose(b.text)
+            return self.prose(b.text)
         if isinstance(b, Heading):
             level = min(6, max(2, b.level - base_level + 1))
             self.heading = b.text
@@ -238,17 +244,17 @@ class _PageWriter:
         if isinstance(b, Figure):
             return self.figure(b)
         if isinstance(b, Note):
-            return f"!!! {b.kind}\n" + _indent(prose(b.text), INDENT)
+            return f"!!! {b.kind}\n" + _indent(self.prose(b.text), INDENT)
         if isinstance(b, BulletList):
             if b.ordered:
-                return "\n".join(f"{i}. {prose(t)}" for i, t in enumerate(b.items, 1))
-            return "\n".join(f"- {prose(t)}" for t in b.items)
+                return "\n".join(f"{i}. {self.prose(t)}" for i, t in enumerate(b.items, 1))
+            return "\n".join(f"- {self.prose(t)}" for t in b.items)
         if isinstance(b, Code):
             fence = "~~~~" if "```" in b.text else "```"
             lang = _LANG_JUNK.sub("", b.lang)
             return f"{fence}{lang}\n{b.text}\n{fence}"
         if isinstance(b, Raw):
-            return prose(b.text)
+            return self.prose(b.text)
         if isinstance(b, Embed):
             return self.embed(b)
         if isinstance(b, Procedure):
@@ -336,7 +342,9 @@ class _PageWriter:
         parts = []
         if s.title:
             parts.append(f"**{escape_text(s.title)}**")
+        self.in_step += 1
         body = self.blocks(s.blocks)
+        self.in_step -= 1
         if body:
             parts.append(body)
         if not parts:
@@ -357,6 +365,33 @@ class _PageWriter:
             text = escape_text(e.text)
             lines.append(f"- [{text}]({target}){count}" if target else f"- {text}")
         return "\n".join(lines)
+
+
+# `<ol`, `<li`, `</ol`, `</li` opening a tag (md_in_html would take it for one, even in code)
+_LIST_TAG = re.compile(r"<(?=/?(?:ol|li)(?:[\s/>]|$))", re.IGNORECASE)
+_CODE_SPAN = re.compile(r"(`+)((?:(?!\1).)+?)\1", re.DOTALL)
+
+
+def _shield_list_tags(markdown: str) -> str:
+    """Prose that cannot close or open the lists a step lives in.
+
+    md_in_html reads a step item's Markdown as HTML to find where the item ends, code spans
+    included: an article's `</li>` would end our item there. Outside code the `<` becomes
+    `&lt;`; a code span holding such a tag becomes an HTML `<code>` with its text escaped
+    (it shows the same; `&lt;` in a Markdown code span would show as typed).
+    """
+    if "<" not in markdown or not _LIST_TAG.search(markdown):
+        return markdown
+    out, pos = [], 0
+    for m in _CODE_SPAN.finditer(markdown):
+        out.append(_LIST_TAG.sub("&lt;", markdown[pos : m.start()]))
+        code = m.group(0)
+        if _LIST_TAG.search(code):
+            code = f"<code>{html.escape(m.group(2).strip(), quote=False)}</code>"
+        out.append(code)
+        pos = m.end()
+    out.append(_LIST_TAG.sub("&lt;", markdown[pos:]))
+    return "".join(out)
 
 
 def _runs(steps: list[Step]) -> list[list[Step]]:
