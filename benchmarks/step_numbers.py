@@ -24,11 +24,12 @@ opening with an HTML tag are skipped. A *numbered item* is:
   unless its text is nothing but links (an in-page table of contents is never a step);
 * an **inline item**: ``N)`` inside a line, right after a sentence end (``.``, ``!``, ``?``,
   ``:``, each followed by a space), a bold close ``**`` or an image, and followed by a capital
-  letter: a scraped paragraph that runs several numbered items together. Such items count
-  only when each continues the numbering: N is one more than the item before it in the same
-  list, or 1 right after a step label, or 1 followed by an inline 2 in the same line. A line
-  with an inline item that does not continue is prose that keeps its numbers as written, and
-  none of its inline items count.
+  letter: a scraped paragraph that runs several numbered items together. Such items, and
+  step labels inside a line, count only when each continues the numbering: an item is one
+  more than the item before it in the same list, or 1 right after a step label, or 1
+  followed by an inline 2 in the same line; a label is 1 or one more than the label before
+  it. A line with an inline item or label that does not continue is prose that keeps its
+  numbers as written, and none of its inline items or labels count.
 
 An item's text runs to the next item in its line, or to the end of the line. List and inline
 items after a step label, up to the next step label or heading, are that step's *sub-steps*
@@ -214,8 +215,8 @@ def numbered_items(body: str, offset: int = 0) -> list[Numbered]:
             ("item", int(m.group(1)), m.end(), m.start()) for m in _INLINE_ITEM.finditer(line, pos)
         ]
         found.sort(key=lambda mark: mark[3])
-        if not _continues(marks + found, last_item):
-            found = [mark for mark in found if mark[0] == "step"]
+        if not _continues(marks + found, last_item, phase.number if phase else None):
+            found = []  # prose that keeps its numbers as written
         marks += found
         for k, (kind, number, start, _) in enumerate(marks):
             end = marks[k + 1][3] if k + 1 < len(marks) else len(line)
@@ -241,24 +242,26 @@ def _set_apart(m: re.Match[str], line: str) -> bool:
     )
 
 
-def _continues(marks: list[tuple[str, int, int, int]], last: int | None) -> bool:
-    """Whether every inline item of a line continues the numbering it falls into.
+def _continues(marks: list[tuple[str, int, int, int]], last: int | None, label: int | None) -> bool:
+    """Whether every inline item and label of a line continues the numbering it falls into.
 
     `last`: the number of the list item before the line in its list, 0 right after a step
-    label, None when no list is open.
+    label, None when no list is open; `label`: the number of the step label the line falls
+    under, None when there is none.
     """
     for k, (kind, number, _, at) in enumerate(marks):
         if kind == "step":
-            last = 0
-            continue
-        if last is None:
+            fits = number == 1 or (label is not None and number == label + 1)
+            label, last = number, 0
+        elif last is None:
             after = marks[k + 1] if k + 1 < len(marks) else None
             fits = number == 1 and after is not None and after[:2] == ("item", 2)
         else:
             fits = number == last + 1
-        if at > 0 and not fits:  # an inline item (a line-start item is the author's own)
+        if at > 0 and not fits:  # inline (a mark at the start of a line is the author's own)
             return False
-        last = number
+        if kind == "item":
+            last = number
     return True
 
 

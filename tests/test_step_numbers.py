@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup, Tag
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cleanguide import pipeline
 from cleanguide.model import (
@@ -333,3 +335,76 @@ def test_list_tags_in_a_step_cannot_end_its_list(text: str, md: Any) -> None:
     ]
     if "`" in text:  # the code shows as written
         assert "<code>&lt;/li&gt;&lt;/ol&gt;</code>" in html or "<code>&lt;li&gt;</code>" in html
+
+
+# --- articles never seen: any mix of the shapes above ----------------------------------------
+
+_WORDS = st.lists(
+    st.sampled_from(["open", "the", "settings", "app", "choose", "network", "click", "apply"])
+)
+
+
+def _sentence(k: int, words: list[str]) -> str:
+    """A sentence of its own (k makes it unique: the oracle finds items by their words)."""
+    return " ".join([f"Item{k}", *words]) + "."
+
+
+_BLOCKS = st.one_of(
+    st.builds(lambda n, w: lambda k: f"{n}) {_sentence(k, w)}", st.integers(1, 6), _WORDS),
+    st.builds(lambda n, w: lambda k: f"{n}. {_sentence(k, w)}", st.integers(1, 6), _WORDS),
+    st.builds(lambda n, w: lambda k: f"Step {n} {_sentence(k, w)}", st.integers(1, 6), _WORDS),
+    st.builds(
+        lambda n, w: lambda k: f"#### Step {n}: {_sentence(k, w)[:-1]}", st.integers(1, 3), _WORDS
+    ),
+    st.builds(
+        lambda n, w: lambda k: f"- **Step {n}.** {_sentence(k, w)}", st.integers(1, 4), _WORDS
+    ),
+    st.builds(
+        lambda n, w: (
+            lambda k: (
+                f"{_sentence(k, w)} {n}) {_sentence(k + 100, w)} {n + 1}) {_sentence(k + 200, w)}"
+            )
+        ),
+        st.integers(1, 4),
+        _WORDS,
+    ),
+    st.builds(
+        lambda n, w: (
+            lambda k: (
+                f"{_sentence(k, w)} **Step {n}** {_sentence(k + 100, w)} 1) {_sentence(k + 200, w)}"
+            )
+        ),
+        st.sampled_from(["One", "Two", "Three", "1", "2"]),
+        _WORDS,
+    ),
+    st.builds(lambda w: lambda k: f"Note: {_sentence(k, w)}", _WORDS),
+    st.builds(lambda w: lambda k: _sentence(k, w), _WORDS),
+    st.builds(lambda w: lambda k: f"## Part {k}. {_sentence(k, w)[:-1]}", _WORDS),
+    st.just(lambda k: f"![shot](https://cdn.example/{k}.png)"),
+    st.just(lambda k: "1. [Contents](#part1)"),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_BLOCKS, min_size=1, max_size=14))
+def test_generated_articles_show_the_authors_numbers(blocks: list[Any]) -> None:
+    """Whatever the mix, every numbered item shows its number; no id twice on a page."""
+    md = _session_md()
+    text = "---\ntitle: Generated\n---\n\n" + "\n\n".join(b(k) for k, b in enumerate(blocks))
+    guide, _cleaned = pipeline.process(loads(text.encode(), "g.md"), "g")
+    pages = [md(page.text) for page in render_guide(guide)]
+    result = oracle.check(oracle.numbered_items(*oracle.split_front_matter(text)), pages)
+    assert not result.failures and not result.invented, text + "\n" + _report(result)
+    for html in pages:
+        ids = [t["id"] for t in BeautifulSoup(html, "html.parser").find_all(id=True)]
+        assert len(ids) == len(set(ids)), ids
+
+
+_MD: list[Any] = []
+
+
+def _session_md() -> Any:
+    """The site's Markdown, built once (Hypothesis tests cannot take function fixtures)."""
+    if not _MD:
+        _MD.append(oracle.SiteMarkdown())
+    return _MD[0]
