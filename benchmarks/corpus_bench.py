@@ -32,6 +32,9 @@ cleaner's rules or patterns. The body is the text after the YAML front matter (a
 * **disclaimer** - an affiliate disclosure (see the ``disclaimer`` junk item below).
 * **more reading** - a line that is exactly "More Reading" and the list that follows it
   (list items with their indented or continuation lines).
+* **call to comment** - a sentence asking the reader to leave, drop, post or write a
+  comment (or comments), with a question sentence right before it about having questions
+  ("Still have more questions?"); see the ``comment-call`` junk item below.
 
 Junk items (each deduplicated by kind and match key):
 
@@ -55,6 +58,8 @@ Junk items (each deduplicated by kind and match key):
   original brief, added because the corpus has one: a paragraph, or a run of ``>`` quoted
   lines, whose first line starts "Disclaimer:" and which mentions "affiliate" or
   "commission". It is boilerplate about the ads, not part of the guide.
+* ``comment-call``: the text of each call to comment. Not in the original brief either,
+  added with issue 12: the site has no comments, and the corpus has two such calls.
 
 Content items (everything outside the regions above; HTML tags are ignored):
 
@@ -65,7 +70,10 @@ Content items (everything outside the regions above; HTML tags are ignored):
   at headings and list-item starts, so each list item is its own unit. Markdown markup is
   stripped (images dropped, links reduced to their text, emphasis, code ticks and backslash
   escapes removed, whitespace collapsed) and a leading list marker or "Step N" label is
-  dropped (renderers turn both into list numbering). A unit that is nothing but links
+  dropped (renderers turn both into list numbering), and so are numbering marks inside a
+  unit where a scraped paragraph runs numbered items together: a bold "Step N"/"Step One"
+  label, and ``N)`` after a sentence end or a bold close when a capital letter follows. A
+  unit that is nothing but links
   (a table of contents, a list of links) is not prose and is skipped.
 
 Matching
@@ -235,8 +243,17 @@ _LIST_ITEM = re.compile(r"^[ \t]*(?:[-*+\u2022]|\d{1,3}[.)])[ \t]+")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,3}[.)])\s+")
 _BYLINE = re.compile(r"(?:^|/)\s*Updated by")
 _DISCLAIMER = re.compile(r"disclaimer\s*:", re.I)
+_COMMENT_CALL = re.compile(
+    r"(?:^|(?<=[.!?]))[ \t]*(?:(?:still )?have (?:any |more )?questions\?[ \t]+)?"
+    r"[^.!?\n]*\b(?:leave|drop|post|write)\b[^.!?\n]*\bcomments?\b[^.!?\n]*[.!?]",
+    re.I | re.M,
+)
 _AFFILIATE = re.compile(r"affiliate|commission", re.I)
 _STEP_LABEL = re.compile(r"^\s*step\s*\d+\s*[.:)\-\u2013\u2014]?\s*", re.I)
+_INLINE_NUMBERING = re.compile(
+    r"(?:\*\*|__)\s*(?i:step\s*(?:\d+|[a-z]+))\s*[.:)\-\u2013\u2014]?\s*(?:\*\*|__)"
+    r"|(?:(?<=[.!?:])\s+|(?<=\*\*)\s*)\d{1,2}\)\s*(?=[A-Z*])"
+)
 
 
 def split_front_matter(text: str) -> str:
@@ -473,6 +490,11 @@ def ground_truth(raw: str) -> GroundTruth:
                     if len(t) >= MIN_JUNK_CHARS:
                         _add(junk, seen, "more-reading", t, normalise(t))
 
+    for m in _COMMENT_CALL.finditer(body):
+        regions.append((m.start(), m.end()))
+        text = strip_markdown(m.group(0))
+        _add(junk, seen, "comment-call", text, normalise(text))
+
     return GroundTruth(junk, content_items(body, regions), len(blocks))
 
 
@@ -508,7 +530,7 @@ def content_items(body: str, regions: Iterable[tuple[int, int]]) -> list[Item]:
     for unit in units:
         if _only_links(unit):
             continue
-        text = strip_markdown(unit)
+        text = strip_markdown(_INLINE_NUMBERING.sub(" ", unit))
         text = _STEP_LABEL.sub("", _LIST_MARKER.sub("", text))
         if len(text) >= MIN_PARAGRAPH_CHARS:
             _add(items, seen, "paragraph", text, normalise(text))

@@ -76,6 +76,7 @@ def test_seed_keeps_content_and_drops_junk(content: Path) -> None:
         "author picture",
         "Also read",
         "Epubor",
+        "Feel free to leave your comments",
     ]:
         assert junk not in text, junk
     assert text.count("/// caption") == 6
@@ -149,7 +150,7 @@ def test_cli_build_and_report(
     assert "1 guide(s) from 1 article(s), 0 refused" in capsys.readouterr().out
     assert main(["report", "--content", str(content)]) == 0
     report = capsys.readouterr().out
-    assert "android-photo-backup.md: 19 removal(s)" in report and "link-farm" in report
+    assert "android-photo-backup.md: 20 removal(s)" in report and "link-farm" in report
     assert {p: p.read_bytes() for p in content.iterdir()} == before
 
 

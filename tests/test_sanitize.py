@@ -275,6 +275,15 @@ def test_non_token_ids_and_names_are_dropped() -> None:
     assert out == '<p>t</p><img id="ok-1:2" src="a.png">'
 
 
+def test_ordered_lists_keep_their_numbers_in_digits_only() -> None:
+    # steps: <ol start="N" type="1"> (Material letters nested lists without a type)
+    out = sanitize_html('<ol start="3" type="1"><li id="step-2-3">t</li></ol>')
+    assert out == '<ol start="3" type="1"><li id="step-2-3">t</li></ol>'
+    for value in ("a", "I", "1;x", "javascript:x"):
+        assert sanitize_html(f'<ol type="{value}"><li>t</li></ol>') == "<ol><li>t</li></ol>"
+    assert sanitize_html('<ul type="1"><li value="3">t</li></ul>') == "<ul><li>t</li></ul>"
+
+
 def test_urls() -> None:
     png = "data:image/png;base64,iVBORw0KGgo="
     out = sanitize_html(

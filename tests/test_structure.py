@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from cleanguide.clean import clean
-from cleanguide.model import Article, BulletList, Code, Contents, Figure, Note, Paragraph
+from cleanguide.model import (
+    Article,
+    BulletList,
+    Code,
+    Contents,
+    ContentsEntry,
+    Figure,
+    Note,
+    Paragraph,
+    Procedure,
+    Step,
+)
 from cleanguide.structure import build_guide
 from cleanguide.typography import plain, tidy
 
@@ -74,7 +85,7 @@ def test_article_toc_links_to_sections_and_duplicate_title_heading_drops() -> No
     )
     assert isinstance(g.intro[0], Paragraph)  # the title heading is not repeated
     toc = next(b for b in g.intro if isinstance(b, Contents))
-    assert toc.entries == (("Part 1. Alpha", 0), ("Part 2. Beta", 1))
+    assert toc.entries == (ContentsEntry("Part 1. Alpha", 0), ContentsEntry("Part 2. Beta", 1))
 
 
 def test_article_without_steps_is_one_page() -> None:
@@ -93,3 +104,157 @@ def test_typography_repairs_bold_links_and_commas() -> None:
     )
     assert tidy("keep `a , b` verbatim ,") == "keep `a , b` verbatim,"
     assert plain("Part 1\\. **Backup** [x](https://e.example)") == "Part 1. Backup x"
+
+
+# --- steps as the author numbered them (issue 12) -------------------------------------------
+
+
+def numbers(steps: list[Step]) -> list[object]:
+    """Each step's number, a phase's as (number, [its sub-steps' numbers])."""
+    return [(s.number, numbers(s.substeps)) if s.substeps else s.number for s in steps]
+
+
+PHASES = (
+    "## Method 1: Reset the cache\n\n#### Step 1: Stop the services\n\n"
+    "1) Open **Terminal (Admin)**.\n\n2) Type **net stop wuauserv**.\n\n"
+    "![stop](https://cdn.example/stop.png)\n\nWait until the service is stopped.\n\n"
+    "3) Type **net stop bits**.\n\n4) Leave the window open.\n\n"
+    "#### Step 2: Clear the folder\n\n1) Open **File Explorer**.\n\n2) Go to the folder.\n\n"
+    "3) Delete everything.\n\n4) Start the service again.\n\n"
+    "## Method 2: Troubleshoot\n\n1. Open **Settings**.\n2. Run the troubleshooter.\n"
+)
+
+
+def test_a_phase_keeps_its_number_title_and_own_sub_steps() -> None:
+    g = guide_of(PHASES)
+    first, second = g.methods
+    assert numbers(first.steps) == [(1, [1, 2, 3, 4]), (2, [1, 2, 3, 4])]
+    assert [s.title for s in first.steps] == ["Stop the services", "Clear the folder"]
+    # the screenshot and the paragraph between sub-steps 2 and 3 belong to sub-step 2
+    sub2 = first.steps[0].substeps[1]
+    assert [type(b).__name__ for b in sub2.blocks] == ["Paragraph", "Figure", "Paragraph"]
+    assert first.figures == [Figure("https://cdn.example/stop.png", "stop")]
+    assert (first.step_count, second.step_count, g.step_count) == (10, 2, 12)
+
+
+def test_step_headings_never_start_sections() -> None:
+    g = guide_of("#### Step 1: Prepare\n\n1) Open it.\n\n#### Step 2: Finish\n\n1) Close it.\n")
+    assert g.sections == []
+    (proc,) = [b for b in g.intro if isinstance(b, Procedure)]
+    assert numbers(proc.steps) == [(1, [1]), (2, [1])]
+
+
+def test_a_list_goes_on_across_screenshots_captions_notes_and_prose() -> None:
+    g = guide_of(
+        "## 1\\. Use Disk Cleanup\n\n 1) Press the **Windows** key.\n\n"
+        "![](https://cdn.example/a.png)\n\nThe search box\n\n 2) Choose **(C:)**.\n\n"
+        "Tip: Pick the system drive.\n\n 3) Tick the boxes.\n\nThis may take a while.\n\n"
+        " 4) Click **OK**.\n\n![](https://cdn.example/b.png)\n\nThen restart.\n"
+    )
+    (method,) = g.methods
+    (proc,) = [b for b in method.body if isinstance(b, Procedure)]
+    assert numbers(proc.steps) == [1, 2, 3, 4]
+    one, two, three, four = proc.steps
+    assert one.figures == [Figure("https://cdn.example/a.png", "", "The search box")]
+    assert Note("tip", "Pick the system drive.") in two.blocks
+    assert Paragraph("This may take a while.") in three.blocks
+    # after the last step, its screenshot is its own; the prose after it is the method's
+    assert four.figures and method.body[-1] == Paragraph("Then restart.")
+
+
+def test_numbering_restarts_where_the_author_restarts_and_is_never_invented() -> None:
+    g = guide_of(
+        "## Part 1\\. Tools\n\n1. Open it.\n2. Close it.\n\nIf that fails:\n\n"
+        "1. Open it again.\n- a bullet among the steps\n2. Close it again.\n\n"
+        "## Part 2\\. Later\n\n3) Open the app.\n\n4) Sign in.\n\n6) Sync.\n"
+    )
+    first, second = g.methods
+    procs = [b.steps for b in first.body if isinstance(b, Procedure)]
+    assert [numbers(p) for p in procs] == [[1, 2], [1, 2]]
+    assert BulletList(("a bullet among the steps",)) in procs[1][0].blocks
+    assert numbers(second.steps) == [3, 4, 6]  # as written: no 1, 2 or 5 made up
+
+
+def test_spelled_out_and_bold_step_labels() -> None:
+    g = guide_of(
+        "## Part 1\\. Install\n\nStep One: Download the installer.\n\n"
+        "**Step Two** Run the installer.\n\nThird step: Restart.\n\n"
+        "Step one is to know what you want.\n\n- **First step**: Open it.\n"
+    )
+    (method,) = g.methods
+    procs = [b.steps for b in method.body if isinstance(b, Procedure)]
+    assert [numbers(p) for p in procs] == [[1, 2, 3], [1]]
+    assert Paragraph("Step one is to know what you want.") in method.body  # prose, not a step
+
+
+def test_a_run_of_numbered_items_is_split_when_the_numbers_follow_on() -> None:
+    g = guide_of(
+        "## Fix it\n\nPlease follow the steps. **Step One**1) Navigate to**C:\\\\Temp**.\n\n"
+        "Delete what you can. 2) Empty the **Download** folder.\n\n"
+        "3) Restart. ![](https://cdn.example/r.png) **Step Two** **Warning**: Back up first. "
+        "1) Press**Windows key**and**R**.\n\n2) Type **regedit**.\n"
+    )
+    (method,) = g.methods
+    assert numbers(method.steps) == [(1, [1, 2, 3]), (2, [1, 2])]
+    assert method.body[0] == Paragraph("Please follow the steps.")
+    one, two = method.steps
+    assert one.substeps[0].blocks == [
+        Paragraph("Navigate to **C:\\\\Temp**."),
+        Paragraph("Delete what you can."),
+    ]
+    assert two.blocks == [Note("warning", "Back up first.")]
+    assert two.substeps[0].blocks == [Paragraph("Press **Windows key** and **R**.")]
+    assert g.diagnostics == []
+
+
+def test_a_run_that_does_not_follow_on_is_kept_with_a_warning() -> None:
+    g = guide_of(
+        "## Method 1: Pick\n\nStep 1 Open the app.\n\n"
+        "Step 2 There are two ways. 1) Use the app. 3) Use the website.\n\nStep 3 Close it.\n"
+    )
+    (method,) = g.methods
+    assert numbers(method.steps) == [1, 2, 3]
+    assert method.steps[1].blocks == [
+        Paragraph("There are two ways. 1) Use the app. 3) Use the website.")
+    ]
+    (warning,) = g.diagnostics
+    assert str(warning).startswith("a.md:8: warning: numbered items run together")
+    assert "(Step 2, 1, 3)" in warning.message and warning.rule == "structure"
+
+
+def test_prose_that_merely_holds_numbers_is_not_split() -> None:
+    g = guide_of("## About\n\nWindows 10. 2) is not a step: it is lower case after it.\n")
+    assert g.methods == [] and g.diagnostics == []
+
+
+def test_in_page_contents_link_sections_and_sub_headings_never_steps() -> None:
+    g = guide_of(
+        "## Hand tracking\n\nIntro.\n\n1. [What is OpenCV](#part3-1)\n2. [Install](#part3-3)\n\n"
+        "## Part 1\\. Learn\n\n### What is OpenCV\n\nA library.\n\n"
+        "## Part 2\\. Install\n\n1. Download.\n2. Run.\n"
+    )
+    (toc,) = [b for b in g.intro if isinstance(b, Contents)]
+    assert toc.entries == (
+        ContentsEntry("What is OpenCV", 0, "What is OpenCV"),
+        ContentsEntry("Install", 1),
+    )
+    assert g.step_count == 2
+
+
+def test_unwrapped_farm_contents_paragraphs_become_contents() -> None:
+    g = guide_of(
+        "Intro.\n\n[**1. Use Disk Cleanup**](https://tools.techidaily.com/x/)\n\n"
+        "[**2. Use DISM**](https://tools.techidaily.com/x/)\n\n"
+        "## **1\\. Use Disk Cleanup**\n\n1) Open it.\n\n## **2\\. Use DISM**\n\n1) Run it.\n"
+    )
+    (toc,) = [b for b in g.intro if isinstance(b, Contents)]
+    assert [(e.text, e.section) for e in toc.entries] == [
+        ("1. Use Disk Cleanup", 0),
+        ("2. Use DISM", 1),
+    ]
+
+
+def test_typography_puts_the_space_back_after_a_colon() -> None:
+    assert tidy("Go to folders:**Windows > System32**") == "Go to folders: **Windows > System32**"
+    assert tidy("Note,**this**; and;**that**") == "Note, **this**; and; **that**"
+    assert tidy("at 10:**30** sharp") == "at 10:**30** sharp"  # digits: not a word's colon

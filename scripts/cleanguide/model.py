@@ -120,32 +120,60 @@ class Embed:
 
 
 @dataclass(frozen=True, slots=True)
-class Contents:
-    """The article's own table of contents: each entry's text and the section it names."""
+class ContentsEntry:
+    """One entry of an article's table of contents and the part of the guide it names."""
 
-    entries: tuple[tuple[str, int | None], ...]
-    """(text, index into Guide.sections or None when no section matches)."""
+    text: str
+    section: int | None = None
+    """Index into Guide.sections, or None when nothing in the guide matches the entry."""
+    heading: str = ""
+    """The text of the `Heading` inside that section the entry names; "" for the section."""
+
+
+@dataclass(frozen=True, slots=True)
+class Contents:
+    """The article's own table of contents, linked to the guide's sections (never steps)."""
+
+    entries: tuple[ContentsEntry, ...]
 
 
 @dataclass(slots=True)
 class Step:
-    """One numbered step: its title (may be empty), body blocks and screenshots."""
+    """One numbered step: the author's number, its title (may be empty), body and screenshots.
+
+    A *phase* ("Step 2: Edit the registry" followed by its own "1)"…"4)") is a step whose
+    `substeps` are those numbered steps, in the author's order.
+    """
 
     number: int
+    """The number the author gave the step; the page shows exactly this number."""
     title: str
     blocks: list[Block] = field(default_factory=list)
     line: int = 0
+    substeps: list[Step] = field(default_factory=list)
+    """A phase's own numbered steps (never phases themselves)."""
 
     @property
     def figures(self) -> list[Figure]:
-        return [b for b in self.blocks if isinstance(b, Figure)]
+        """The step's screenshots, its sub-steps' included, in reading order."""
+        own = [b for b in self.blocks if isinstance(b, Figure)]
+        return own + [f for s in self.substeps for f in s.figures]
+
+    @property
+    def step_count(self) -> int:
+        """This step and each of its sub-steps: the numbered items a reader sees."""
+        return 1 + len(self.substeps)
 
 
 @dataclass(slots=True)
 class Procedure:
-    """A run of numbered steps, rendered as one ordered list."""
+    """A run of numbered steps, rendered as ordered lists showing the authors' numbers."""
 
     steps: list[Step] = field(default_factory=list)
+
+    @property
+    def step_count(self) -> int:
+        return sum(s.step_count for s in self.steps)
 
 
 Block = Paragraph | Note | BulletList | Code | Raw | Figure | Heading | Embed | Procedure | Contents
@@ -175,13 +203,18 @@ class Section:
         return own + [f for s in self.steps for f in s.figures]
 
     @property
-    def is_method(self) -> bool:
-        return self.number is not None or bool(self.steps)
+    def step_count(self) -> int:
+        """Every numbered step a reader sees on the section's page.
+
+        Each step counts once; a phase counts once and each of its sub-steps once more
+        ("Step 1" with "1)"…"4)" and "Step 2" with "1)"…"4)" make 10). Numbered lists of
+        links (tables of contents) are not steps and do not count.
+        """
+        return sum(b.step_count for b in self.body if isinstance(b, Procedure))
 
     @property
-    def step_count(self) -> int:
-        """Numbered steps a reader sees on this method's page."""
-        return len(self.steps)
+    def is_method(self) -> bool:
+        return self.number is not None or bool(self.steps)
 
 
 @dataclass(slots=True)
@@ -203,6 +236,8 @@ class Guide:
     intro: list[Block] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     closing: list[Block] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """Warnings raised while structuring (a run of numbers that could not be split...)."""
 
     @property
     def methods(self) -> list[Section]:
@@ -210,9 +245,13 @@ class Guide:
 
     @property
     def step_count(self) -> int:
-        """Numbered steps a reader sees in the whole guide, on every page."""
-        intro = sum(len(b.steps) for b in self.intro if isinstance(b, Procedure))
-        return intro + sum(s.step_count for s in self.sections)
+        """Every numbered step a reader sees in the guide, on any of its pages.
+
+        Counted as `Section.step_count` counts them, over the intro, every section and the
+        closing remarks (a guide without methods can still have steps on its home page).
+        """
+        blocks = [*self.intro, *(b for s in self.sections for b in s.body), *self.closing]
+        return sum(b.step_count for b in blocks if isinstance(b, Procedure))
 
     @property
     def figures(self) -> list[Figure]:

@@ -230,6 +230,7 @@ def _process(result: ArticleResult, data: bytes) -> None:
         result.audit = _audit_of(result.cleaned)
         result.diagnostics.extend(article.diagnostics)
         result.diagnostics.extend(result.cleaned.diagnostics)
+        result.diagnostics.extend(result.guide.diagnostics)
     except ArticleError as exc:
         result.diagnostics.append(exc.diagnostic)
     except RecursionError:

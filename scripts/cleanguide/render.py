@@ -2,13 +2,16 @@
 
 Everything that came from an article passes through `neutralise_markdown` (prose) or
 `escape_text` (titles, alt text, captions) on its way into a page; the Markdown scaffolding
-around it (lists, admonitions, captions, front matter) is ours.
+around it (lists, admonitions, captions, front matter) is ours. Steps are the one place it is
+HTML: `<ol start="N">` lists whose items md_in_html renders as Markdown, because Markdown
+lists cannot show an author's numbers (they count from 1).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+import itertools
 import posixpath
 import re
 from collections.abc import Mapping
@@ -35,7 +38,7 @@ from .model import (
 )
 from .reader import YAML_STR_TAG, plain_scalar_tag
 from .sanitize import neutralise_markdown
-from .slugs import topic_slug
+from .slugs import slugify, topic_slug, unique_slug
 
 INDENT = "    "
 GUIDES_DIR = "guides"
@@ -218,7 +221,7 @@ def _indent(text: str, prefix: str) -> str:
 
 
 class _PageWriter:
-    """Renders blocks for one page, tracking what needs per-page state (first image)."""
+    """Renders blocks for one page, tracking what needs per-page state (first image, ids)."""
 
     def __init__(
         self,
@@ -226,36 +229,54 @@ class _PageWriter:
         images: Mapping[str, LocalImage],
         links: Mapping[int, str],
         counts: Mapping[int, int] | None = None,
+        anchors: Mapping[tuple[int, str], str] | None = None,
+        section: int | None = None,
     ):
         self.page_path = page_path
         self.images = images
         self.links = links
         self.counts = counts or {}
+        self.anchors = anchors or {}
+        """(section, heading text) -> the id that heading has on its section's page."""
+        self.section = section
+        """The index of the section this page shows, if it shows one."""
         self.seen_image = False
+        self.used_ids = {a for (i, _), a in self.anchors.items() if i == section}
+        self.heading = ""
+        """The last heading written: its slug prefixes anchors that would clash."""
+        self.in_step = 0
+        """How many step items the blocks being written are inside."""
 
     def blocks(self, blocks: list[Block], base_level: int = 1) -> str:
         return "\n\n".join(filter(None, (self.block(b, base_level) for b in blocks)))
 
+    def prose(self, text: str) -> str:
+        """`prose(text)`, and inside a step also `_shield_list_tags`."""
+        return _shield_list_tags(prose(text)) if self.in_step else prose(text)
+
     def block(self, b: Block, base_level: int = 1) -> str:
         if isinstance(b, Paragraph):
-            return prose(b.text)
+            return self.prose(b.text)
         if isinstance(b, Heading):
             level = min(6, max(2, b.level - base_level + 1))
-            return "#" * level + " " + escape_text(b.text)
+            self.heading = b.text
+            anchor = self.anchors.get((self.section, b.text)) if self.section is not None else None
+            attrs = f" {{ #{anchor} }}" if anchor else ""  # a contents entry links to it
+            return "#" * level + " " + escape_text(b.text) + attrs
         if isinstance(b, Figure):
             return self.figure(b)
         if isinstance(b, Note):
-            return f"!!! {b.kind}\n" + _indent(prose(b.text), INDENT)
+            return f"!!! {b.kind}\n" + _indent(self.prose(b.text), INDENT)
         if isinstance(b, BulletList):
             if b.ordered:
-                return "\n".join(f"{i}. {prose(t)}" for i, t in enumerate(b.items, 1))
-            return "\n".join(f"- {prose(t)}" for t in b.items)
+                return "\n".join(f"{i}. {self.prose(t)}" for i, t in enumerate(b.items, 1))
+            return "\n".join(f"- {self.prose(t)}" for t in b.items)
         if isinstance(b, Code):
             fence = "~~~~" if "```" in b.text else "```"
             lang = _LANG_JUNK.sub("", b.lang)
             return f"{fence}{lang}\n{b.text}\n{fence}"
         if isinstance(b, Raw):
-            return prose(b.text)
+            return self.prose(b.text)
         if isinstance(b, Embed):
             return self.embed(b)
         if isinstance(b, Procedure):
@@ -304,32 +325,141 @@ class _PageWriter:
         return f"[{label}](<{_url(url)}>)"
 
     def procedure(self, p: Procedure) -> str:
-        items = []
-        for k, step in enumerate(p.steps, 1):
-            items.append(f"{k}.  " + self.step(step)[len(INDENT) :])
-        return "\n\n".join(items)
+        return self.ordered(p.steps, "")
 
-    def step(self, s: Step) -> str:
+    def ordered(self, steps: list[Step], prefix: str, phase: str = "") -> str:
+        """Steps as HTML ordered lists that show the authors' numbers, whatever they are.
+
+        Each run of consecutive numbers is one `<ol start="N" type="1">`, so the browser shows
+        every step's own number (a number that repeats or skips starts a new list), in digits
+        even where Material letters nested lists (a phase's sub-steps). Each item has
+        a stable anchor naming the same numbers: `step-3`, and `step-2-4` for sub-step 4 of
+        phase 2. Where those ids are taken on the page (a second list numbered from 1), the
+        list's ids get a prefix: the last heading's slug, else `list-2-`, `list-3-`…
+        md_in_html renders the Markdown inside the items.
+        """
+        lists = []
+        for run in _runs(steps):
+            names = [f"{phase}-{s.number}" if phase else f"step-{s.number}" for s in run]
+            prefix = self._free_prefix(names, prefix)
+            self.used_ids.update(prefix + n for n in names)
+            items = [self.step(s, prefix, n) for s, n in zip(run, names, strict=True)]
+            lists.append(
+                f'<ol start="{run[0].number}" type="1" markdown="block">\n\n'
+                + "\n\n".join(items)
+                + "\n\n</ol>"
+            )
+        return "\n\n".join(lists)
+
+    def _free_prefix(self, names: list[str], prefix: str) -> str:
+        if not any(prefix + n in self.used_ids for n in names):
+            return prefix
+        tried = itertools.chain(
+            [f"{slugify(self.heading)}-"] if self.heading else [],
+            (f"list-{k}-" for k in itertools.count(2)),
+        )
+        return next(p for p in tried if not any(p + n in self.used_ids for n in names))
+
+    def step(self, s: Step, prefix: str, name: str) -> str:
         parts = []
         if s.title:
             parts.append(f"**{escape_text(s.title)}**")
+        self.in_step += 1
         body = self.blocks(s.blocks)
+        self.in_step -= 1
         if body:
             parts.append(body)
         if not parts:
             parts.append(f"Step {s.number}")
-        return _indent("\n\n".join(parts), INDENT)
+        if s.substeps:
+            parts.append(self.ordered(s.substeps, prefix, name))
+        return f'<li id="{prefix}{name}" markdown="block">\n\n' + "\n\n".join(parts) + "\n\n</li>"
 
     def contents(self, c: Contents) -> str:
         lines = []
-        for text, idx in c.entries:
-            target = self.links.get(idx) if idx is not None else None
-            n = self.counts.get(idx, 0) if idx is not None else 0
+        for e in c.entries:
+            target = self.links.get(e.section) if e.section is not None else None
+            anchor = self.anchors.get((e.section, e.heading)) if e.section is not None else None
+            if target and e.heading:
+                target = f"{target}#{anchor}" if anchor else None
+            n = self.counts.get(e.section, 0) if e.section is not None and not e.heading else 0
             count = f" — {n} step{'s' if n != 1 else ''}" if n else ""
-            lines.append(
-                f"- [{escape_text(text)}]({target}){count}" if target else f"- {escape_text(text)}"
-            )
+            text = escape_text(e.text)
+            lines.append(f"- [{text}]({target}){count}" if target else f"- {text}")
         return "\n".join(lines)
+
+
+# `<ol`, `<li`, `</ol`, `</li` opening a tag (md_in_html would take it for one, even in code)
+_LIST_TAG = re.compile(r"<(?=/?(?:ol|li)(?:[\s/>]|$))", re.IGNORECASE)
+_CODE_SPAN = re.compile(r"(`+)((?:(?!\1).)+?)\1", re.DOTALL)
+
+
+def _shield_list_tags(markdown: str) -> str:
+    """Prose that cannot close or open the lists a step lives in.
+
+    md_in_html reads a step item's Markdown as HTML to find where the item ends, code spans
+    included: an article's `</li>` would end our item there. Outside code the `<` becomes
+    `&lt;`; a code span holding such a tag becomes an HTML `<code>` with its text escaped
+    (it shows the same; `&lt;` in a Markdown code span would show as typed).
+    """
+    if "<" not in markdown or not _LIST_TAG.search(markdown):
+        return markdown
+    out, pos = [], 0
+    for m in _CODE_SPAN.finditer(markdown):
+        out.append(_LIST_TAG.sub("&lt;", markdown[pos : m.start()]))
+        code = m.group(0)
+        if _LIST_TAG.search(code):
+            code = f"<code>{html.escape(m.group(2).strip(), quote=False)}</code>"
+        out.append(code)
+        pos = m.end()
+    out.append(_LIST_TAG.sub("&lt;", markdown[pos:]))
+    return "".join(out)
+
+
+def _runs(steps: list[Step]) -> list[list[Step]]:
+    """The steps cut where a number does not follow the one before it."""
+    runs: list[list[Step]] = []
+    for s in steps:
+        if runs and s.number == runs[-1][-1].number + 1:
+            runs[-1].append(s)
+        else:
+            runs.append([s])
+    return runs
+
+
+def _listed_by_contents(guide: Guide) -> bool:
+    """Whether the article's own contents, in the intro, link every method page already."""
+    named = {
+        e.section
+        for b in guide.intro
+        if isinstance(b, Contents)
+        for e in b.entries
+        if e.section is not None and not e.heading
+    }
+    return any(isinstance(b, Contents) for b in guide.intro) and all(
+        i in named for i, s in enumerate(guide.sections) if s.is_method
+    )
+
+
+def _heading_anchors(guide: Guide) -> dict[tuple[int, str], str]:
+    """Ids for the headings a contents entry links to, unique on their section's page."""
+    wanted = {
+        (e.section, e.heading)
+        for blocks in (guide.intro, *(s.body for s in guide.sections), guide.closing)
+        for b in blocks
+        if isinstance(b, Contents)
+        for e in b.entries
+        if e.section is not None and e.heading
+    }
+    anchors: dict[tuple[int, str], str] = {}
+    for i, s in enumerate(guide.sections):
+        taken: set[str] = set()
+        for b in s.body:
+            if isinstance(b, Heading) and (i, b.text) in wanted and (i, b.text) not in anchors:
+                anchor = unique_slug(slugify(b.text) or "section", taken)
+                taken.add(anchor)
+                anchors[i, b.text] = anchor
+    return anchors
 
 
 _URL_UNSAFE = re.compile(r"[<>\s]")
@@ -361,7 +491,8 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
 
     home_path = f"{folder}/index.md"
     counts = {i: s.step_count for i, s in enumerate(guide.sections)}
-    w = _PageWriter(home_path, images, links, counts)
+    anchors = _heading_anchors(guide)
+    w = _PageWriter(home_path, images, links, counts, anchors)
     parts = [f"# {escape_text(guide.title)}"]
     facts = []
     if guide.date:
@@ -378,7 +509,8 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
     intro = w.blocks(guide.intro, 2)
     if intro:
         parts.append(intro)
-    if methods and not any(isinstance(b, Contents) for b in guide.intro):
+    listed = _listed_by_contents(guide)
+    if methods and not listed:
         parts.append("## Methods")
     if methods:
         overview = []
@@ -387,7 +519,7 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
                 steps = s.step_count
                 count = f" — {steps} step{'s' if steps != 1 else ''}" if steps else ""
                 overview.append(f"- [{escape_text(s.title)}]({links[i]}){count}")
-        if not any(isinstance(b, Contents) for b in guide.intro):
+        if not listed:
             parts.append("\n".join(overview))
     for s in guide.sections:
         if not s.is_method:
@@ -403,7 +535,7 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
         if not s.is_method:
             continue
         path = f"{folder}/{links[i]}"
-        w = _PageWriter(path, images, links)
+        w = _PageWriter(path, images, links, counts, anchors, section=i)
         context = f"*From the guide* [{escape_text(guide.title)}](index.md)"
         body = [f"# {escape_text(s.title)}", context, w.blocks(s.body, 2)]
         pages.append(

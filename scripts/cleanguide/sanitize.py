@@ -134,7 +134,9 @@ _TAG_ATTRIBUTES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         # `rel` is not listed: nh3's `link_rel` sets it on every link (see _LINK_REL).
         "a": frozenset({"href", "title", "target"}),
         "img": frozenset({"src", "alt", "title", "width", "height", "loading"}),
-        "ol": frozenset({"start"}),
+        # `type` (only "1", see below): Material letters nested lists, and a phase's sub-steps
+        # must show the author's numbers.
+        "ol": frozenset({"start", "type"}),
         "th": frozenset({"colspan", "rowspan", "align"}),
         "td": frozenset({"colspan", "rowspan", "align"}),
         "abbr": frozenset({"title"}),
@@ -169,6 +171,7 @@ _ATTRIBUTE_VALUES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         "target": frozenset({"_blank"}),
         "loading": frozenset({"lazy", "eager"}),
         "align": frozenset({"left", "center", "right"}),
+        "type": frozenset({"1"}),  # on <ol> (the only tag allowed a `type`): decimal numbers
     }
 )
 _ATTRIBUTE_PATTERNS: Final[Mapping[str, re.Pattern[str]]] = MappingProxyType(
@@ -337,7 +340,9 @@ def sanitize_html(html: str) -> str:
     and open elements closed), so it cannot break out of Material's layout. Text inside
     ``<pre><code>`` stays escaped text. Cleaning is idempotent.
     """
-    cleaned: str = _CLEANER.clean(html)
+    # The HTML parser drops a byte order mark at the start of its input, so one left at the
+    # start of the output would go on the next pass: drop them all now (idempotence).
+    cleaned: str = _CLEANER.clean(html).lstrip("\ufeff")
     return _PRE_LEADING_NEWLINE_RE.sub("\\1\n\n", cleaned)
 
 

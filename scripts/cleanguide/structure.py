@@ -1,24 +1,30 @@
 """Structure: turn cleaned Markdown into the typed model (guide → sections → steps → figures).
 
 Reads block by block: headings split sections, "Part/Method/Fix/Way/Solution N" headings make
-methods, "Step N" paragraphs, ordered lists and "Step N" headings make steps, an image line
-(plus the short caption line under it) makes a figure.
+methods, "Step N" paragraphs, ordered lists and "Step N" headings make steps (each keeping the
+number its author gave it; see "numbered steps" below), an image line (plus the short caption
+line under it) makes a figure, a list naming the article's headings is its table of contents.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final, NamedTuple
 
 from .clean import Cleaned
+from .diagnostics import Diagnostic, Severity
 from .model import (
     Article,
     Block,
     BulletList,
     Code,
     Contents,
+    ContentsEntry,
     Embed,
     Figure,
     Guide,
@@ -33,7 +39,7 @@ from .model import (
 )
 from .slugs import slugify, unique_slug
 from .titles import first_sentence, short_title
-from .typography import plain, tidy
+from .typography import plain, tidy, title_key
 
 # --- tokens --------------------------------------------------------------------------------
 
@@ -45,10 +51,6 @@ _IMAGE_LINE = re.compile(
     r"(?:\]\([^)\s]*\))?\s*$"
 )
 _IFRAME = re.compile(r"<iframe\b[^>]*\bsrc\s*=\s*[\"']?([^\"'\s>]+)[^>]*>", re.IGNORECASE)
-_STEP = re.compile(
-    r"^(?:\*\*|__)?\s*step[\s\u00a0]*(\d{1,3})\s*(?:\\?[.:)\-–—]\s*)?(?:\*\*|__)?[\s:.\-–—]*(.*)$",
-    re.IGNORECASE | re.DOTALL,
-)
 _METHOD = re.compile(
     r"^(?:(?:part|method|fix|way|solution|option|approach)\s*(\d{1,3})|(\d{1,3}))"
     r"\s*(?:\\?[.:)\-–—]|\s)\s*(.*)$",
@@ -297,111 +299,373 @@ def _list_blocks(tok: Tok) -> list[Block]:
     return out
 
 
-# --- steps ---------------------------------------------------------------------------------
+# --- numbered steps ------------------------------------------------------------------------
+#
+# Every number the author gave a step is kept, never recomputed: the model holds the author's
+# numbers and the renderer shows exactly those. Two kinds of marker number steps: a step
+# label ("Step 3", "Step Three", "Third step", in a paragraph, heading or list item) and a list
+# number ("3." or "3)"). List numbers right after a step label are that step's sub-steps (the
+# step is a *phase*); a list continues across the screenshots, captions, notes and prose the
+# author put between its items, and starts again where the author's numbers start again.
+
+_CARDINALS: Final = (
+    *("one", "two", "three", "four", "five", "six"),
+    *("seven", "eight", "nine", "ten", "eleven", "twelve"),
+)
+_ORDINALS: Final = (
+    *("first", "second", "third", "fourth", "fifth", "sixth"),
+    *("seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"),
+)
+_NUMBER_WORDS: Final[Mapping[str, int]] = MappingProxyType(
+    {w: k for words in (_CARDINALS, _ORDINALS) for k, w in enumerate(words, 1)}
+)
+_LABEL = (
+    rf"(?:step[\s\u00a0]*(?:(?P<n>\d{{1,3}})|(?P<word>{'|'.join(_CARDINALS)})\b)"
+    rf"|(?P<ord>{'|'.join(_ORDINALS)})[\s\u00a0]+step\b)"
+)
+# a step label opening a paragraph, heading or list item: "Step 3:", "**Step Two**", "First step -"
+_STEP = re.compile(
+    r"^(?P<open>\*\*|__)?\s*" + _LABEL + r"\s*(?P<delim>\\?[.:)\-–—])?\s*(?P<close>\*\*|__)?"
+    r"[\s:.\-–—]*(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+# Inside a paragraph: a step label in bold ("**Step Two**"), or "N)" before a capital letter
+# (an instruction starts there) right after a sentence end, a bold close or an image (see
+# `_item_starts`). Two plain scans: one alternation with look-behinds scans 4x slower.
+_INLINE_LABEL = re.compile(
+    r"(?:\*\*|__)[ \t]*(?i:" + _LABEL + r")[ \t]*\\?[.:)\-–—]?[ \t]*(?:\*\*|__)"
+)
+_INLINE_ITEM = re.compile(r"(\d{1,2})\)[ \t]*(?=[A-Z])")
 
 
-def _step_start(tok: Tok) -> tuple[int, str, str] | None:
-    """(number, title, body) when a token opens a "Step N"."""
-    if tok.kind == "heading":
-        m = _STEP.match(plain(tok.text))
-        return (int(m.group(1)), m.group(2).strip(), "") if m else None
-    if tok.kind != "para":
+class _Mark(NamedTuple):  # a tuple: a frozen dataclass builds 4x slower
+    """A numbered marker: a step label ("Step 2") or a list number ("2.", "2)")."""
+
+    label: bool
+    number: int
+    text: str
+    """The marker's own Markdown, up to the next marker."""
+    inline: bool = False
+    """Found inside a paragraph, not at the start of a line: only kept if it fits."""
+
+
+def _label_number(m: re.Match[str]) -> int:
+    word = (m.group("n") or m.group("word") or m.group("ord")).lower()
+    return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+
+
+def step_label(text: str) -> tuple[int, str] | None:
+    """(number, the rest) when `text` opens with a step label.
+
+    A spelled-out number needs the label set apart (bold, a colon or dash after it, or
+    nothing else on the line): "Step one is to download it" is prose.
+    """
+    m = _STEP.match(text)
+    if m is None:
         return None
-    m = _STEP.match(tok.text.strip())
-    if not m:
+    rest = m.group("rest")
+    marked = m.group("delim") or (m.group("open") and m.group("close")) or not rest.strip()
+    if not (m.group("n") or marked):
         return None
-    rest = m.group(2).strip()
+    return _label_number(m), rest
+
+
+def _title_and_body(rest: str) -> tuple[str, str]:
+    """A short single line after a step label is its title; anything else is its body."""
+    rest = rest.strip()
     first, _, more = rest.partition("\n")
-    title = ""
     if (
-        not more
+        rest
+        and not more
         and len(plain(first)) <= 80
         and plain(first)[-1:] not in ".!?"
         and "](" not in first
     ):
-        title, rest = plain(first), ""
-    return int(m.group(1)), title, rest
+        return plain(first), ""
+    return "", rest
 
 
-def _list_steps(tok: Tok) -> list[Step] | None:
-    if tok.kind != "list":
-        return None
-    ordered = _kind(tok.items[0][0]) == "ol"
-    if all(_ONLY_LINK.match(t.strip()) for _, t in tok.items):
-        return None  # a list of links is a table of contents, not a procedure
-    steps: list[Step] = []
-    for k, (marker, text) in enumerate(tok.items):
-        m = _STEP.match(text.strip())
-        if m:
-            number, body = int(m.group(1)), m.group(2)
-        elif ordered:
-            number, body = int(marker.rstrip(".)")) if marker[0].isdigit() else k + 1, text
+def _may_hold_label(text: str) -> bool:
+    """Whether `text` holds bold and "step" (or "Step", "STEP"): plain searches, cheaper
+    than a scan for the label (most paragraphs hold no label)."""
+    return ("**" in text or "__" in text) and ("tep" in text or "TEP" in text)
+
+
+def _has_digit_paren(text: str) -> bool:
+    """Whether a digit comes right before a ")" somewhere in `text`."""
+    at = text.find(")")
+    while at > 0:
+        if text[at - 1].isdigit():
+            return True
+        at = text.find(")", at + 1)
+    return False
+
+
+def _inline_marks(text: str) -> tuple[str, list[_Mark]]:
+    """The text before the first marker found inside `text`, and the markers."""
+    maybe_label, maybe_item = _may_hold_label(text), _has_digit_paren(text)
+    if not (maybe_label or maybe_item):
+        return text, []  # most paragraphs
+    labels = list(_INLINE_LABEL.finditer(text)) if maybe_label else []
+    items = _INLINE_ITEM.finditer(text) if maybe_item else ()
+    found = labels + [
+        m
+        for m in items
+        if _item_starts(text, m.start())
+        and not any(lb.start() <= m.start() < lb.end() for lb in labels)
+    ]
+    if not found:
+        return text, []
+    found.sort(key=lambda m: m.start())
+    marks = []
+    for k, m in enumerate(found):
+        end = found[k + 1].start() if k + 1 < len(found) else len(text)
+        if m.re is _INLINE_LABEL:
+            marks.append(_Mark(True, _label_number(m), text[m.end() : end], inline=True))
         else:
-            return None
-        steps.append(Step(number, "", prose_blocks(body), tok.line))
-    return steps
+            marks.append(_Mark(False, int(m.group(1)), text[m.end() : end], inline=True))
+    return text[: found[0].start()], marks
 
 
-def _section_body(toks: list[Tok]) -> list[Block]:
-    body: list[Block] = []
-    proc: Procedure | None = None
-    step: Step | None = None
+def _item_starts(text: str, at: int) -> bool:
+    """Whether the "N)" at `at` opens an item: first in the text, or after a sentence end, a
+    bold close or an image ("fixed. 2) Open", "**Step One**1) Open", "![](a.png) 3) Open")."""
+    if at and text[at - 1].isdigit():
+        return False
+    k = at
+    while k and text[k - 1] in " \t":
+        k -= 1
+    return k == 0 or (k < at and text[k - 1] in ".!?:)") or text.endswith("**", 0, k)
 
-    def add_step(s: Step) -> None:
-        nonlocal proc, step
-        if proc is None or not proc.steps or s.number <= proc.steps[-1].number:
-            proc = Procedure()
-            body.append(proc)
-        proc.steps.append(s)
-        step = s
 
+def _token_marks(
+    tok: Tok, is_contents: Callable[[Tok], bool], split: bool = True
+) -> list[_Mark | list[Block]]:
+    """A token as numbered markers (each with its own text) and the blocks between them.
+
+    With `split`, markers inside its paragraphs count too; without, each line-start marker
+    keeps all its text.
+    """
+    inline = _inline_marks if split else _no_marks
+    if tok.kind == "heading":
+        label = step_label(plain(tok.text))
+        if label is None:
+            return [_token_blocks(tok)]
+        return [_Mark(True, label[0], label[1])]
+    if tok.kind == "para":
+        label = step_label(tok.text.strip())
+        if label is not None:
+            head, marks = inline(label[1])
+            return [_Mark(True, label[0], head), *marks]
+        head, marks = inline(tok.text)
+        return [prose_blocks(head), *marks] if marks else [_token_blocks(tok)]
+    if tok.kind != "list" or is_contents(tok):
+        return [_token_blocks(tok)]
+    out: list[_Mark | list[Block]] = []
+    bullets: list[str] = []
+    for marker, text in tok.items:
+        label = step_label(text.strip())
+        if label is None and not marker[0].isdigit():
+            bullets.append(text)  # a bullet among steps: part of the step before it
+            continue
+        if bullets:
+            out.append(_list_blocks(Tok("list", "", tok.at, tok.line_of, items=_bulleted(bullets))))
+            bullets = []
+        number, own = label if label is not None else (int(marker[:-1]), text)
+        head, marks = inline(own)
+        out += [_Mark(label is not None, number, head), *marks]
+    if bullets:
+        if not out:
+            return [_token_blocks(tok)]
+        out.append(_list_blocks(Tok("list", "", tok.at, tok.line_of, items=_bulleted(bullets))))
+    return out
+
+
+def _no_marks(text: str) -> tuple[str, list[_Mark]]:
+    return text, []
+
+
+def _bulleted(texts: list[str]) -> tuple[tuple[str, str], ...]:
+    return tuple(("-", t) for t in texts)
+
+
+_NEVER_NUMBERED = frozenset({"code", "html", "quote", "table"})
+
+
+class _Steps:
+    """Builds one section's body: numbered markers into procedures, other blocks in order.
+
+    Blocks that follow a step wait in `pending` until the next marker shows whether its
+    list goes on (then they all belong to the step before it: screenshots, captions, notes,
+    prose) or not (then see `_settle`).
+    """
+
+    def __init__(self, warn: Callable[[int, str], None]) -> None:
+        self.body: list[Block] = []
+        self.proc: Procedure | None = None
+        self.by_label = False
+        """Whether the current procedure is numbered by step labels (its steps may be phases)."""
+        self.last: Step | None = None
+        """The step (or sub-step) the blocks that follow may belong to."""
+        self.pending: list[Block] = []
+        self.warn = warn
+
+    @property
+    def top(self) -> Step | None:
+        return self.proc.steps[-1] if self.proc is not None and self.proc.steps else None
+
+    def token(self, tok: Tok, is_contents: Callable[[Tok], bool]) -> None:
+        if tok.kind in _NEVER_NUMBERED:
+            for b in _token_blocks(tok):
+                self.block(b)
+            return
+        parts = _token_marks(tok, is_contents)
+        if len(parts) == 1 and not isinstance(parts[0], _Mark):  # no numbers: most tokens
+            if tok.kind == "heading":
+                self.heading(parts[0])
+            else:
+                for b in parts[0]:
+                    self.block(b)
+            return
+        marks = [p for p in parts if isinstance(p, _Mark)]
+        if any(m.inline for m in marks) and not self._fits(marks):
+            numbers = ", ".join(f"{'Step ' if m.label else ''}{m.number}" for m in marks)
+            self.warn(
+                tok.line,
+                f"numbered items run together in one paragraph ({numbers}) do not follow "
+                "the steps around them; kept as written",
+            )
+            parts = _token_marks(tok, is_contents, split=False)
+        line = tok.line if marks else 0
+        for part in parts:
+            if isinstance(part, _Mark):
+                self.step(part, line)
+            elif tok.kind == "heading":
+                self.heading(part)
+            else:
+                for b in part:
+                    self.block(b)
+
+    def _fits(self, marks: list[_Mark]) -> bool:
+        """Whether each inline marker continues the numbering it falls into.
+
+        A step label must be 1 or follow the step before; a list number must follow the one
+        before it (or be 1 right after a step label); a "1)" that nothing numbered precedes
+        needs a "2)" after it in the same paragraph.
+        """
+        top = self.top
+        by_label = self.by_label
+        top_n = top.number if top is not None else None
+        sub_n = top.substeps[-1].number if top is not None and top.substeps else None
+        for k, m in enumerate(marks):
+            if m.label:
+                fits = m.number == 1 or (by_label and top_n is not None and m.number == top_n + 1)
+                by_label, top_n, sub_n = True, m.number, None
+            elif by_label and top_n is not None:
+                fits = m.number == (sub_n + 1 if sub_n is not None else 1)
+                sub_n = m.number
+            elif top_n is not None:
+                fits = m.number == top_n + 1
+                top_n = m.number
+            else:
+                after = marks[k + 1] if k + 1 < len(marks) else None
+                fits = (
+                    m.number == 1
+                    and after is not None
+                    and (after.label, after.number)
+                    == (
+                        False,
+                        2,
+                    )
+                )
+                by_label, top_n = False, m.number
+            if m.inline and not fits:
+                return False
+        return True
+
+    def step(self, mark: _Mark, line: int) -> None:
+        title, body = _title_and_body(mark.text) if mark.label else ("", mark.text)
+        step = Step(mark.number, title, prose_blocks(body) if body.strip() else [], line)
+        top = self.top
+        if not mark.label and top is not None and self.by_label:
+            self._attach_pending()
+            top.substeps.append(step)  # a list under a step label: the label is a phase
+        elif top is not None and mark.label == self.by_label and mark.number == top.number + 1:
+            self._attach_pending()
+            assert self.proc is not None
+            self.proc.steps.append(step)
+        else:
+            self._settle()
+            self.proc = Procedure([step])
+            self.by_label = mark.label
+            self.body.append(self.proc)
+        self.last = step
+
+    def block(self, b: Block) -> None:
+        tail = self.pending or (self.last.blocks if self.last is not None else self.body)
+        prev = tail[-1] if tail else None
+        if (
+            isinstance(b, Paragraph)
+            and isinstance(prev, Figure)
+            and not prev.caption
+            and _is_caption(b.text, prev)
+        ):
+            tail[-1] = Figure(prev.src, prev.alt, plain(b.text), prev.title)
+        elif self.last is None:
+            self.body.append(b)
+        else:
+            self.pending.append(b)
+
+    def heading(self, blocks: list[Block]) -> None:
+        self._settle()
+        self.proc, self.last = None, None
+        self.body.extend(blocks)
+
+    def finish(self) -> list[Block]:
+        self._settle()
+        for b in self.body:
+            if isinstance(b, Procedure):
+                for st in b.steps:
+                    st.blocks = merge_blocks(st.blocks)
+                    for sub in st.substeps:
+                        sub.blocks = merge_blocks(sub.blocks)
+        return merge_blocks(self.body)
+
+    def _attach_pending(self) -> None:
+        if self.last is not None:
+            self.last.blocks.extend(self.pending)
+        self.pending = []
+
+    def _settle(self) -> None:
+        """The list ends: what follows its last step is that step's only up to a point.
+
+        A step with text of its own keeps the screenshots and code right after it; a step
+        that is only a title ("Step 2 Select the data") also keeps the prose up to and with
+        its first screenshots. Whatever comes after that speaks about the method.
+        """
+        pending, self.pending = self.pending, []
+        if self.last is None:
+            self.body.extend(pending)
+            return
+        cut = 0
+        if not any(isinstance(b, (Paragraph, Note, BulletList, Code)) for b in self.last.blocks):
+            while cut < len(pending) and not isinstance(pending[cut], Figure):
+                cut += 1  # (without a screenshot, all of it is the step's body)
+        while cut < len(pending) and isinstance(pending[cut], (Figure, Code)):
+            cut += 1
+        self.last.blocks.extend(pending[:cut])
+        self.body.extend(pending[cut:])
+        self.last = None
+
+
+def _section_body(
+    toks: list[Tok], warn: Callable[[int, str], None], is_contents: Callable[[Tok], bool]
+) -> list[Block]:
+    """The blocks of one section; `is_contents` tells a table of contents from a procedure."""
+    steps = _Steps(warn)
     for tok in toks:
-        start = _step_start(tok)
-        if start:
-            number, title, rest = start
-            add_step(Step(number, title, prose_blocks(rest) if rest else [], tok.line))
-            continue
-        lsteps = _list_steps(tok)
-        if lsteps and (lsteps[0].number == 1 or proc is not None):
-            for s in lsteps:
-                add_step(s)
-            step = None  # prose after a list is not part of its last item…
-            continue
-        blocks = _token_blocks(tok)
-        if tok.kind == "heading":
-            step, proc = None, None
-            body.extend(blocks)
-        elif step is not None:
-            step.blocks.extend(blocks)
-        elif proc is not None and proc.steps and all(isinstance(b, (Figure, Code)) for b in blocks):
-            proc.steps[-1].blocks.extend(blocks)  # …but its screenshot or command is
-        else:
-            proc = None if blocks and not all(isinstance(b, Figure) for b in blocks) else proc
-            body.extend(blocks)
-    for b in body:
-        if isinstance(b, Procedure):
-            for st in b.steps:
-                st.blocks = merge_blocks(st.blocks)
-    body = merge_blocks(body)
-    _detach_trailing(body)
-    return body
-
-
-def _detach_trailing(body: list[Block]) -> None:
-    """Prose after the last step's screenshot speaks about the method, not the step."""
-    for idx in range(len(body) - 1, -1, -1):
-        proc = body[idx]
-        if not isinstance(proc, Procedure):
-            continue
-        last = proc.steps[-1]
-        figs = [i for i, b in enumerate(last.blocks) if isinstance(b, Figure)]
-        if figs and figs[0] > 0 and figs[0] < len(last.blocks) - 1:
-            cut = figs[0] + 1
-            while cut < len(last.blocks) and isinstance(last.blocks[cut], Figure):
-                cut += 1
-            tail, last.blocks[cut:] = last.blocks[cut:], []
-            body[idx + 1 : idx + 1] = tail
-        return
+        steps.token(tok, is_contents)
+    return steps.finish()
 
 
 # --- the guide -----------------------------------------------------------------------------
@@ -413,15 +677,34 @@ def _method_number(title: str) -> int | None:
 
 
 def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
-    """The typed guide for one cleaned article."""
+    """The typed guide for one cleaned article; its warnings go to `Guide.diagnostics`."""
     toks = tokenize(readable_text(cleaned), _line_mapper(article, cleaned))
-    headings = [t for t in toks if t.kind == "heading"]
+    diagnostics: list[Diagnostic] = []
+
+    def warn(line: int, message: str) -> None:
+        diagnostics.append(Diagnostic(Severity.WARNING, article.source, message, line, "structure"))
+
+    # a "Step N" heading is a step, never the start of a section
+    headings = [
+        t
+        for t in toks
+        if t.kind == "heading"
+        and ("step" not in t.text.lower() or step_label(plain(t.text)) is None)
+    ]
     numbered = [t.level for t in headings if _method_number(t.text) is not None]
     level = min(numbered) if numbered else min((t.level for t in headings), default=0)
+    splits = {id(t) for t in headings if t.level <= level}
+
+    @functools.cache  # asked only about lists that could be a table of contents
+    def heading_keys() -> frozenset[str]:
+        return frozenset(title_key(t.text) for t in toks if t.kind == "heading") - {""}
+
+    def is_contents(tok: Tok) -> bool:
+        return _contents_list(tok, heading_keys)
 
     chunks: list[tuple[Tok | None, list[Tok]]] = [(None, [])]
     for tok in toks:
-        if tok.kind == "heading" and tok.level <= level:
+        if id(tok) in splits:
             chunks.append((tok, []))
         else:
             chunks[-1][1].append(tok)
@@ -440,12 +723,13 @@ def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
         updated=_date(meta.get("updated")),
         tags=tags,
         topics=_topics(tags + categories),
+        diagnostics=diagnostics,
     )
     taken: set[str] = {"index"}
     sections: list[Section] = []
     lead: list[Block] = []
     for head, body_toks in chunks:
-        body = _section_body(body_toks)
+        body = _section_body(body_toks, warn, is_contents)
         if head is None:
             lead.extend(body)
             continue
@@ -478,7 +762,12 @@ def _finish(guide: Guide) -> Guide:
         and _norm(guide.intro[0].text) == _norm(guide.title)
     ):
         guide.intro.pop(0)
-    guide.intro = [_contents(b, guide.sections) for b in guide.intro]
+    targets = functools.cache(lambda: _contents_targets(guide.sections))
+    guide.intro = _contents_paragraphs(guide.intro, targets)
+    guide.intro = [_contents(b, targets) for b in guide.intro]
+    # further on, only a list of in-page links is taken for contents ("[Part 2](#part2)")
+    for blocks in (*(s.body for s in guide.sections), guide.closing):
+        blocks[:] = [_contents(b, targets, in_page=True) for b in blocks]
     if not guide.description:
         guide.description = _summary(guide)
     return guide
@@ -507,18 +796,103 @@ def _topics(terms: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(topics)
 
 
-def _contents(block: Block, sections: list[Section]) -> Block:
-    """An intro list whose items name sections is the article's TOC: link it to the pages."""
-    if not isinstance(block, BulletList) or not sections:
+# --- tables of contents --------------------------------------------------------------------
+
+
+def _contents_list(tok: Tok, heading_keys: Callable[[], frozenset[str]]) -> bool:
+    """A list token that is the article's table of contents, whose numbers are not steps.
+
+    Either every item is nothing but a link, or (once the cleaner unwrapped links into the
+    farm) every item names a heading of the article.
+    """
+    texts = [t.strip() for _, t in tok.items]
+    if all(_ONLY_LINK.match(t) for t in texts):
+        return True
+    return (
+        len(texts) > 1
+        and all(map(_title_like, texts))
+        and all(title_key(t) in heading_keys() for t in texts)
+    )
+
+
+def _contents_targets(sections: list[Section]) -> dict[str, tuple[int, str]]:
+    """What a contents entry can name: a section, or a sub-heading on a section's page."""
+    targets: dict[str, tuple[int, str]] = {}
+    for i, s in enumerate(sections):
+        targets.setdefault(title_key(s.title), (i, ""))
+    for i, s in enumerate(sections):
+        for b in s.body:
+            if isinstance(b, Heading):
+                targets.setdefault(title_key(b.text), (i, b.text))
+    targets.pop("", None)
+    return targets
+
+
+def _entries(texts: Sequence[str], targets: Mapping[str, tuple[int, str]]) -> list[ContentsEntry]:
+    out = []
+    for text in texts:
+        section, heading = targets.get(title_key(text), (None, ""))
+        out.append(ContentsEntry(plain(text), section, heading))
+    return out
+
+
+def _contents(
+    block: Block, targets: Callable[[], Mapping[str, tuple[int, str]]], in_page: bool = False
+) -> Block:
+    """A list whose items name parts of the guide is the article's contents: link them.
+
+    A list of in-page links ("[What is OpenCV](#part3-1)") is one if any item names a part
+    (the cleaner removes those naming none); a list of plain labels (the farm's links, once
+    unwrapped) if half of them do, unless `in_page` asks for in-page links only.
+    """
+    if not isinstance(block, BulletList) or not all(map(_title_like, block.items)):
         return block
-    keys = {_norm(s.title): i for i, s in enumerate(sections)}
-    entries = []
-    for item in block.items:
-        text = plain(item)
-        entries.append((text, keys.get(_norm(text))))
-    if sum(1 for _, i in entries if i is not None) * 2 < len(entries):
+    links = all("](#" in t and _ONLY_LINK.match(t) for t in block.items)
+    if in_page and not links:
         return block
-    return Contents(tuple(entries))
+    entries = _entries(block.items, targets())
+    found = sum(1 for e in entries if e.section is not None)
+    if found and (links or found * 2 >= len(entries)):
+        return Contents(tuple(entries))
+    return block
+
+
+_MAX_TITLE_CHARS = 150  # (with markup) longer text is prose, never a title
+
+
+def _title_like(text: str) -> bool:
+    return len(text) <= _MAX_TITLE_CHARS and "\n" not in text
+
+
+def _contents_paragraphs(
+    blocks: list[Block], targets: Callable[[], Mapping[str, tuple[int, str]]]
+) -> list[Block]:
+    """Two or more one-line paragraphs in a row that each name a part of the guide.
+
+    The farm writes some tables of contents as linked paragraphs (`[**1. Use Disk
+    Cleanup**](farm)`); once the link is unwrapped only the label is left.
+    """
+
+    def names_a_part(k: int) -> bool:
+        b = blocks[k]
+        return isinstance(b, Paragraph) and _title_like(b.text) and title_key(b.text) in targets()
+
+    out: list[Block] = []
+    k = 0
+    while k < len(blocks):
+        end = k
+        # (a lone short paragraph is not looked up: a run needs two)
+        if k + 1 < len(blocks) and isinstance(blocks[k + 1], Paragraph):
+            while end < len(blocks) and names_a_part(end):
+                end += 1
+        if end - k > 1:
+            texts = [b.text for b in blocks[k:end] if isinstance(b, Paragraph)]
+            out.append(Contents(tuple(_entries(texts, targets()))))
+            k = end
+        else:
+            out.append(blocks[k])
+            k += 1
+    return out
 
 
 def _date(value: object) -> dt.datetime | dt.date | None:

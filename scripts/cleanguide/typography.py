@@ -24,6 +24,12 @@ _INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
 _PUNCT_AFTER_SPACE = re.compile(r"[ \t][,.;:!?]")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_NOT_ALNUM = re.compile(r"[\W_]+")
+# "Part 1.", "Method 2:", "Step 3 -", "4)" opening a title
+_TITLE_LABEL = re.compile(
+    r"(?:(?:part|method|fix|way|solution|option|approach|step)\s*)?\d{1,3}(?!\d)\s*[.:)\-–—]?\s*",
+    re.IGNORECASE,
+)
 
 
 def _outside_code(text: str, fix: Callable[[str], str]) -> str:
@@ -44,10 +50,16 @@ def _bold_repl(m: re.Match[str]) -> str:
     if not inner:
         return ""
     text, start, end = m.string, m.start(), m.end()
-    # a match never ends in a letter, so the character before is the source's own
-    before = " " if start and text[start - 1].isalnum() else ""
+    # a match never ends in a letter, so the character before is the source's own; after a
+    # word, or after a colon, comma or semicolon that ends one ("folders:**Windows**")
+    before = " " if start and _ends_word(text, start) else ""
     after = " " if text[end : end + 1].isalnum() else ""
     return f"{before}{m.group(1)}{inner}{m.group(1)}{after}"
+
+
+def _ends_word(text: str, end: int) -> bool:
+    last = text[end - 1]
+    return last.isalnum() or (last in ",;:" and end > 1 and text[end - 2].isalpha())
 
 
 def _space_around_bold(text: str) -> str:
@@ -110,3 +122,16 @@ def plain(text: str) -> str:
     if "\\" in text:
         text = _ESCAPE.sub(r"\1", text)
     return " ".join(text.split())
+
+
+def title_key(text: str) -> str:
+    """What two spellings of one title share, to tell that a label names a heading.
+
+    No leading "Part 1."-style label, no markup, case-folded letters and digits only:
+    "**1\\. Use Disk Cleanup**" and "Use disk cleanup" both give "usediskcleanup".
+    """
+    text = plain(text)
+    m = _TITLE_LABEL.match(text)
+    if m:
+        text = text[m.end() :]
+    return _NOT_ALNUM.sub("", text.casefold())

@@ -54,6 +54,12 @@ class Patterns:
     disclaimer_keywords: tuple[str, ...]
     """Lower-case words one of which every disclaimer phrase contains."""
     disclaimer_max_chars: int
+    ui_chrome: re.Pattern[str]
+    """A whole line that says only one of the UI labels (for `fullmatch`)."""
+    comment_call: re.Pattern[str]
+    """A call to comment, from the start of its sentence to its end (searched in a paragraph)."""
+    comment_needles: tuple[str, ...]
+    """Lower-case words one of which every call to comment contains."""
 
     _verdicts: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     """URL -> _FARM | _AFFILIATE | _AD bits: every rule pass asks about the same links."""
@@ -247,6 +253,7 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
     rating = data["rating_widget"]
     scripts = data["ad_script_lines"]
     disclaimers = data["disclaimers"]
+    calls = data["comment_calls"]
     return Patterns(
         farm_hosts=_hosts(data["farm_hosts"]),
         affiliate_hosts=_hosts(aff["hosts"]),
@@ -273,6 +280,30 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         disclaimer=_rx("|".join(f"(?:{p})" for p in disclaimers["phrases"])),
         disclaimer_keywords=_needles(disclaimers["keywords"], disclaimers["phrases"], "disclaimer"),
         disclaimer_max_chars=int(disclaimers["max_chars"]),
+        ui_chrome=_ui_chrome(data["ui_chrome"]),
+        comment_call=_comment_call(calls["lead_in"], calls["sentences"]),
+        comment_needles=_needles(calls["needles"], calls["sentences"], "comment call"),
+    )
+
+
+def _ui_chrome(labels: list[str]) -> re.Pattern[str]:
+    """A whole line saying one label: emphasis, a link around it, trailing punctuation aside."""
+    words = "|".join(r"[ \t]+".join(map(re.escape, str(label).split())) for label in labels)
+    emphasis, punctuation = r"(?:\*\*|__|\*|_)?", r"[ \t]*[.:!\u2026\u00bb\u203a>]*"
+    return _rx(
+        rf"[ \t]*{emphasis}\[?{emphasis}(?:{words or '(?!)'}){punctuation}{emphasis}"
+        rf"(?:\]\([^)\n]*\))?{emphasis}{punctuation}[ \t]*"
+    )
+
+
+def _comment_call(lead_in: str, sentences: list[str]) -> re.Pattern[str]:
+    # from a sentence start (the paragraph's, or after . ! ?) through its closing punctuation
+    return _rx(
+        r"(?:^\s*|(?<=[.!?])\s+)(?:(?:"
+        + lead_in
+        + r")\s+)?(?:"
+        + "|".join(f"(?:{p})" for p in sentences)
+        + r")[.!?]*(?=\s|$)"
     )
 
 

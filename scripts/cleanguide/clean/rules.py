@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 
 from ..model import line_starts
+from ..typography import title_key
 from .engine import Cut, Rule, RuleContext
 from .patterns import Patterns, lines_containing, may_contain
 
@@ -562,6 +563,92 @@ def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(start, end)
 
 
+_TOC_ITEM = re.compile(
+    r"^[ \t]{0,3}(?:[*+-]|\d{1,3}[.)])[ \t]+\[([^\[\]\n]*)\]\(\s*#[^)\s]*\s*\)[ \t]*$"
+)
+_HEADING_TEXT = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.MULTILINE)
+
+
+def contents_lists(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove an in-page table of contents none of whose entries names a heading.
+
+    Its links point at anchors of the scraped page ("[What is OpenCV](#part3-1)"); when a
+    label names a heading, the structurer turns the list into links to the guide's own
+    sections, otherwise nothing is left for it to link to. A list is a run of such items on
+    consecutive lines; each run is judged on its own.
+    """
+    text = ctx.text
+    if "](#" not in text:
+        return
+    lines, candidates = _lines_holding(text, ("](#",))
+    runs: list[list[tuple[int, str]]] = []  # (line, label) of items on consecutive lines
+    for i in candidates:
+        if m := _TOC_ITEM.match(lines.parts[i]):
+            if runs and runs[-1][-1][0] == i - 1:
+                runs[-1].append((i, m.group(1)))
+            else:
+                runs.append([(i, m.group(1))])
+    if not runs:
+        return
+    headings = {title_key(m.group(1)) for m in _HEADING_TEXT.finditer(text)} - {""}
+    for run in runs:
+        if not any(title_key(label) in headings for _, label in run):
+            yield Cut(lines.start(run[0][0]), lines.end(run[-1][0]))
+
+
+_UI_CHROME_MAX_CHARS = 200  # a label, with a link around it at most
+
+
+def ui_chrome(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove a paragraph that is only a UI label ("Close", "Click to enlarge", "Read more")."""
+    lines = lines_of(ctx.text)
+    parts = lines.parts
+    last = len(parts) - 1
+    for i, line in enumerate(parts):
+        if (
+            len(line) <= _UI_CHROME_MAX_CHARS
+            and (i == 0 or not parts[i - 1].strip())  # alone: blank lines around it
+            and (i == last or not parts[i + 1].strip())
+            and ctx.patterns.ui_chrome.fullmatch(line)
+        ):
+            yield Cut(lines.start(i), lines.end(i))
+
+
+def comment_calls(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove calls to leave a comment: the site has no comments.
+
+    The calling sentence goes (with a question that only leads into it); a paragraph that
+    says nothing else goes whole. Headings, list items, quotes, tables and HTML are not read.
+    """
+    p = ctx.patterns
+    text = ctx.text
+    lines, candidates = _lines_holding(text, p.comment_needles)
+    parts = lines.parts
+    done = -1  # lines up to this one belong to a paragraph already read
+    for i in candidates:
+        if i <= done or not parts[i].strip():
+            continue
+        first, last = i, i
+        while first > 0 and parts[first - 1].strip():
+            first -= 1
+        while last + 1 < len(parts) and parts[last + 1].strip():
+            last += 1
+        done = last
+        start, end = lines.start(first), lines.end(last)
+        block = text[start:end]
+        if block.lstrip()[:1] in "#>-*+<|":
+            continue
+        calls = list(p.comment_call.finditer(block))
+        rest = block
+        for m in reversed(calls):
+            rest = rest[: m.start()] + rest[m.end() :]
+        if calls and not rest.strip():
+            yield Cut(start, end)
+            continue
+        for m in calls:
+            yield Cut(start + m.start(), start + m.end())
+
+
 RULES: tuple[Rule, ...] = (
     Rule("ad-block", ad_blocks, "blocks between ad begin/end comment markers"),
     Rule("ad-slot", ad_slots, "AdSense slots and their scripts"),
@@ -571,5 +658,8 @@ RULES: tuple[Rule, ...] = (
     Rule("ad-element", ad_elements, "affiliate anchors, ad embeds and tracking pixels"),
     Rule("disclaimer", disclaimers, "affiliate disclosures"),
     Rule("junk-link", junk_links, "farm and affiliate links unwrapped, ad images dropped"),
+    Rule("contents-list", contents_lists, "in-page tables of contents that name no heading"),
+    Rule("ui-chrome", ui_chrome, "lone UI labels: 'Close', 'Click to enlarge', 'Read more'"),
+    Rule("comment-call", comment_calls, "calls to leave a comment"),
 )
 """The default rule chain. Order matters: blocks first, then lists, then single elements."""
