@@ -24,6 +24,7 @@ from cleanguide.library import (
     catalog_json,
     home_overview,
     library_pages,
+    link_keys,
     related_section,
 )
 
@@ -32,6 +33,8 @@ CORPUS = REPO / "tests" / "corpus"
 
 
 def make_card(slug: str, title: str, topics: tuple[str, ...] = (), **kw: object) -> Card:
+    if "links" in kw:
+        kw["links"] = tuple((t, tuple(link_keys(t))) for t in kw["links"])  # type: ignore[attr-defined]
     fields: dict[str, object] = {
         "source": f"{slug}.md",
         "slug": slug,

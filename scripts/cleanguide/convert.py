@@ -21,14 +21,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import pickle
-import subprocess
-import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import metadata
-from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -39,6 +35,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
 from . import cache as cache_mod
+from . import workers
 from .sanitize import sanitize_html
 
 if TYPE_CHECKING:
@@ -50,7 +47,6 @@ log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
 PARALLEL_MIN = 200
 """Pages to convert from which worker processes pay for their start (about half a second)."""
-MAX_WORKERS = 8
 _CHUNK = 25
 _PAGES_LOGGER = "mkdocs.structure.pages"
 """Where MkDocs' link and anchor processors log."""
@@ -122,7 +118,14 @@ class Converted:
         return all(urls.get(uri) == url for uri, url in self.resolved.items())
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "content": self.content,
+            "toc": self.toc,
+            "anchors": self.anchors,
+            "links_to_anchors": self.links_to_anchors,
+            "logs": self.logs,
+            "resolved": self.resolved,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Converted:
@@ -216,21 +219,25 @@ class _Converter:
         )
 
 
-_WORKER: _Converter | None = None
+_CONVERTER: tuple[Setup, _Converter] | None = None
 
 
-def _init_worker(setup: Setup) -> None:
-    global _WORKER
-    logging.getLogger(_PAGES_LOGGER).setLevel(logging.INFO)  # as in a build
-    _WORKER = _Converter(setup)
+def _converter(setup: Setup) -> _Converter:
+    """This process's converter for `setup` (made once: a worker gets one setup)."""
+    global _CONVERTER
+    if _CONVERTER is None or _CONVERTER[0] is not setup:
+        logging.getLogger(_PAGES_LOGGER).setLevel(logging.INFO)  # as in a build
+        _CONVERTER = (setup, _Converter(setup))
+    return _CONVERTER[1]
 
 
-def _convert_chunk(jobs: Sequence[tuple[str, str]]) -> list[Converted | str]:
-    assert _WORKER is not None
+def convert_chunk(setup: Setup, jobs: Sequence[tuple[str, str]]) -> list[Converted | str]:
+    """Convert pages; a page that fails is reported as a string (MkDocs then converts it)."""
+    converter = _converter(setup)
     out: list[Converted | str] = []
     for src_uri, text in jobs:
         try:
-            out.append(_WORKER.convert(src_uri, text))
+            out.append(converter.convert(src_uri, text))
         except Exception as exc:  # MkDocs will convert this page itself and say why
             out.append(f"{type(exc).__name__}: {exc}")
     return out
@@ -273,68 +280,15 @@ def content_key(signature: str, uri: str, text: str) -> str:
 
 
 def _run(setup: Setup, todo: list[tuple[str, str]]) -> list[Converted | str]:
-    workers = min(os.cpu_count() or 1, MAX_WORKERS)
-    if len(todo) >= PARALLEL_MIN and workers > 1:
+    if workers.worth_it(len(todo), PARALLEL_MIN):
         try:
-            return _in_workers(setup, todo, workers)
+            results: list[Converted | str] = workers.map_in_workers(
+                "cleanguide.convert:convert_chunk", setup, todo, _CHUNK
+            )
+            return results
         except (OSError, pickle.PickleError, EOFError, ValueError) as exc:
             log.info("cleanguide: converting in this process (%s)", exc)
-    global _WORKER
-    _WORKER = _Converter(setup)
-    return _convert_chunk(todo)
-
-
-def _in_workers(setup: Setup, todo: list[tuple[str, str]], workers: int) -> list[Converted | str]:
-    """Convert in `workers` Python processes running `worker_main`, chunks dealt round.
-
-    Plain subprocesses, not multiprocessing: its "spawn" re-runs the main script of the
-    process that builds (a script without a `__main__` guard would build again in every
-    worker), and "fork" is unsafe beside the threads of `mkdocs serve`.
-    """
-    chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
-    shares = [chunks[w::workers] for w in range(workers)]
-    env = dict(os.environ)
-    package_root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", "from cleanguide.convert import worker_main; worker_main()"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-        )
-        for _ in shares
-    ]
-    try:
-        for proc, share in zip(procs, shares, strict=True):
-            assert proc.stdin is not None
-            with proc.stdin:
-                pickle.dump((setup, share), proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        outputs = []
-        for proc in procs:
-            assert proc.stdout is not None
-            with proc.stdout:
-                outputs.append(pickle.load(proc.stdout))
-            if proc.wait() != 0:
-                raise OSError(f"a conversion worker exited with {proc.returncode}")
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    by_chunk: dict[int, list[Converted | str]] = {}
-    for w, output in enumerate(outputs):
-        for k, results in enumerate(output):
-            by_chunk[w + k * workers] = results
-    return [result for i in range(len(chunks)) for result in by_chunk[i]]
-
-
-def worker_main() -> None:
-    """A conversion worker: (setup, chunks of jobs) pickled on stdin, results on stdout."""
-    setup, chunks = pickle.load(sys.stdin.buffer)
-    _init_worker(setup)
-    results = [_convert_chunk(chunk) for chunk in chunks]
-    pickle.dump(results, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    return convert_chunk(setup, todo)
 
 
 def install(page: mkdocs_pages.Page, converted: Converted, files: Files) -> None:

@@ -80,8 +80,9 @@ class Card:
     steps: int
     own_urls: tuple[str, ...] = ()
     """The article's own addresses from its front matter (`url`, `source`)."""
-    links: tuple[str, ...] = ()
-    """Every link target of the article, removed ones included, in order, once each."""
+    links: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Every link target of the article (removed ones included, in order, once each) that
+    could name an article, with the keys it names it by (`link_keys`)."""
 
     @property
     def last_change(self) -> str:
@@ -93,8 +94,9 @@ class Card:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Card:
         fields = dict(data)
-        for key in ("topics", "own_urls", "links"):
+        for key in ("topics", "own_urls"):
             fields[key] = tuple(fields.get(key, ()))
+        fields["links"] = tuple((target, tuple(keys)) for target, keys in data.get("links", ()))
         return cls(**fields)
 
 
@@ -113,7 +115,11 @@ def card(guide: Guide, article: Article) -> Card:
         methods=len(guide.methods),
         steps=guide.step_count,
         own_urls=own,
-        links=link_targets(article.body),
+        links=tuple(
+            (target, tuple(keys))
+            for target in link_targets(article.body)
+            if (keys := link_keys(target))
+        ),
     )
 
 
@@ -289,10 +295,10 @@ def _related(lib: Library) -> dict[str, list[Related]]:
             return "shares topics: " + ", ".join(common) if common else ""
 
         chosen: dict[str, list[str]] = {}
-        for target in c.links:
+        for target, keys in c.links:
             if len(chosen) >= LINKED_MAX:
                 break
-            for key in link_keys(target):
+            for key in keys:
                 slug = owner.get(key)
                 if slug and slug != c.slug and slug not in chosen:
                     chosen[slug] = [f"the article links to it: {target}"]

@@ -122,7 +122,8 @@ def _trimmed(item: StructureItem, page: Page | None, trail: set[int]) -> Structu
         return item
     children: list[StructureItem] = [item.children[0]]
     if id(item) in trail and page is not None:
-        leads = next((c for c in item.children if c is page or id(c) in trail), page)
+        # the child of `item` on the way to `page`: `page` itself or one of its ancestors
+        leads = next((a for a in (page, *page.ancestors) if a.parent is item), page)
         if leads is not item.children[0]:
             children.append(leads)
     copy = LibrarySection(item.title, children)

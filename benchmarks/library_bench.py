@@ -1,0 +1,306 @@
+"""A library of N articles, built by cleanguide and naively, in one run: times, bytes, memory.
+
+Usage::
+
+    python benchmarks/library_bench.py --sizes 100 1000 3000 [--serve] [--naive-max 1000]
+    python benchmarks/library_bench.py --sizes 1000 --check   # exits 1 below the targets
+
+For each N, a temporary project holds N articles: copies of the 15 development articles
+(`tests/corpus/`) and the seed (`content/`), each copy's title suffixed with its copy number
+so that every title is unique. Measured, each as its own `mkdocs build` process:
+
+* **naive**: a plain Material build of the same raw N articles, one page each (`theme:
+  material` without Google Fonts, the search plugin, nothing else): what a user would
+  otherwise do;
+* **cold**: cleanguide's `mkdocs build --strict` with an empty build cache;
+* **no-op**: the same command again, nothing changed (the cache is warm);
+* **serve edit** (`--serve`): `mkdocs serve` on the project; one article is edited (a word
+  added to a step) three times; the time from the write until the served method page
+  shows the word, median of the three.
+
+Every build runs offline (`CLEANGUIDE_OFFLINE=1`: screenshots stay remote). Time is wall
+clock; memory is the peak resident size of the build process (`wait4`); bytes are the sum
+of the site's file sizes. The table gives the ratios the issue's targets are stated in:
+cold/naive time and bytes, no-op/cold, and per-article time and bytes against the first
+size (linearity). Ratios are taken within one run, so the machine's speed cancels out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = [
+    *sorted((ROOT / "tests" / "corpus").glob("*.md")),
+    ROOT / "content" / "android-photo-backup.md",
+]
+_TITLE = re.compile(r"^title:[ \t]*(.*)$", re.M)
+NAIVE_YML = """site_name: Naive
+docs_dir: naive
+site_dir: naive-site
+theme:
+  name: material
+  font: false
+plugins:
+  - search
+"""
+
+# The issue's targets (1,000 articles, and 3,000 against 1,000).
+TARGET_COLD_RATIO = 0.5
+TARGET_BYTES_RATIO = 0.5
+TARGET_PEAK_MB = 1024
+TARGET_NOOP_RATIO = 0.10
+TARGET_SERVE_S = 3.0
+TARGET_LINEAR = 1.2
+PAGES_LIMIT_MB = 1024
+PAGES_LIMIT_S = 600
+
+
+@dataclass
+class Build:
+    seconds: float
+    peak_mb: float
+    site_mb: float = 0.0
+    pages: int = 0
+
+
+@dataclass
+class Row:
+    n: int
+    cold: Build
+    noop: Build
+    naive: Build | None = None
+    serve_edit_s: list[float] = field(default_factory=list)
+
+
+def make_project(n: int, where: Path, naive: bool) -> Path:
+    """N unique articles in where/content (and, with `naive`, raw in where/naive)."""
+    if where.exists():
+        shutil.rmtree(where)
+    (where / "content").mkdir(parents=True)
+    shutil.copytree(ROOT / "docs", where / "docs")
+    shutil.copy2(ROOT / "mkdocs.yml", where / "mkdocs.yml")
+    if naive:
+        (where / "naive").mkdir()
+        shutil.copy2(ROOT / "docs" / "index.md", where / "naive" / "index.md")
+        (where / "naive.yml").write_text(NAIVE_YML, encoding="utf-8")
+    for k in range(n):
+        src = SOURCES[k % len(SOURCES)]
+        copy = k // len(SOURCES)
+        text = src.read_text(encoding="utf-8")
+        if copy:
+
+            def retitle(m: re.Match[str], copy: int = copy) -> str:
+                title = yaml.safe_load("t: " + m.group(1))["t"]
+                return "title: " + json.dumps(f"{title} ({copy})", ensure_ascii=False)
+
+            text = _TITLE.sub(retitle, text, count=1)
+        name = f"{src.stem}-{copy}.md"
+        (where / "content" / name).write_text(text, encoding="utf-8")
+        if naive:
+            (where / "naive" / name).write_text(text, encoding="utf-8")
+    return where
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("SITE_URL", None)
+    env.update(NO_MKDOCS_2_WARNING="1", CLEANGUIDE_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+def run_build(project: Path, *args: str) -> Build:
+    """One `mkdocs build` process: its wall time and peak memory."""
+    cmd = [sys.executable, "-m", "mkdocs", "build", "-q", *args]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=project, env=_env(), stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed in {project}:\n{stderr[-3000:]}")
+    return Build(seconds, usage.ru_maxrss / 1024)
+
+
+def site_size(site: Path) -> tuple[float, int]:
+    total = pages = 0
+    for path in site.rglob("*"):
+        if path.is_file():
+            total += path.stat().st_size
+            pages += path.suffix == ".html"
+    return total / 1e6, pages
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return str(resp.read().decode("utf-8", "replace"))
+    except (urllib.error.URLError, OSError):
+        return ""
+
+
+def serve_edits(project: Path, edits: int = 3, timeout: float = 1800) -> list[float]:
+    """Seconds from writing an edited article until `mkdocs serve` shows the edit."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "mkdocs", "serve", "--livereload", "-a", f"127.0.0.1:{port}"]
+    log = project / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=project,
+            env=_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        article = project / "content" / "android-photo-backup-0.md"
+        page = f"http://127.0.0.1:{port}/guides/android-photo-backup-0/part-1-backup-pictures-with-google-auto-backup/"
+        _wait(lambda: "Google Photos" in _fetch(page), timeout, "the first build")
+        original = article.read_text(encoding="utf-8")
+        anchor = "Launch the app in your Android device."
+        assert anchor in original, "the seed article changed: update the edit anchor"
+        times = []
+        for k in range(edits):
+            word = f"Quillwort{k}x"
+            time.sleep(1.5)  # let the watcher settle after the previous rebuild
+            start = time.perf_counter()
+            article.write_text(original.replace(anchor, f"{anchor} {word}", 1), encoding="utf-8")
+            _wait(lambda w=word: w in _fetch(page), 600, f"edit {k}")
+            times.append(time.perf_counter() - start)
+        article.write_text(original, encoding="utf-8")
+        return times
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _wait(condition: object, timeout: float, what: str) -> None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+    raise SystemExit(f"mkdocs serve: {what} did not show within {timeout:.0f} s")
+
+
+def measure(n: int, base: Path, naive: bool, serve: bool) -> Row:
+    project = make_project(n, base / f"lib-{n}", naive)
+    naive_build = None
+    if naive:
+        naive_build = run_build(project, "-f", "naive.yml")
+        naive_build.site_mb, naive_build.pages = site_size(project / "naive-site")
+    cold = run_build(project, "--strict")
+    cold.site_mb, cold.pages = site_size(project / "site")
+    noop = run_build(project, "--strict")
+    noop.site_mb, noop.pages = site_size(project / "site")
+    row = Row(n, cold, noop, naive_build)
+    if serve:
+        row.serve_edit_s = serve_edits(project)
+    return row
+
+
+def report(rows: list[Row]) -> list[str]:
+    """The table, and every target that was missed."""
+    first = rows[0]
+    head = (
+        "| articles | naive build | cleanguide cold | cold/naive | no-op rebuild | no-op/cold "
+        "| site (ours / naive) | bytes ratio | pages | peak memory | serve edit | s/article "
+        "| MB/article |"
+    )
+    print(head)
+    print("|" + "|".join(["---"] * 13) + "|")
+    missed: list[str] = []
+    for r in rows:
+        naive = r.naive
+        cold_ratio = r.cold.seconds / naive.seconds if naive else None
+        bytes_ratio = r.cold.site_mb / naive.site_mb if naive else None
+        noop_ratio = r.noop.seconds / r.cold.seconds
+        per_s = r.cold.seconds / r.n
+        per_mb = r.cold.site_mb / r.n
+        lin_s = per_s / (first.cold.seconds / first.n)
+        lin_mb = per_mb / (first.cold.site_mb / first.n)
+        serve = f"{statistics.median(r.serve_edit_s):.1f} s" if r.serve_edit_s else "-"
+        print(
+            f"| {r.n:,} | {f'{naive.seconds:.1f} s' if naive else '-'} | {r.cold.seconds:.1f} s "
+            f"| {f'{cold_ratio:.2f}x' if cold_ratio else '-'} | {r.noop.seconds:.1f} s "
+            f"| {noop_ratio:.2f} | {r.cold.site_mb:.0f} MB / "
+            f"{f'{naive.site_mb:.0f} MB' if naive else '-'} "
+            f"| {f'{bytes_ratio:.2f}x' if bytes_ratio else '-'} | {r.cold.pages:,} "
+            f"| {r.cold.peak_mb:.0f} MB | {serve} | {per_s * 1000:.1f} ms ({lin_s:.2f}) "
+            f"| {per_mb * 1000:.0f} kB ({lin_mb:.2f}) |"
+        )
+        if cold_ratio is not None and r.n >= 1000 and cold_ratio > TARGET_COLD_RATIO:
+            missed.append(f"{r.n}: cold build {cold_ratio:.2f}x the naive build")
+        if bytes_ratio is not None and r.n >= 1000 and bytes_ratio > TARGET_BYTES_RATIO:
+            missed.append(f"{r.n}: site {bytes_ratio:.2f}x the naive site")
+        if r.n >= 1000 and r.cold.peak_mb > TARGET_PEAK_MB:
+            missed.append(f"{r.n}: peak memory {r.cold.peak_mb:.0f} MB")
+        if r.n >= 1000 and noop_ratio > TARGET_NOOP_RATIO:
+            missed.append(f"{r.n}: no-op rebuild {noop_ratio:.2f} of a cold build")
+        if r.serve_edit_s and r.n >= 1000 and statistics.median(r.serve_edit_s) > TARGET_SERVE_S:
+            missed.append(f"{r.n}: serve edit {statistics.median(r.serve_edit_s):.1f} s")
+        if r.cold.site_mb > PAGES_LIMIT_MB or r.cold.seconds > PAGES_LIMIT_S:
+            missed.append(f"{r.n}: over GitHub Pages' limits")
+        if r is not first and (lin_s > TARGET_LINEAR or lin_mb > TARGET_LINEAR):
+            missed.append(f"{r.n}: per article {lin_s:.2f}x time, {lin_mb:.2f}x bytes of {first.n}")
+    return missed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--naive-max", type=int, default=1000, help="naive builds up to this N")
+    parser.add_argument("--serve", action="store_true", help="also time an edit in mkdocs serve")
+    parser.add_argument("--keep", type=Path, help="build the projects here and keep them")
+    parser.add_argument("--json", type=Path, help="write the measurements here")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    args = parser.parse_args(argv)
+    base = args.keep or Path(tempfile.mkdtemp(prefix="cleanguide-bench-"))
+    base.mkdir(parents=True, exist_ok=True)
+    rows = []
+    try:
+        for n in sorted(args.sizes):
+            rows.append(measure(n, base, n <= args.naive_max, args.serve))
+            print(f"measured {n}: cold {rows[-1].cold.seconds:.1f} s", file=sys.stderr)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+    missed = report(rows)
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in rows], indent=1), encoding="utf-8")
+    for m in missed:
+        print(f"target missed: {m}")
+    return 1 if (missed and args.check) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
