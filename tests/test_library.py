@@ -237,3 +237,36 @@ def test_relative_links_are_relpath(
     page_path = "/".join([*page, page_name + ".md"])
     expected = posixpath.relpath(target_path, posixpath.dirname(page_path) or ".")
     assert _rel(target_path, page_path) == expected
+
+
+@given(st.text(max_size=80))
+def test_nav_text_prints_as_the_same_text_and_no_markup(text: str) -> None:
+    from html.parser import HTMLParser
+
+    from cleanguide.pages import nav_text
+
+    class Collect(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.text, self.tags = "", 0
+
+        def handle_data(self, data: str) -> None:
+            self.text += data
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            self.tags += 1
+
+        handle_startendtag = handle_starttag
+
+    parser = Collect()
+    parser.feed("<p>" + nav_text(text) + "</p>")
+    parser.close()
+    assert parser.tags == 1  # the <p> alone
+    assert parser.text == text
+
+
+def test_nav_text_leaves_quotes_and_plain_ampersands_alone() -> None:
+    from cleanguide.pages import nav_text
+
+    assert nav_text('Window\'s "Backup & Sync"') == 'Window\'s "Backup & Sync"'
+    assert nav_text("<b>&amp;") == "&lt;b>&amp;amp;"

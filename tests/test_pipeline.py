@@ -142,6 +142,8 @@ def test_cli_build_and_report(
             "--no-images",
             "--audit-dir",
             str(tmp_path / "audit"),
+            "--build-cache",
+            str(tmp_path / "build.sqlite"),
         ]
     )
     assert rc == 0
@@ -160,6 +162,7 @@ def test_repeated_warnings_are_counted_not_flooded(
     markers = "".join(f"<!-- affiliate ads begin -->\nkeep line {i}\n\n" for i in range(300))
     (content / "broken.md").write_text(f"---\ntitle: Broken markers\n---\n\n{markers}")
     args = ["build", "--content", str(content), "--out", str(tmp_path / "docs"), "--no-images"]
+    args += ["--build-cache", str(tmp_path / "build.sqlite")]
     assert main([*args, "--audit-dir", str(tmp_path / "audit")]) == 0
     err = [line for line in capsys.readouterr().err.splitlines() if "broken.md" in line]
     assert len(err) == 6, err  # five shown, then one count of the rest with their lines

@@ -131,3 +131,23 @@ def test_edit_is_rebuilt_and_served_once(
         f"rebuild loop: {after - seen} more rebuild lines in 5 s; serve log:\n"
         f"{log.read_text(errors='replace')}"
     )
+
+
+def test_a_refused_article_never_stops_the_preview(
+    start_serve: Callable[[list[str]], tuple[str, Path]], project_copy: Path
+) -> None:
+    broken = project_copy / "content" / "broken.md"
+    broken.write_bytes(b"---\ntitle: Broken\n---\n\n\xff\xfe not UTF-8\n")
+    base, log = start_serve(["--livereload"])
+    index, guide = base + "guides/", base + "guides/android-photo-backup/"
+    assert wait_for(lambda: fetch(guide)[0] == 200, 60), log.read_text(errors="replace")
+    status, page = fetch(index)
+    assert status == 200
+    assert "could not be built" in page and "broken.md" in page
+    assert "broken.md" in log.read_text(errors="replace")  # and the log names it
+
+    broken.write_text("---\ntitle: Mended\n---\n\n## Part 1. Go\n\nStep 1 Do it.\n")
+    assert wait_for(lambda: fetch(base + "guides/broken/")[0] == 200, 60), log.read_text(
+        errors="replace"
+    )
+    assert "could not be built" not in fetch(index)[1]

@@ -31,16 +31,16 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 @functools.cache
-def code_version() -> str:
+def code_version(package: Path = _PACKAGE) -> str:
     """A digest of the package's own code and data (patterns.yml included).
 
     Any change to a rule, a pattern or the renderer gives new keys, so no entry made by
     other code is ever used.
     """
     digest = hashlib.sha256()
-    for path in sorted(_PACKAGE.rglob("*")):
+    for path in sorted(package.rglob("*")):
         if path.suffix in (".py", ".yml", ".js", ".css") and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from . import __version__, pipeline
+from .cache import Cache
 from .diagnostics import Severity, condensed
 from .images import FetchPolicy, ImageStore
 
@@ -23,7 +24,13 @@ def _build(args: argparse.Namespace) -> int:
         store = ImageStore(
             Path(args.image_cache), FetchPolicy.from_env(FetchPolicy(offline=args.offline))
         )
-    result = pipeline.build(content, image_store=store)
+    cache = Cache(Path(args.build_cache) if args.build_cache else None)
+    cache.begin()
+    try:
+        result = pipeline.build(content, image_store=store, cache=cache)
+    finally:
+        cache.sweep(("articles",))
+        cache.close()
     _print_diagnostics(result)
     changed = pipeline.write_pages(result.pages, out)
     for site_path, image in result.images.items():
@@ -103,6 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", default="docs", help="docs folder; pages go to OUT/guides/")
     b.add_argument("--image-cache", default=".cache/cleanguide/images")
     b.add_argument("--audit-dir", default="build/cleanguide")
+    b.add_argument(
+        "--build-cache",
+        default=".cache/cleanguide/build.sqlite",
+        help="what earlier builds made, to skip unchanged articles ('' for none)",
+    )
     b.add_argument("--no-images", action="store_true", help="keep remote screenshot URLs")
     b.add_argument("--offline", action="store_true", help="use cached screenshots only")
     b.add_argument("--strict", action="store_true", help="exit 1 if any article is refused")

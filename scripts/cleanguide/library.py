@@ -440,7 +440,7 @@ def library_pages(lib: Library, site_name: str = "") -> list[PageFile]:
             parts.append("No guides yet: add an article to `content/`.")
         parts.append(_pager(index_page, number, len(chunks)))
         description = f"{total} by title" + (f" on {site_name}" if site_name else "")
-        pages.append(page_file(path, title, _join(parts), description))
+        pages.append(page_file(path, title, _join(parts), description, label=title))
 
     path = f"{TOPICS_DIR}/index.md"
     parts = ["# Topics", f"{_plural(len(lib.topics), 'topic')}, A to Z."]
@@ -456,7 +456,7 @@ def library_pages(lib: Library, site_name: str = "") -> list[PageFile]:
         line.append(f"[{escape_text(t.name)}]({_rel(topic_home(t.slug), path)}) ({len(t.guides)})")
     if line:
         parts.append(" · ".join(line))
-    pages.append(page_file(path, "Topics", _join(parts)))
+    pages.append(page_file(path, "Topics", _join(parts), label="Topics"))
 
     for t in lib.topics:
         cards = [lib.by_slug[s] for s in t.guides]
@@ -475,7 +475,7 @@ def library_pages(lib: Library, site_name: str = "") -> list[PageFile]:
                 _pager(page_of, number, len(chunks)),
             ]
             description = f"Guides on {t.name}"
-            pages.append(page_file(path, title, _join(parts), description))
+            pages.append(page_file(path, title, _join(parts), description, label=title))
     return pages
 
 

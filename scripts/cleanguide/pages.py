@@ -2,8 +2,10 @@
 
 A `GeneratedPage` is an ordinary MkDocs page that already knows its Markdown and front
 matter (the pipeline made them), so MkDocs need not write them out and parse them back,
-and that names itself in navigation by its label. MkDocs prints navigation titles into the
-HTML as they are, so the label is HTML-escaped here, once.
+and that names itself in navigation by its label. Material prints a page's title into text
+as it is (sidebar, breadcrumbs, footer) and escaped into attributes (`| e`), so the label
+is made inert for the first without being escaped twice in the second: `<` and any `&`
+that would start a character reference are escaped, nothing else (`nav_text`).
 
 It renders in one of three ways:
 
@@ -15,7 +17,7 @@ It renders in one of three ways:
 
 from __future__ import annotations
 
-import html
+import re
 from typing import TYPE_CHECKING, Any
 
 from mkdocs.structure.pages import Page
@@ -30,6 +32,14 @@ if TYPE_CHECKING:
     from .render import PageFile
 
 REUSED_TEMPLATE = "cleanguide/reused.html"
+_REFERENCE_START = re.compile(r"&(?=#?[0-9A-Za-z]+;?)")
+
+
+def nav_text(text: str) -> str:
+    """Text a template may print as HTML: no tag can open, no character reference start."""
+    return _REFERENCE_START.sub("&amp;", text).replace("<", "&lt;")
+
+
 """The template of a reused page: its HTML comes from the cache in on_post_page."""
 
 
@@ -37,8 +47,8 @@ class GeneratedPage(Page):
     """A page the pipeline generated: its Markdown and front matter come as they are."""
 
     def __init__(self, source: PageFile, file: File, config: MkDocsConfig) -> None:
-        label = html.escape(source.label, quote=True) if source.label else None
-        super().__init__(label or source.meta.get("title"), file, config)
+        title = nav_text(source.label) if source.label else source.meta.get("title")
+        super().__init__(title, file, config)
         self.source = source
         self.converted: Converted | None = None
         """Its HTML, converted before MkDocs' page loop, if it was."""

@@ -1,0 +1,129 @@
+"""The build cache (cache.py) and what the pipeline takes from it."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cleanguide import cache as cache_mod
+from cleanguide import pipeline
+from cleanguide.cache import Cache, code_version
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = REPO / "scripts" / "cleanguide"
+CORPUS = REPO / "tests" / "corpus"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    folder = tmp_path / "content"
+    folder.mkdir()
+    shutil.copy(REPO / "content" / "android-photo-backup.md", folder)
+    for name in ("19228832084.md", "67121011908.md"):
+        shutil.copy(CORPUS / name, folder / name)
+    return folder
+
+
+def build(content: Path, db: Path) -> pipeline.BuildResult:
+    store = Cache(db)
+    store.begin()
+    try:
+        return pipeline.build(content, cache=store)
+    finally:
+        store.sweep()
+        store.close()
+
+
+def test_second_build_processes_no_unchanged_article(content: Path, tmp_path: Path) -> None:
+    db = tmp_path / "build.sqlite"
+    first = build(content, db)
+    second = build(content, db)
+    assert [a.from_cache for a in first.articles] == [False, False, False]
+    assert [a.from_cache for a in second.articles] == [True, True, True]
+    assert "0 processed, 3 from cache" in second.summary()
+    assert [(p.path, p.text) for p in second.pages] == [(p.path, p.text) for p in first.pages]
+    audit = [pipeline.audit_record(a, second.library) for a in second.articles]
+    assert audit == [pipeline.audit_record(a, first.library) for a in first.articles]
+
+
+def test_an_edited_article_alone_is_processed_again(content: Path, tmp_path: Path) -> None:
+    db = tmp_path / "build.sqlite"
+    build(content, db)
+    seed = content / "android-photo-backup.md"
+    seed.write_text(seed.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    again = build(content, db)
+    assert {a.source: a.from_cache for a in again.articles} == {
+        "19228832084.md": True,
+        "67121011908.md": True,
+        "android-photo-backup.md": False,
+    }
+    assert "One more line." in "\n".join(p.text for p in again.pages)
+
+
+def test_other_code_misses_every_entry(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "build.sqlite"
+    build(content, db)
+    monkeypatch.setattr(cache_mod, "code_version", lambda: "another version of the code")
+    again = build(content, db)
+    assert not any(a.from_cache for a in again.articles)
+
+
+def test_a_changed_pattern_changes_the_code_version(tmp_path: Path) -> None:
+    copy = tmp_path / "cleanguide"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert code_version(copy) == code_version(PACKAGE)
+    patterns = copy / "data" / "patterns.yml"
+    text = patterns.read_text(encoding="utf-8")
+    assert "'also read'" in text
+    patterns.write_text(text.replace("'also read'", "'also see'", 1), encoding="utf-8")
+    code_version.cache_clear()
+    assert code_version(copy) != code_version(PACKAGE)
+
+
+def test_entries_no_build_asked_for_are_swept(tmp_path: Path) -> None:
+    db = tmp_path / "build.sqlite"
+    store = Cache(db)
+    store.begin()
+    store.put("articles", "old", {"x": 1})
+    store.put("articles", "kept", {"x": 2})
+    store.sweep()
+    store.close()
+    store = Cache(db)
+    store.begin()
+    assert store.get("articles", "kept") == {"x": 2}
+    store.sweep()
+    store.close()
+    store = Cache(db)
+    assert store.get("articles", "old") is None
+    assert store.get("articles", "kept") == {"x": 2}
+    store.close()
+
+
+def test_a_damaged_cache_file_is_set_aside(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, content: Path
+) -> None:
+    db = tmp_path / "build.sqlite"
+    db.write_bytes(b"this is not a database" * 100)
+    with caplog.at_level(logging.WARNING):
+        result = build(content, db)
+    assert len(result.library.cards) == 3
+    assert any("unusable" in r.getMessage() for r in caplog.records)
+    assert (tmp_path / "build.sqlite.broken").is_file()
+    assert all(a.from_cache for a in build(content, db).articles)
+
+
+def test_an_unreadable_entry_is_rebuilt(tmp_path: Path, content: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "build.sqlite"
+    build(content, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE articles SET value = x'00ff00'")
+    again = build(content, db)
+    assert not any(a.from_cache for a in again.articles)
+    assert len(again.library.cards) == 3

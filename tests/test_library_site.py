@@ -1,0 +1,316 @@
+"""The library as a reader meets it in the built site (`mkdocs build --strict`).
+
+A small library (the seed, three corpus articles, a local article another one's link farm
+points to, and a guide without methods) is built once per module. Its titles in the
+sidebar, breadcrumbs, footer and browser tab are compared with a golden outline
+(`tests/golden/library-site.outline`; regenerate with UPDATE_GOLDENS=1 and review the diff).
+Bigger libraries check that a page's size does not grow with the library and that a warm
+build (build cache) writes exactly the site a cold one does.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup, Tag
+
+from webtools import CHROMIUM, CHROMIUM_MISSING, chromium, serve_directory
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "tests" / "corpus"
+SEED = REPO / "content" / "android-photo-backup.md"
+GOLDEN = REPO / "tests" / "golden" / "library-site.outline"
+D3DERR_TITLE = "Guide: Restoring Your Computer's Graphics Capabilities After D3DERR Failure"
+HOSTILE_TITLE = 'Fix <img src=x onerror="alert(1)"> & "quotes" in the <b>sidebar</b>'
+
+
+def make_project(root: Path, articles: dict[str, str | Path]) -> Path:
+    """mkdocs.yml and docs/ of the repository, and `articles` as content/ (text or a file)."""
+    root.mkdir(parents=True)
+    shutil.copy2(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO / "docs", root / "docs")
+    (root / "content").mkdir()
+    for name, source in articles.items():
+        target = root / "content" / name
+        if isinstance(source, Path):
+            shutil.copy2(source, target)
+        else:
+            target.write_text(source, encoding="utf-8")
+    return root
+
+
+def mkdocs(project: Path, *args: str, site: str = "site") -> str:
+    env = dict(os.environ)
+    env.pop("SITE_URL", None)
+    env.update(NO_MKDOCS_2_WARNING="1", CLEANGUIDE_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1")
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", site, *args]
+    done = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-5000:]
+    return done.stderr
+
+
+def library_articles() -> dict[str, str | Path]:
+    return {
+        "android-photo-backup.md": SEED,
+        "wudfhost.md": CORPUS / "19228832084.md",
+        "setup-service.md": CORPUS / "67121011908.md",
+        "biometric.md": CORPUS / "65775249063.md",  # no steps: a one-page guide
+        "d3derr.md": (
+            f'---\ntitle: "{D3DERR_TITLE}"\ntags: [win10, graphics]\n'
+            "date: 2024-11-02\n---\n\n## Part 1. Reinstall the driver\n\n"
+            "Step 1 Open Device Manager.\n\nStep 2 Uninstall the display driver.\n"
+        ),
+        "hostile.md": (
+            f"---\ntitle: '{HOSTILE_TITLE}'\ntags: [graphics]\n---\n\n"
+            "## Method 1: Do it\n\n1. First.\n2. Second.\n"
+        ),
+    }
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = make_project(tmp_path_factory.mktemp("library") / "project", library_articles())
+    mkdocs(project)
+    return project / "site"
+
+
+def soup_of(site: Path, url: str) -> BeautifulSoup:
+    return BeautifulSoup((site / url / "index.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def sidebar(soup: BeautifulSoup) -> list[str]:
+    nav = soup.select_one("nav.md-nav--primary")
+    assert isinstance(nav, Tag)
+    items = []
+    for a in nav.select("a.md-nav__link, label.md-nav__link"):
+        text = a.get_text(" ", strip=True)
+        if text:
+            items.append(f"{text} -> {a.get('href', '')}")
+    return items
+
+
+def outline(site: Path) -> str:
+    """Per page: its tab title, h1, breadcrumbs, previous/next and sidebar."""
+    out = []
+    for path in sorted(site.rglob("index.html")):
+        url = path.parent.relative_to(site).as_posix()
+        url = "" if url == "." else url + "/"
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        title = soup.title.get_text(strip=True) if soup.title else ""
+        h1 = soup.select_one("article h1")
+        crumbs = soup.select_one("nav.md-path")
+        footer = [
+            f"{a.get('rel', [''])[0] or a.get('aria-label', '')}: "
+            f"{a.select_one('.md-ellipsis').get_text(strip=True)}"  # type: ignore[union-attr]
+            for a in soup.select("a.md-footer__link")
+        ]
+        out.append(f"== /{url}")
+        out.append(f"title: {title}")
+        out.append(f"h1: {h1.get_text(' ', strip=True).rstrip('¶').strip() if h1 else ''}")
+        out.append(f"path: {crumbs.get_text(' › ', strip=True) if crumbs else ''}")
+        out.append(f"footer: {' | '.join(footer)}")
+        out.extend(f"  {item}" for item in sidebar(soup))
+    return "\n".join(out) + "\n"
+
+
+def test_titles_in_sidebar_breadcrumbs_footer_and_tab_match_the_golden(library: Path) -> None:
+    got = outline(library)
+    if os.environ.get("UPDATE_GOLDENS"):
+        GOLDEN.write_text(got, encoding="utf-8")
+    assert got == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_a_guide_page_shows_only_its_own_guide(library: Path) -> None:
+    soup = soup_of(
+        library, "guides/android-photo-backup/part-1-backup-pictures-with-google-auto-backup"
+    )
+    items = sidebar(soup)
+    labels = [i.split(" -> ")[0] for i in items]
+    assert labels[:2] == ["Home", "Guides"]
+    assert "3 Superior Techniques for Android Data Backup" in labels  # the short title
+    assert labels[-1] == "Topics"
+    assert not any("WUDFHost" in label or "D3DERR" in label for label in labels)
+    assert (soup.title and soup.title.get_text()) == (
+        "Part 1. Backup pictures with Google auto backup · 3 Superior Techniques for Android"
+        " Data Backup - Clean Guides"
+    )
+
+
+def test_index_lists_every_guide_in_the_order_of_the_footer(library: Path) -> None:
+    soup = soup_of(library, "guides")
+    listed = [a.get_text(strip=True) for a in soup.select(".cg-catalogue li > a:first-child")]
+    assert len(listed) == 6
+    assert listed == sorted(listed, key=str.casefold)
+    # previous/next links walk the guides in the same order, each guide's pages in a row
+    homes = []
+    url = "guides/"
+    for _ in range(40):
+        nxt = soup_of(library, url).select_one("a.md-footer__link--next")
+        if nxt is None:
+            break
+        url = os.path.normpath(os.path.join(url, str(nxt["href"]))).lstrip("./") + "/"
+        if url.count("/") == 2 and url.startswith("guides/"):  # a guide home page
+            h1 = soup_of(library, url).select_one("article h1")
+            assert h1 is not None
+            homes.append(h1.get_text(" ", strip=True).rstrip("¶").strip())
+    assert homes == listed
+
+
+def test_index_entries_say_what_each_guide_holds(library: Path) -> None:
+    entry = next(
+        li
+        for li in soup_of(library, "guides").select(".cg-catalogue li")
+        if "Android Data Backup" in li.get_text()
+    )
+    text = entry.get_text(" ", strip=True)
+    assert "As we take more and more pictures" in text  # description: first sentence
+    assert "2 methods · 7 steps · updated 2024-08-19" in text
+    topics = [a.get_text(strip=True) for a in entry.select("a")][1:]
+    assert topics == ["backup-android-data", "android"]
+
+
+def test_topic_pages_list_their_guides_and_guides_link_their_topics(library: Path) -> None:
+    topic = soup_of(library, "topics/win10")
+    titles = {a.get_text(strip=True) for a in topic.select(".cg-catalogue li > a:first-child")}
+    assert D3DERR_TITLE in titles
+    assert any("WUDFHost" in t for t in titles)
+    home = soup_of(library, "guides/d3derr")
+    links = {a.get_text(strip=True): a["href"] for a in home.select("article a")}
+    assert links["win10"] == "../../topics/win10/"
+    index = soup_of(library, "topics").get_text(" ", strip=True)
+    assert "win10 (2)" in index and "graphics (2)" in index
+
+
+def test_a_removed_farm_item_naming_a_local_article_is_a_related_guide(library: Path) -> None:
+    home = soup_of(library, "guides/wudfhost")
+    heading = home.find("h2", id="related-guides")
+    assert isinstance(heading, Tag)
+    related = heading.find_next("ul")
+    assert isinstance(related, Tag)
+    links = {a.get_text(strip=True): a["href"] for a in related.select("a")}
+    assert links[D3DERR_TITLE] == "../d3derr/"
+    audit = json.loads((library.parent / "build/cleanguide/wudfhost.json").read_text())
+    why = {r["guide"]: r["why"] for r in audit["related"]}
+    assert why["d3derr"][0].startswith("the article links to it: https://common-error.")
+
+
+def test_nothing_links_to_the_content_farm(library: Path) -> None:
+    for path in library.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "techidaily" not in text, path
+    catalogue = (library / "guides" / "catalog.json").read_text(encoding="utf-8")
+    assert "techidaily" not in catalogue
+
+
+def test_hostile_titles_are_text_everywhere(library: Path) -> None:
+    slug = "hostile"
+    for url in (f"guides/{slug}", f"guides/{slug}/method-1-do-it", "guides", "topics/graphics"):
+        soup = soup_of(library, url)
+        assert not soup.select("img[onerror]"), url
+        assert not soup.select("article b, nav b"), url
+    home = soup_of(library, f"guides/{slug}")
+    assert "<img" in " ".join(sidebar(home))  # shown as text in the sidebar
+    raw = (library / "guides" / slug / "index.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in raw  # only ever as text: &lt;img src=x
+
+
+def copies(n: int) -> dict[str, str | Path]:
+    """N articles: the corpus and the seed, each copy's title made unique."""
+    sources = [*sorted(CORPUS.glob("*.md")), SEED]
+    out: dict[str, str | Path] = {}
+    for k in range(n):
+        src, copy = sources[k % len(sources)], k // len(sources)
+        text = src.read_text(encoding="utf-8")
+        if copy:
+
+            def retitle(m: re.Match[str], copy: int = copy) -> str:
+                title = yaml.safe_load("t: " + m.group(1))["t"]
+                return "title: " + json.dumps(f"{title} ({copy})", ensure_ascii=False)
+
+            text = re.sub(r"^title:[ \t]*(.*)$", retitle, text, count=1, flags=re.M)
+        out[f"{src.stem}-{copy}.md"] = text
+    return out
+
+
+def test_a_page_does_not_grow_with_the_library(tmp_path: Path) -> None:
+    sizes = {}
+    for n in (10, 200):
+        project = make_project(tmp_path / f"lib-{n}", copies(n))
+        mkdocs(project)
+        guide = project / "site" / "guides" / "19228832084-0"
+        page = sorted(guide.glob("*/index.html"))[0]  # its first method page
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        sizes[n] = (len(page.read_bytes()), len(sidebar(soup)))
+    (small, small_items), (big, big_items) = sizes[10], sizes[200]
+    assert small_items == big_items
+    assert abs(big - small) <= small * 0.01, sizes
+
+
+def test_a_warm_build_writes_the_cold_build_and_an_edit_rebuilds_its_own(tmp_path: Path) -> None:
+    articles = copies(40)
+    project = make_project(tmp_path / "project", articles)
+    mkdocs(project, site="cold")
+    log = mkdocs(project, site="warm")
+    assert "0 processed, 40 from cache" in log
+    assert re.search(r"0 generated page\(s\) built, \d+ reused", log), log
+    assert_same_tree(project / "cold", project / "warm")
+
+    article = project / "content" / "android-photo-backup-0.md"
+    article.write_text(
+        article.read_text(encoding="utf-8").replace(
+            "Launch the app in your Android device.", "Launch the app (Quillwort).", 1
+        ),
+        encoding="utf-8",
+    )
+    log = mkdocs(project, site="edited")
+    assert "1 processed, 39 from cache" in log
+    built = int(re.search(r"(\d+) generated page\(s\) built", log).group(1))  # type: ignore[union-attr]
+    assert 1 <= built <= 8, log  # the edited page (and pages listing its guide), no others
+    fresh = make_project(tmp_path / "fresh", {p.name: p for p in (project / "content").iterdir()})
+    mkdocs(fresh, "-f", str(fresh / "mkdocs.yml"), site=str(project / "fresh-site"))
+    assert_same_tree(project / "fresh-site", project / "edited")
+    assert "Quillwort" in (
+        project
+        / "edited/guides/android-photo-backup-0/part-1-backup-pictures-with-google-auto-backup/index.html"
+    ).read_text(encoding="utf-8")
+
+
+def assert_same_tree(a: Path, b: Path) -> None:
+    left = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
+    right = sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
+    assert left == right
+    _, mismatch, errors = filecmp.cmpfiles(a, b, left, shallow=False)
+    assert not mismatch and not errors, mismatch[:10]
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason=CHROMIUM_MISSING)
+def test_the_index_filter_finds_guides_on_every_page(library: Path) -> None:
+    with serve_directory(library) as base, chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
+        page.goto(base + "guides/")
+        field = page.get_by_label("Filter all guides")
+        field.fill("d3derr graphics")
+        status = page.locator(".cg-filter__status")
+        status.filter(has_text="1 guide matches.").wait_for()
+        results = page.locator(".cg-catalogue:not(.cg-index) li > strong > a")
+        assert results.all_inner_texts() == [D3DERR_TITLE]
+        assert results.first.get_attribute("href") == base + "guides/d3derr/"
+        assert page.locator(".cg-catalogue.cg-index").is_hidden()
+        field.fill("nothing-like-this")
+        status.filter(has_text="No guide matches.").wait_for()
+        field.fill("")
+        page.locator(".cg-catalogue.cg-index").wait_for(state="visible")
+        assert status.inner_text() == ""
