@@ -187,3 +187,15 @@ def test_forget_caches_empties_every_content_cache() -> None:
     pipeline.forget_caches()
     assert [c.cache_info().currsize for c in (*caches, patterns._ascii_folded)] == [0] * 5
     assert not patterns.default_patterns()._verdicts
+
+
+def test_audit_files_are_json_with_a_removal_per_line(content: Path, tmp_path: Path) -> None:
+    import json
+
+    result = pipeline.build(content)
+    pipeline.write_audit(result, tmp_path / "audit")
+    text = (tmp_path / "audit" / "android-photo-backup.json").read_text(encoding="utf-8")
+    record = json.loads(text)
+    assert record == pipeline.audit_record(result.articles[0], result.library)
+    removal_lines = [ln for ln in text.splitlines() if ln.lstrip().startswith('{"rule"')]
+    assert len(removal_lines) == len(record["removals"]) == 20
