@@ -90,17 +90,9 @@ class Row:
     serve_edit_s: list[float] = field(default_factory=list)
 
 
-def make_project(n: int, where: Path, naive: bool) -> Path:
-    """N unique articles in where/content (and, with `naive`, raw in where/naive)."""
-    if where.exists():
-        shutil.rmtree(where)
-    (where / "content").mkdir(parents=True)
-    shutil.copytree(ROOT / "docs", where / "docs")
-    shutil.copy2(ROOT / "mkdocs.yml", where / "mkdocs.yml")
-    if naive:
-        (where / "naive").mkdir()
-        shutil.copy2(ROOT / "docs" / "index.md", where / "naive" / "index.md")
-        (where / "naive.yml").write_text(NAIVE_YML, encoding="utf-8")
+def articles(n: int) -> dict[str, str]:
+    """N articles by file name: the corpus and the seed in turn, each copy's title unique."""
+    out = {}
     for k in range(n):
         src = SOURCES[k % len(SOURCES)]
         copy = k // len(SOURCES)
@@ -112,7 +104,22 @@ def make_project(n: int, where: Path, naive: bool) -> Path:
                 return "title: " + json.dumps(f"{title} ({copy})", ensure_ascii=False)
 
             text = _TITLE.sub(retitle, text, count=1)
-        name = f"{src.stem}-{copy}.md"
+        out[f"{src.stem}-{copy}.md"] = text
+    return out
+
+
+def make_project(n: int, where: Path, naive: bool) -> Path:
+    """N unique articles in where/content (and, with `naive`, raw in where/naive)."""
+    if where.exists():
+        shutil.rmtree(where)
+    (where / "content").mkdir(parents=True)
+    shutil.copytree(ROOT / "docs", where / "docs")
+    shutil.copy2(ROOT / "mkdocs.yml", where / "mkdocs.yml")
+    if naive:
+        (where / "naive").mkdir()
+        shutil.copy2(ROOT / "docs" / "index.md", where / "naive" / "index.md")
+        (where / "naive.yml").write_text(NAIVE_YML, encoding="utf-8")
+    for name, text in articles(n).items():
         (where / "content" / name).write_text(text, encoding="utf-8")
         if naive:
             (where / "naive" / name).write_text(text, encoding="utf-8")

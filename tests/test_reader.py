@@ -576,3 +576,35 @@ def _only_article_errors(data: bytes | str) -> None:
     assert article.meta["title"]
     assert "\r" not in article.body
     assert "\x00" not in article.body
+
+
+def test_short_title_url_and_source_are_read_and_checked() -> None:
+    article = loads(
+        "---\ntitle: A very long title\nshort_title: '  Short  one '\n"
+        "url: https://example.com/guides/a-guide/\nsource: http://www.example.org/a\n---\nx",
+        "k.md",
+    )
+    assert article.meta["short_title"] == "Short one"
+    assert article.meta["url"] == "https://example.com/guides/a-guide/"
+    assert article.meta["source"] == "http://www.example.org/a"
+    assert article.diagnostics == ()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("short_title: " + "x" * 81, "'short_title' ignored: longer than 80 characters"),
+        ("short_title: [a, b]", "'short_title' ignored: expected a string, got list"),
+        ("url: javascript:alert(1)", "'url' ignored: 'javascript:alert(1)' is not an http(s) URL"),
+        ("source: /relative/path", "'source' ignored: '/relative/path' is not an http(s) URL"),
+        ("url: 42", "'url' ignored: expected a string, got int"),
+    ],
+)
+def test_bad_short_title_url_and_source_are_ignored_with_a_warning(
+    line: str, expected: str
+) -> None:
+    article = loads(f"---\ntitle: T\n{line}\n---\nbody", "w.md")
+    key = line.split(":")[0]
+    assert key not in article.meta
+    (warning,) = article.diagnostics
+    assert warning.message == expected and warning.line == 3

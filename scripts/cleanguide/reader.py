@@ -737,23 +737,25 @@ def clean_text(value: str) -> str:
     return _WHITESPACE.sub(" ", value).strip()
 
 
-def _check_description(key: str, value: object, warn: _Warn) -> str | None:
+def _text(key: str, value: object, warn: _Warn) -> str | None:
+    """A front-matter string, cleaned (`clean_text`); None, with a warning, if not a string."""
     if not isinstance(value, str):
         warn(f"'{key}' ignored: expected a string, got {type(value).__name__}", key)
         return None
-    text = clean_text(value)
-    if len(text) > MAX_DESCRIPTION_CHARS:
+    return clean_text(value)
+
+
+def _check_description(key: str, value: object, warn: _Warn) -> str | None:
+    text = _text(key, value, warn)
+    if text and len(text) > MAX_DESCRIPTION_CHARS:
         warn(f"'{key}' cut to {MAX_DESCRIPTION_CHARS} characters (was {len(text)})", key)
         text = text[:MAX_DESCRIPTION_CHARS].rstrip()
     return text or None
 
 
 def _check_short_title(key: str, value: object, warn: _Warn) -> str | None:
-    if not isinstance(value, str):
-        warn(f"'{key}' ignored: expected a string, got {type(value).__name__}", key)
-        return None
-    text = clean_text(value)
-    if len(text) > MAX_SHORT_TITLE_CHARS:
+    text = _text(key, value, warn)
+    if text and len(text) > MAX_SHORT_TITLE_CHARS:
         warn(f"'{key}' ignored: longer than {MAX_SHORT_TITLE_CHARS} characters", key)
         return None
     return text or None
@@ -761,10 +763,9 @@ def _check_short_title(key: str, value: object, warn: _Warn) -> str | None:
 
 def _check_url(key: str, value: object, warn: _Warn) -> str | None:
     """The article's own address (`url`, `source`): an http(s) URL, used to match links."""
-    if not isinstance(value, str):
-        warn(f"'{key}' ignored: expected a URL, got {type(value).__name__}", key)
+    text = _text(key, value, warn)
+    if text is None:
         return None
-    text = clean_text(value)
     if not _HTTP_URL.fullmatch(text) or len(text) > MAX_URL_CHARS:
         warn(f"'{key}' ignored: {text[:80]!r} is not an http(s) URL", key)
         return None
