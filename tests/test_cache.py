@@ -28,12 +28,16 @@ def content(tmp_path: Path) -> Path:
 
 
 def build(content: Path, db: Path) -> pipeline.BuildResult:
+    """A build with the cache at `db`; the audits are read before the cache closes."""
     store = Cache(db)
     store.begin()
     try:
-        return pipeline.build(content, cache=store)
-    finally:
+        result = pipeline.build(content, cache=store)
+        for article in result.articles:
+            assert article.audit is not None
         store.sweep()
+        return result
+    finally:
         store.close()
 
 
@@ -115,6 +119,21 @@ def test_a_damaged_cache_file_is_set_aside(
     assert any("unusable" in r.getMessage() for r in caplog.records)
     assert (tmp_path / "build.sqlite.broken").is_file()
     assert all(a.from_cache for a in build(content, db).articles)
+
+
+def test_audits_survive_builds_that_do_not_read_them(content: Path, tmp_path: Path) -> None:
+    db = tmp_path / "build.sqlite"
+    first = build(content, db)
+    for _ in range(2):  # builds that never ask for the audits
+        store = Cache(db)
+        store.begin()
+        pipeline.build(content, cache=store)
+        store.sweep()
+        store.close()
+    last = build(content, db)
+    assert all(a.from_cache for a in last.articles)
+    assert [a.removals for a in last.articles] == [a.removals for a in first.articles]
+    assert all(a.removals for a in last.articles if a.card is not None)
 
 
 def test_an_unreadable_entry_is_rebuilt(tmp_path: Path, content: Path) -> None:

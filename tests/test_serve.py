@@ -99,7 +99,11 @@ def start_serve(
             stop(proc)
 
 
-@pytest.mark.parametrize("flags", [["--livereload"], []], ids=["livereload", "default"])
+@pytest.mark.parametrize(
+    "flags",
+    [["--livereload"], [], ["--livereload", "--dirty"]],
+    ids=["livereload", "default", "dirty (scripts/serve)"],
+)
 def test_edit_is_rebuilt_and_served_once(
     start_serve: Callable[[list[str]], tuple[str, Path]],
     project_copy: Path,

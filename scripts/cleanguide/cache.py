@@ -117,6 +117,10 @@ class Cache:
             self._memory[(table, k)] = value
         return value
 
+    def touch(self, table: str, k: str) -> None:
+        """Keep the entry under `k` through this build's sweep without reading it."""
+        self._used[table].add(k)
+
     def put(self, table: str, k: str, value: Any) -> None:
         self._used[table].add(k)
         self._memory[(table, k)] = value

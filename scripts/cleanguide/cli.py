@@ -28,15 +28,15 @@ def _build(args: argparse.Namespace) -> int:
     cache.begin()
     try:
         result = pipeline.build(content, image_store=store, cache=cache)
-    finally:
+        pipeline.write_audit(result, Path(args.audit_dir), cache)
         cache.sweep(("articles",))
+    finally:
         cache.close()
     _print_diagnostics(result)
     changed = pipeline.write_pages(result.pages, out)
     for site_path, image in result.images.items():
         if pipeline.write_if_changed(out / site_path, image.path.read_bytes()):
             changed.append(out / site_path)
-    pipeline.write_audit(result, Path(args.audit_dir))
     print(result.summary())
     print(f"cleanguide: {len(changed)} file(s) written under {out}")
     return 1 if (result.refused and args.strict) else 0

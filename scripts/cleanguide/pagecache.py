@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import metadata
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 
     from .cache import Cache
     from .pages import GeneratedPage
+
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
 REUSED_TEMPLATE_TEXT = "<!doctype html><html><head></head><body></body></html>"
 KNOWN_PLUGINS = {
@@ -145,41 +148,58 @@ class PageReuse:
         """Page URL → its cached HTML, search entries, anchors and resolved links."""
         self.fresh: dict[str, str] = {}
         """Page URL → the HTML built this time, cached once its search entries are known."""
+        self.all_keys: dict[str, str] = {}
+        """Page URL → its key, for every generated page of this build."""
 
     def decide(
         self, page: GeneratedPage, content: str, view: Navigation, urls: Mapping[str, str]
     ) -> bool:
         """Mark `page` reused if an earlier build made it from the same things."""
         key = page_key(self.site, content, page, page.source.meta, view)
+        self.all_keys[page.url] = key
         entry = self.cache.get("pages", key)
         if entry is not None and all(urls.get(u) == v for u, v in entry["resolved"].items()):
             page.reused = entry
             self.reused[page.url] = entry
+            self.cache.touch("pages", _html_key(key))  # read only if the page is written
             return True
         self.keys[page.url] = key
         return False
 
     def output(self, page: Page, html: str) -> str:
-        reused = self.reused.get(page.url)
-        if reused is not None:
-            return str(reused["html"])
+        if page.url in self.reused:
+            cached = self.cache.get("pages", _html_key(self.all_keys[page.url]))
+            if cached is not None:
+                return str(cached)
+            log.warning("cleanguide: %s: cached page lost; rebuild to restore it", page.url)
+            return html
         converted = getattr(page, "converted", None)
         if page.url in self.keys and converted is not None:  # MkDocs-rendered: not kept
             self.fresh[page.url] = html
             self.resolved[page.url] = converted.resolved
         return html
 
-    def finish(self, site_dir: str, order: Sequence[str], pages: Mapping[str, Page]) -> None:
-        """Cache the pages built now, with their search entries; restore the reused ones'."""
+    def finish(
+        self,
+        site_dir: str,
+        order: Sequence[str],
+        pages: Mapping[str, Page],
+        previous: Mapping[str, list[Any]],
+    ) -> None:
+        """Cache the pages built now, with their search entries; restore the others'.
+
+        `previous` holds the search entries of the index before this build, for the pages a
+        dirty build skipped.
+        """
         reused = {url: list(entry["search"]) for url, entry in self.reused.items()}
-        entries = merge_search_index(site_dir, order, self.fresh, reused)
+        entries = merge_search_index(site_dir, order, self.fresh, reused, previous)
         for url, html in self.fresh.items():
             page = pages[url]
+            self.cache.put("pages", _html_key(self.keys[url]), html)
             self.cache.put(
                 "pages",
                 self.keys[url],
                 {
-                    "html": html,
                     "search": entries.get(url, []),
                     "anchors": sorted(page.present_anchor_ids or ()),
                     "resolved": self.resolved[url],
@@ -187,29 +207,49 @@ class PageReuse:
             )
 
 
-def merge_search_index(
-    site_dir: str, order: Sequence[str], fresh: Iterable[str], reused: dict[str, list[Any]]
-) -> dict[str, list[Any]]:
-    """Put the reused pages' search entries back into the index the search plugin wrote.
+def _html_key(key: str) -> str:
+    return cache_mod.key("html-of", key)
 
-    `order` is every page's URL in build order, `fresh` the URLs of pages built now,
-    `reused` the cached entries of the others. Returns the fresh pages' entries (to cache).
-    Entries keep the build order, so the index equals one written without reuse.
+
+def search_entries(site_dir: str) -> dict[str, list[Any]]:
+    """The search index in `site_dir`, its entries by page URL ({} if there is none)."""
+    path = Path(site_dir) / SEARCH_INDEX
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    by_page: dict[str, list[Any]] = {}
+    for entry in data.get("docs", []) if isinstance(data, dict) else []:
+        if isinstance(entry, dict):
+            by_page.setdefault(str(entry.get("location", "")).split("#", 1)[0], []).append(entry)
+    return by_page
+
+
+def merge_search_index(
+    site_dir: str,
+    order: Sequence[str],
+    fresh: Iterable[str],
+    reused: Mapping[str, list[Any]],
+    previous: Mapping[str, list[Any]],
+) -> dict[str, list[Any]]:
+    """Make the index the search plugin wrote whole again, and return the fresh entries.
+
+    The plugin indexed the pages built now. Each other page of `order` (every page's URL,
+    in build order) takes its cached entries (`reused`), else those of the index before
+    this build (`previous`: pages a dirty build skipped). Entries keep the build order, so
+    the index equals one a full build without the cache writes.
     """
     path = Path(site_dir) / SEARCH_INDEX
     if not path.is_file():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
-    by_page: dict[str, list[Any]] = {}
-    for entry in data.get("docs", []):
-        by_page.setdefault(str(entry.get("location", "")).split("#", 1)[0], []).append(entry)
-    fresh_entries = {url: by_page.get(url, []) for url in fresh}
-    if reused:
-        for url, entries in reused.items():
-            by_page[url] = entries
-        placed = set(order)
-        docs = [e for url in order for e in by_page.get(url, [])]
-        docs += [e for url, entries in by_page.items() if url not in placed for e in entries]
+    written = search_entries(site_dir)
+    fresh_entries = {url: written.get(url, []) for url in fresh}
+    if any(url not in written for url in order):
+        docs = []
+        for url in order:
+            source = written if url in written else reused if url in reused else previous
+            docs.extend(source.get(url, []))
         data["docs"] = docs
         path.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
     return fresh_entries
@@ -222,5 +262,6 @@ __all__ = [
     "merge_search_index",
     "page_key",
     "reusable",
+    "search_entries",
     "site_signature",
 ]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from mkdocs.structure.files import File
 from mkdocs.structure.pages import Page
 from mkdocs.utils import meta as mkdocs_meta
 
@@ -27,7 +28,7 @@ from .convert import Converted, install
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
-    from mkdocs.structure.files import File, Files
+    from mkdocs.structure.files import Files
 
     from .render import PageFile
 
@@ -41,6 +42,20 @@ def nav_text(text: str) -> str:
 
 
 """The template of a reused page: its HTML comes from the cache in on_post_page."""
+
+
+class GeneratedFile(File):
+    """The file of a generated page: in a dirty build, modified unless known unchanged.
+
+    MkDocs asks `is_modified` only in `--dirty` builds, and skips a page that says no. A
+    file backed by content always says yes; this one says no when the plugin found that
+    the page's finished HTML is already at its destination (`unchanged`).
+    """
+
+    unchanged = False
+
+    def is_modified(self) -> bool:
+        return not self.unchanged
 
 
 class GeneratedPage(Page):
@@ -89,4 +104,4 @@ class GeneratedPage(Page):
             self.sanitized = False
 
 
-__all__ = ["REUSED_TEMPLATE", "GeneratedPage"]
+__all__ = ["REUSED_TEMPLATE", "GeneratedFile", "GeneratedPage"]

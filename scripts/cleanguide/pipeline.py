@@ -55,8 +55,10 @@ class ArticleResult:
     """The typed guide, when this build made it (not when the cache had the article)."""
     cleaned: Cleaned | None = None
     """The cleaning result, when this build made it."""
-    audit: dict[str, Any] = field(default_factory=dict)
-    """Every removal (rule, lines, text) and the kept spans: see `audit_record`."""
+    _audit: dict[str, Any] | None = None
+    _cache: Cache | None = None
+    removed: tuple[int, int] = (0, 0)
+    """How many removals, of how many characters."""
     pages: list[PageFile] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
     """Screenshot URLs of the guide, in reading order."""
@@ -70,6 +72,18 @@ class ArticleResult:
     @property
     def refused(self) -> bool:
         return self.card is None
+
+    @property
+    def audit(self) -> dict[str, Any]:
+        """Every removal (rule, lines, text) and the kept spans: see `audit_record`.
+
+        Taken from the cache when first asked for (a build only needs it for the audit
+        files that changed).
+        """
+        if self._audit is None:
+            entry = self._cache.get("articles", _audit_key(self.key)) if self._cache else None
+            self._audit = entry if entry is not None else {}
+        return self._audit
 
     @property
     def removals(self) -> list[dict[str, Any]]:
@@ -94,8 +108,8 @@ class BuildResult:
 
     def summary(self) -> str:
         ok = [a for a in self.articles if not a.refused]
-        removed = sum(len(a.removals) for a in ok)
-        chars = sum(r["chars"] for a in ok for r in a.removals)
+        removed = sum(a.removed[0] for a in ok)
+        chars = sum(a.removed[1] for a in ok)
         warnings = sum(
             1 for a in self.articles for d in a.diagnostics if d.severity is Severity.WARNING
         )
@@ -207,13 +221,15 @@ def _read_articles(paths: list[Path], content_dir: Path, cache: Cache) -> list[A
         result.key = _article_key(result.source, data)
         entry = cache.get("articles", result.key)
         if entry is not None:
-            _from_entry(result, entry)
+            _from_entry(result, entry, cache)
         else:
             todo.append((len(results) - 1, result.source, data))
     for (i, _, _), fresh in zip(todo, _process_all([(s, d) for _, s, d in todo]), strict=True):
         fresh.key = results[i].key
         results[i] = fresh
         cache.put("articles", fresh.key, _entry_of(fresh))
+        if fresh.card is not None:
+            cache.put("articles", _audit_key(fresh.key), fresh.audit)
     return results
 
 
@@ -249,7 +265,11 @@ def _process(result: ArticleResult, data: bytes) -> None:
         result.guide, result.cleaned = process(article, base)
         result.card = card(result.guide, article)
         result.figures = [f.src for f in result.guide.figures]
-        result.audit = _audit_of(result.cleaned)
+        result._audit = _audit_of(result.cleaned)
+        result.removed = (
+            len(result.cleaned.removals),
+            sum(r.chars for r in result.cleaned.removals),
+        )
         result.diagnostics.extend(article.diagnostics)
         result.diagnostics.extend(result.cleaned.diagnostics)
         result.diagnostics.extend(result.guide.diagnostics)
@@ -280,22 +300,29 @@ def _audit_of(cleaned: Cleaned) -> dict[str, Any]:
     }
 
 
+def _audit_key(article_key: str) -> str:
+    return cache_mod.key("audit", article_key)
+
+
 def _entry_of(r: ArticleResult) -> dict[str, Any]:
     return {
         "card": r.card.to_json() if r.card else None,
         "figures": r.figures,
-        "audit": r.audit,
+        "removed": list(r.removed),
         "diagnostics": [
             [d.severity.value, d.source, d.message, d.line, d.rule] for d in r.diagnostics
         ],
     }
 
 
-def _from_entry(r: ArticleResult, entry: dict[str, Any]) -> None:
+def _from_entry(r: ArticleResult, entry: dict[str, Any], cache: Cache) -> None:
     r.from_cache = True
     r.card = Card.from_json(entry["card"]) if entry["card"] else None
     r.figures = list(entry["figures"])
-    r.audit = entry["audit"]
+    r.removed = (entry["removed"][0], entry["removed"][1])
+    r._cache = cache
+    if r.card is not None:
+        cache.touch("articles", _audit_key(r.key))  # read only if an audit file changes
     r.diagnostics = [
         Diagnostic(Severity(sev), source, message, line, rule)
         for sev, source, message, line, rule in entry["diagnostics"]
@@ -395,17 +422,21 @@ def atomic_write(target: Path, data: bytes) -> None:
         raise
 
 
-def audit_record(result: ArticleResult, lib: Library | None = None) -> dict[str, Any]:
+def audit_record(
+    result: ArticleResult, lib: Library | None = None, full: bool = True
+) -> dict[str, Any]:
     """The audit of one article as JSON-ready data: every removal, warning and error, and
-    the related guides its home page lists, with why each was chosen."""
+    the related guides its home page lists, with why each was chosen.
+
+    Without `full`, the removals and kept spans are left out."""
     slug = result.card.slug if result.card else None
     related = lib.related.get(slug, []) if lib is not None and slug else []
     return {
         "source": result.source,
         "guide": slug,
         "refused": result.refused,
-        "removals": result.removals,
-        "kept": result.audit.get("kept", []),
+        "removals": result.removals if full else [],
+        "kept": result.audit.get("kept", []) if full else [],
         "diagnostics": [
             {"severity": d.severity.value, "line": d.line, "rule": d.rule, "message": d.message}
             for d in result.diagnostics
@@ -413,6 +444,12 @@ def audit_record(result: ArticleResult, lib: Library | None = None) -> dict[str,
         "images_left_remote": [{"url": f.url, "reason": f.reason} for f in result.image_failures],
         "related": [{"guide": r.slug, "why": list(r.reasons)} for r in related],
     }
+
+
+def _outline_of(r: ArticleResult, lib: Library) -> str:
+    """An audit record without its removals and kept spans, as text (they follow r.key)."""
+    record = {k: v for k, v in audit_record(r, lib, full=False).items()}
+    return json.dumps(record, ensure_ascii=False, sort_keys=True)
 
 
 def audit_json(record: dict[str, Any]) -> str:
@@ -440,11 +477,12 @@ def write_audit(result: BuildResult, audit_dir: Path, cache: Cache | None = None
     audit_dir.mkdir(parents=True, exist_ok=True)
     for r in result.articles:
         target = audit_dir / ((r.card.slug if r.card else r.source.replace("/", "_")) + ".json")
-        record = audit_record(r, result.library)
-        digest = cache_mod.key("audit", str(target), json.dumps(record, ensure_ascii=False))
-        if cache is not None and cache.get("articles", digest) and target.is_file():
+        # what the record is made of, the removals by the article's key (not loaded here)
+        outline = _outline_of(r, result.library)
+        digest = cache_mod.key("audit-file", str(target), r.key, outline)
+        if cache is not None and r.key and cache.get("articles", digest) and target.is_file():
             continue
-        atomic_write(target, audit_json(record).encode())
+        atomic_write(target, audit_json(audit_record(r, result.library)).encode())
         if cache is not None:
             cache.put("articles", digest, True)
     summary = audit_dir / "summary.txt"

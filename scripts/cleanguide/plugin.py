@@ -1,7 +1,7 @@
 """The MkDocs plugin: adapts MkDocs events to the pipeline, nothing more.
 
 - on_startup: being defined makes MkDocs keep this plugin across `mkdocs serve` rebuilds,
-  so its cache stays in memory between edits.
+  so its cache stays in memory between edits; notes a `--dirty` build.
 - on_config: resolve the content, cache and audit folders against mkdocs.yml's folder; add
   the library's stylesheet and script.
 - on_files: run the pipeline; add its pages (kept out of the automatic navigation), its
@@ -12,13 +12,16 @@
   (convert.py). on_page_context gives each page its own sidebar.
 - on_page_markdown: the library overview on the home page, where `<!-- cleanguide:library -->`
   stands; on_page_content: sanitise the HTML of generated pages MkDocs converted itself.
-- on_post_page, on_post_build: the reused pages' HTML; the search index made whole.
+- on_post_page, on_post_build: the reused pages' HTML; the search index made whole. In a
+  `--dirty` build, a generated page whose finished HTML is already in place is skipped
+  altogether (pages.GeneratedFile), and the pages of removed articles are deleted.
 - on_serve: watch content/ so an edited article rebuilds the site.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,13 +34,14 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 
 from . import pipeline
 from .cache import Cache
+from .cache import key as cache_key
 from .convert import Setup, content_key, convert_all
 from .diagnostics import condensed, log_diagnostic
 from .images import FetchPolicy, ImageStore
 from .library import TOPICS_DIR, catalog_json, home_overview, index_page
 from .nav import GuideNav, LibraryNav, library_nav, sidebar
-from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
-from .pages import REUSED_TEMPLATE, GeneratedPage
+from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable, search_entries
+from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
 from .render import GUIDES_DIR
 from .sanitize import sanitize_html
 
@@ -92,12 +96,29 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         self.reuse: PageReuse | None = None
         self.order: list[str] = []
         """Every page's URL in the order MkDocs builds them (for the search index)."""
+        self.dirty = False
+        self.written: dict[str, str] = {}
+        """Destination path → the key of the generated page written there (dirty builds)."""
+        self.previous: dict[str, list[Any]] = {}
+        """The search entries in the site before this build, by page URL (dirty builds)."""
 
     def _path(self, value: str) -> Path:
         return (self.root / value).resolve()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        pass  # defined so that `mkdocs serve` keeps this instance (and its cache) alive
+        # defined so that `mkdocs serve` keeps this instance (and its cache) alive
+        self.dirty = dirty
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        self.previous = search_entries(config.site_dir) if self.dirty else {}
+        if self.dirty and not self.written and self.cache is not None:
+            self.written = dict(self.cache.get("pages", self._written_key(config)) or {})
+        # Material's search merges its last index into a dirty build's, assuming a single
+        # changed page; on_post_build makes the index whole itself (pagecache.py).
+        for name in ("search", "material/search"):
+            search = config.plugins.get(name)
+            if search is not None and hasattr(search, "search_index_prev"):
+                search.search_index_prev = None
 
     def on_shutdown(self) -> None:
         if self.cache is not None:
@@ -136,7 +157,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         own: dict[str, File] = {}
         self.generated = {}
         for page in result.pages:
-            file = File.generated(
+            file = GeneratedFile.generated(
                 config, page.path, content=page.text, inclusion=InclusionLevel.NOT_IN_NAV
             )
             self.generated[file.src_uri] = GeneratedPage(page, file, config)
@@ -154,8 +175,11 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         for file in files:
             if file.src_uri in own:
                 log.info("cleanguide: generated %s replaces the file in docs/", file.src_uri)
-            else:
-                kept.append(file)
+                continue
+            kept.append(file)
+            if self.dirty and file.is_documentation_page() and MARKER in file.content_string:
+                # its library overview changes with the guides, not with its own file
+                file.is_modified = lambda: True  # type: ignore[method-assign]
         self._report(result)
         site = Files([*kept, *own.values()])
         self.setup = Setup.of(config, site)
@@ -217,6 +241,10 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             view = sidebar(self.site, page)
             if self.reuse is None or not self.reuse.decide(page, content, view, self.urls):
                 todo[uri] = page.source.body
+            elif self.dirty and isinstance(page.file, GeneratedFile):
+                dest = page.file.abs_dest_path
+                key = self.reuse.all_keys[page.url]
+                page.file.unchanged = self.written.get(dest) == key and os.path.isfile(dest)
         if self.config.convert_ahead and todo:
             for uri, html in convert_all(self.setup, todo, self.urls, self.cache).items():
                 self.generated[uri].converted = html
@@ -271,14 +299,37 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         if self.reuse is not None:
             by_url = {p.url: p for p in self.generated.values()}
             assert self.site is not None
-            self.reuse.finish(config.site_dir, self.order, by_url)
+            self.reuse.finish(config.site_dir, self.order, by_url, self.previous)
+            self._record_written(config)
+            skipped = sum(1 for p in self.generated.values() if getattr(p.file, "unchanged", False))
             log.info(
-                "cleanguide: %d generated page(s) built, %d reused unchanged",
+                "cleanguide: %d generated page(s) built, %d reused unchanged%s",
                 len(self.generated) - len(self.reuse.reused),
                 len(self.reuse.reused),
+                f" ({skipped} already in place)" if self.dirty else "",
             )
         if self.cache is not None:
             self.cache.sweep()
+
+    def _record_written(self, config: MkDocsConfig) -> None:
+        """Remember which page is at each destination; in a dirty build, delete the pages
+        of articles that are gone (MkDocs leaves them)."""
+        assert self.reuse is not None
+        written = {
+            page.file.abs_dest_path: self.reuse.all_keys[page.url]
+            for page in self.generated.values()
+            if page.url in self.reuse.all_keys and page.file.abs_dest_path
+        }
+        if self.dirty:
+            for stale in set(self.written) - set(written):
+                Path(stale).unlink(missing_ok=True)
+        self.written = written
+        if self.cache is not None:
+            self.cache.put("pages", self._written_key(config), written)
+
+    @staticmethod
+    def _written_key(config: MkDocsConfig) -> str:
+        return cache_key("written", os.path.abspath(config.site_dir))
 
     def on_build_error(self, *, error: Exception) -> None:
         if self.cache is not None:
