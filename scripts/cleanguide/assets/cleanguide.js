@@ -195,12 +195,9 @@
       var input = document.createElement("input");
       input.type = "checkbox";
       input.checked = done.indexOf(li.id) !== -1;
+      input.setAttribute("aria-label", "Done: " + name);
       var text = document.createElement("span");
       text.textContent = "Done";
-      var hidden = document.createElement("span");
-      hidden.className = "cg-sr";
-      hidden.textContent = ": " + name;
-      text.appendChild(hidden);
       label.append(input, text);
       var link = document.createElement("a");
       link.className = "cg-step-link";
