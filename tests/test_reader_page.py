@@ -252,7 +252,9 @@ def test_a_method_page_prints_its_steps_and_nothing_of_the_site(
     text = " ".join(" ".join((p.extract_text() or "").split()) for p in pdf.pages)
     assert text.startswith(title[:30]), text[:200]
     positions = [text.find(s) for s in steps]
-    assert all(p >= 0 for p in positions), [s for s, p in zip(steps, positions) if p < 0]
+    assert all(p >= 0 for p in positions), [
+        s for s, p in zip(steps, positions, strict=True) if p < 0
+    ]
     assert positions == sorted(positions), "steps out of order in the PDF"
     for number in range(1, len(steps) + 1):
         assert re.search(rf"(^|\s){number}\.\s", text), f"step number {number}. not printed"
