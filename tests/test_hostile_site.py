@@ -363,7 +363,7 @@ def test_every_page_is_inert(build: Build) -> None:
     pages = _html_pages(build.site)
     assert pages
     seed_page = _soup(build.site / "guides" / SEED_GUIDE / "index.html")
-    seed_scripts = len(seed_page.find_all("script"))
+    seed_scripts = len(seed_page.find_all("script", type=lambda t: t != "application/ld+json"))
     seed_config = len(seed_page.find_all(id="__config"))
     problems: dict[str, list[str]] = {}
     for path in pages:
@@ -376,10 +376,16 @@ def test_every_page_is_inert(build: Build) -> None:
             assert len(articles) == 1, f"{rel}: {len(articles)} <article> elements"
         for article in articles:
             found += _article_problems(article)
-        # The page as a whole: only Material's own scripts, one __config, no handlers.
-        scripts = soup.find_all("script")
+        # The page as a whole: only Material's own scripts, one __config, no handlers;
+        # structured data (JSON-LD) that parses as JSON and holds no "<" to end it early.
+        data = soup.find_all("script", type="application/ld+json")
+        scripts = [s for s in soup.find_all("script") if s not in data]
         if rel.startswith("guides/") and len(scripts) != seed_scripts:
             found.append(f"{len(scripts)} <script> elements (the seed page has {seed_scripts})")
+        for element in data:
+            text = element.string or ""
+            if "<" in text or json.loads(text).get("@type") != "HowTo":
+                found.append(f"JSON-LD {text[:80]!r}")
         config_ids = (len(soup.find_all(id="__config")), raw.count('id="__config"'))
         if seed_config and config_ids != (1, 1):
             found.append(f"id=__config (parsed, in source): {config_ids}, expected (1, 1)")

@@ -34,8 +34,9 @@ def _build(args: argparse.Namespace) -> int:
         cache.close()
     _print_diagnostics(result)
     changed = pipeline.write_pages(result.pages, out)
-    for site_path, image in result.images.items():
-        if pipeline.write_if_changed(out / site_path, image.path.read_bytes()):
+    files = {path: image.path for path, image in result.images.items()} | result.renditions
+    for site_path, source in files.items():
+        if pipeline.write_if_changed(out / site_path, source.read_bytes()):
             changed.append(out / site_path)
     print(result.summary())
     print(f"cleanguide: {len(changed)} file(s) written under {out}")

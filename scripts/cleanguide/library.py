@@ -83,6 +83,8 @@ class Card:
     links: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """Every link target of the article (removed ones included, in order, once each) that
     could name an article, with the keys it names it by (`link_keys`)."""
+    lang: str = ""
+    """The guide's language (`Guide.lang`), "" for the site's."""
 
     @property
     def last_change(self) -> str:
@@ -120,6 +122,7 @@ def card(guide: Guide, article: Article) -> Card:
             for target in link_targets(article.body)
             if (keys := link_keys(target))
         ),
+        lang=guide.lang,
     )
 
 

@@ -233,6 +233,9 @@ class Guide:
     tags: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     """Front matter `tags` then `categories`, one of each (compared by their slugs)."""
+    lang: str = ""
+    """Front matter `lang`, else the language its script names (`languages.detect`), else ""
+    (the site's language)."""
     intro: list[Block] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     closing: list[Block] = field(default_factory=list)

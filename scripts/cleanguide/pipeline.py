@@ -20,7 +20,9 @@ import logging
 import os
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,11 +31,11 @@ from . import cache as cache_mod
 from .cache import Cache
 from .clean import Cleaned, clean, patterns, rules
 from .diagnostics import ArticleError, Diagnostic, Severity
-from .images import CachedImage, ImageFailure, ImageStore
+from .images import CachedImage, ImageFailure, ImageStore, Rendition, renditions
 from .library import Card, Library, Refusal, card, library_pages, related_section, with_slug
 from .model import Article, Guide
 from .reader import loads, read_bytes
-from .render import GUIDES_DIR, LocalImage, PageFile, render_guide
+from .render import GUIDES_DIR, LocalImage, MissingImage, PageFile, render_guide
 from .slugs import slug_for_article, unique_slug
 from .structure import build_guide
 from .typography import plain
@@ -101,6 +103,8 @@ class BuildResult:
     library: Library = field(default_factory=lambda: Library([]))
     guide_pages: dict[str, list[str]] = field(default_factory=dict)
     """Guide slug → the paths of its pages, home page first."""
+    renditions: dict[str, Path] = field(default_factory=dict)
+    """Site path → a smaller WebP copy of a screenshot to copy there (what pages show)."""
 
     @property
     def refused(self) -> list[ArticleResult]:
@@ -121,6 +125,20 @@ class BuildResult:
             f"{cached} from cache; {removed} removal(s) ({chars} chars), "
             f"{warnings} warning(s), {len(self.images)} image(s) local, "
             f"{failed_images} image(s) left remote"
+        )
+
+    def image_failures(self) -> str:
+        """One line on the screenshots that could not be fetched, by reason, or ""."""
+        failures = [f for a in self.articles for f in a.image_failures]
+        if not failures:
+            return ""
+        reasons = Counter(f.reason for f in failures)
+        by_reason = "; ".join(f"{reason}: {n}" for reason, n in sorted(reasons.items()))
+        articles = sum(1 for a in self.articles if a.image_failures)
+        return (
+            f"cleanguide: {len(failures)} screenshot(s) in {articles} article(s) could not be "
+            f"fetched and show as placeholders linking to the original ({by_reason}); "
+            "each one is in the audit"
         )
 
 
@@ -158,8 +176,12 @@ def build(
     image_store: ImageStore | None = None,
     cache: Cache | None = None,
     site_name: str = "",
+    directory_urls: bool = True,
 ) -> BuildResult:
-    """Run the whole pipeline over `content_dir`; never raises for a bad article."""
+    """Run the whole pipeline over `content_dir`; never raises for a bad article.
+
+    `directory_urls`: whether pages are served as `page/` (MkDocs' default) or `page.html`.
+    """
     cache = cache or Cache(None)
     results = _read_articles(find_articles(content_dir), content_dir, cache)
 
@@ -174,11 +196,13 @@ def build(
                     r.guide.slug = slug
 
     fetched = _fetch_images([u for r in results for u in r.figures], image_store)
+    copies = _renditions(fetched, image_store)
     site_images: dict[str, CachedImage] = {}
+    site_copies: dict[str, Path] = {}
     for r in results:
         if r.card is not None:
-            local = _local_images(r, fetched, site_images)
-            r.pages = _guide_pages(r, local, content_dir, cache)
+            local = _local_images(r, fetched, copies, site_images, site_copies)
+            r.pages = _guide_pages(r, local, content_dir, cache, directory_urls)
 
     refused = [Refusal(r.source, _first_error(r)) for r in results if r.refused]
     lib = Library.of([r.card for r in results if r.card is not None], refused)
@@ -190,7 +214,7 @@ def build(
             guide_pages[r.card.slug] = [p.path for p in own]
             pages.extend(own)
     pages.extend(library_pages(lib, site_name))
-    return BuildResult(results, pages, site_images, lib, guide_pages)
+    return BuildResult(results, pages, site_images, lib, guide_pages, site_copies)
 
 
 def _first_error(r: ArticleResult) -> str:
@@ -330,19 +354,23 @@ def _from_entry(r: ArticleResult, entry: dict[str, Any], cache: Cache) -> None:
 
 
 def _guide_pages(
-    r: ArticleResult, local: Mapping[str, LocalImage], content_dir: Path, cache: Cache
+    r: ArticleResult,
+    local: Mapping[str, LocalImage | MissingImage],
+    content_dir: Path,
+    cache: Cache,
+    directory_urls: bool = True,
 ) -> list[PageFile]:
     """The guide's pages: rendered now, or from the cache when made with the same images."""
     assert r.card is not None
-    images = [[u, i.site_path, i.width, i.height] for u, i in sorted(local.items())]
-    key = cache_mod.key("pages", r.key, json.dumps(images))
+    images = [[u, repr(i)] for u, i in sorted(local.items())]
+    key = cache_mod.key("pages", r.key, json.dumps([images, directory_urls]))
     folder = f"{GUIDES_DIR}/{r.card.slug}/"
     if r.guide is None and (entry := cache.get("articles", key)) is not None:
         return [PageFile(folder + p, body, meta, label) for p, body, meta, label in entry]
     if r.guide is None:  # the cache has the article, not with these images: structure it again
         article = loads(read_bytes(content_dir / r.source, root=content_dir)[1], r.source)
         r.guide, _ = process(article, r.card.slug)
-    pages = render_guide(r.guide, local)
+    pages = render_guide(r.guide, local, directory_urls)
     cache.put(
         "articles",
         key,
@@ -363,18 +391,41 @@ def _with_related(pages: list[PageFile], lib: Library, slug: str) -> list[PageFi
 def _local_images(
     r: ArticleResult,
     fetched: Mapping[str, CachedImage | ImageFailure],
+    copies: Mapping[str, list[Rendition]],
     site_images: dict[str, CachedImage],
-) -> dict[str, LocalImage]:
-    local: dict[str, LocalImage] = {}
+    site_copies: dict[str, Path],
+) -> dict[str, LocalImage | MissingImage]:
+    """What the guide's pages show of each screenshot: local (with its smaller copies), or a
+    placeholder for one that could not be fetched. Fills the site's files as it goes."""
+    local: dict[str, LocalImage | MissingImage] = {}
     for url in dict.fromkeys(r.figures):
         got = fetched.get(url)
         if isinstance(got, CachedImage):
             site_path = f"{IMAGES_DIR}/{got.filename}"
             site_images[site_path] = got
-            local[url] = LocalImage(site_path, got.width, got.height)
+            shown = []
+            for copy in copies.get(got.filename, ()):
+                copy_path = f"{IMAGES_DIR}/{copy.filename}"
+                site_copies[copy_path] = copy.path
+                shown.append((copy_path, copy.width))
+            local[url] = LocalImage(site_path, got.width, got.height, tuple(shown))
         elif isinstance(got, ImageFailure):
             r.image_failures.append(got)
+            local[url] = MissingImage(got.reason)
     return local
+
+
+def _renditions(
+    fetched: Mapping[str, CachedImage | ImageFailure], store: ImageStore | None
+) -> dict[str, list[Rendition]]:
+    """The WebP copies of every fetched screenshot, by its cache file name (made in threads:
+    Pillow encodes outside the GIL; a build after the first only finds them)."""
+    images = {i.filename: i for i in fetched.values() if isinstance(i, CachedImage)}
+    if store is None or not images:
+        return {}
+    with ThreadPoolExecutor(min(len(images), os.cpu_count() or 1)) as pool:
+        made = pool.map(lambda i: renditions(i, store.cache_dir), images.values())
+        return dict(zip(images, made, strict=True))
 
 
 def _fetch_images(

@@ -12,14 +12,17 @@
   (convert.py). on_page_context gives each page its own sidebar.
 - on_page_markdown: the library overview on the home page, where `<!-- cleanguide:library -->`
   stands; on_page_content: sanitise the HTML of generated pages MkDocs converted itself.
-- on_post_page, on_post_build: the reused pages' HTML; the search index made whole. In a
-  `--dirty` build, a generated page whose finished HTML is already in place is skipped
-  altogether (pages.GeneratedFile), and the pages of removed articles are deleted.
+- on_post_page, on_post_build: a page's HowTo JSON-LD (structured.py); the reused pages'
+  HTML; the search index made whole, with the languages of the guides. In a `--dirty`
+  build, a generated page whose finished HTML is already in place is skipped altogether
+  (pages.GeneratedFile), and the pages of removed articles are deleted.
 - on_serve: watch content/ so an edited article rebuilds the site.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import logging
 import os
 from pathlib import Path
@@ -38,12 +41,14 @@ from .cache import key as cache_key
 from .convert import Setup, content_key, convert_all
 from .diagnostics import condensed, log_diagnostic
 from .images import FetchPolicy, ImageStore
+from .languages import site_languages
 from .library import TOPICS_DIR, catalog_json, home_overview, index_page
 from .nav import GuideNav, LibraryNav, library_nav, sidebar
-from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable, search_entries
+from .pagecache import REUSED_TEMPLATE_TEXT, SEARCH_INDEX, PageReuse, reusable, search_entries
 from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
-from .render import GUIDES_DIR
+from .render import GUIDES_DIR, HOWTO_META
 from .sanitize import sanitize_html
+from .structured import add_to_head, script_element
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -59,6 +64,19 @@ MARKER = "<!-- cleanguide:library -->"
 CATALOG = f"{GUIDES_DIR}/catalog.json"
 ASSETS = Path(__file__).resolve().parent / "assets"
 ASSETS_DIR = "assets/cleanguide"
+ASSET_FILES = ("cleanguide.css", "cleanguide.js")
+LIGHTBOX_FILES = ("glightbox.min.js", "glightbox.min.css")
+"""The zoom view's files, taken from the installed mkdocs-glightbox package at build time;
+cleanguide.js loads them once the page is shown, only on pages with a screenshot."""
+
+
+def lightbox_assets() -> dict[str, Path]:
+    """Site path → the installed file, for each of the zoom view's files."""
+    spec = importlib.util.find_spec("mkdocs_glightbox")
+    if spec is None or not spec.submodule_search_locations:
+        raise PluginError("cleanguide: the mkdocs-glightbox package is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "glightbox"
+    return {f"{ASSETS_DIR}/{name}": folder / name for name in LIGHTBOX_FILES}
 
 
 class CleanguideConfig(Config):  # type: ignore[no-untyped-call]
@@ -101,6 +119,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         """Destination path → the key of the generated page written there (dirty builds)."""
         self.previous: dict[str, list[Any]] = {}
         """The search entries in the site before this build, by page URL (dirty builds)."""
+        self.site_lang = "en"
+        """The theme's language: the first language of search."""
 
     def _path(self, value: str) -> Path:
         return (self.root / value).resolve()
@@ -138,6 +158,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             self.cache = Cache(wanted)
         config.extra_css.append(f"{ASSETS_DIR}/cleanguide.css")
         config.extra_javascript.append(f"{ASSETS_DIR}/cleanguide.js")
+        self.site_lang = str(config.theme.get("language") or "en")
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
@@ -152,6 +173,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             image_store=store,
             cache=self.cache,
             site_name=config.site_name,
+            directory_urls=config.use_directory_urls,
         )
         self.result = result
         own: dict[str, File] = {}
@@ -162,11 +184,12 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             )
             self.generated[file.src_uri] = GeneratedPage(page, file, config)
             own[file.src_uri] = file
-        for site_path, image in result.images.items():
-            own[site_path] = File.generated(config, site_path, abs_src_path=str(image.path))
-        for asset in ("cleanguide.css", "cleanguide.js"):
-            path = f"{ASSETS_DIR}/{asset}"
-            own[path] = File.generated(config, path, abs_src_path=str(ASSETS / asset))
+        copied = {path: image.path for path, image in result.images.items()}
+        copied |= result.renditions
+        copied |= {f"{ASSETS_DIR}/{name}": ASSETS / name for name in ASSET_FILES}
+        copied |= lightbox_assets()
+        for site_path, source in copied.items():
+            own[site_path] = File.generated(config, site_path, abs_src_path=str(source))
         urls = {uri: f.url for uri, f in own.items()}
         own[CATALOG] = File.generated(
             config, CATALOG, content=catalog_json(result.library, urls.__getitem__)
@@ -191,9 +214,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             for diag in condensed(article.diagnostics):
                 log_diagnostic(log, diag)
             for failure in article.image_failures:
-                # INFO, not WARNING: an offline build must still pass --strict
-                log.info(
-                    "cleanguide: %s: screenshot left remote: %s (%s)",
+                log.debug(
+                    "cleanguide: %s: screenshot not fetched: %s (%s)",
                     article.source,
                     failure.url,
                     failure.reason,
@@ -204,6 +226,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         except OSError as exc:
             log.warning("cleanguide: could not write the audit: %s", exc)
         log.info("%s", result.summary())
+        if failures := result.image_failures():
+            # INFO, not WARNING: an offline build must still pass --strict
+            log.info("%s", failures)
         if result.refused:
             names = ", ".join(a.source for a in result.refused)
             log.error("cleanguide: %d article(s) refused: %s", len(result.refused), names)
@@ -290,7 +315,12 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
 
     @event_priority(-100)  # after every other plugin: the HTML is final
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
-        if self.reuse is not None and isinstance(page, GeneratedPage):
+        if not isinstance(page, GeneratedPage):
+            return output
+        howto = page.source.meta.get(HOWTO_META)
+        if howto and page.reused is None:
+            output = add_to_head(output, script_element(howto, page.canonical_url or page.url))
+        if self.reuse is not None:
             return self.reuse.output(page, output)
         return output
 
@@ -308,6 +338,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 len(self.reuse.reused),
                 f" ({skipped} already in place)" if self.dirty else "",
             )
+        if self.result is not None:
+            langs = site_languages(self.site_lang, (c.lang for c in self.result.library.cards))
+            _set_search_languages(Path(config.site_dir) / SEARCH_INDEX, langs)
         if self.cache is not None:
             self.cache.sweep()
 
@@ -340,6 +373,22 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     ) -> LiveReloadServer | None:
         server.watch(str(self._path(self.config.content_dir)))
         return server
+
+
+def _set_search_languages(index: Path, langs: list[str]) -> None:
+    """Add to the search index every language its guides are written in (lunr then loads
+    each one's word splitting and stemming). The languages mkdocs.yml gives stay first."""
+    if not index.is_file():
+        return
+    data = json.loads(index.read_text(encoding="utf-8"))
+    config = data.get("config")
+    if not isinstance(config, dict):
+        return
+    have = list(config.get("lang") or [])
+    added = [lang for lang in langs if lang not in have]
+    if added:
+        config["lang"] = have + added
+        index.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
 
 
 __all__ = ["MARKER", "CleanguideConfig", "CleanguidePlugin"]

@@ -23,6 +23,7 @@ from yaml.events import AliasEvent, Event, MappingStartEvent, SequenceStartEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .diagnostics import ArticleError, Diagnostic, Severity
+from .languages import search_language
 from .model import Article
 
 log = logging.getLogger("mkdocs.plugins.cleanguide.reader")
@@ -52,6 +53,7 @@ ALLOWED_KEYS = (
     "categories",
     "url",
     "source",
+    "lang",
 )
 # Keys MkDocs or Material act on: dropping them silently would hide an attempt to
 # change the page's template, hide navigation or redirect readers elsewhere.
@@ -848,6 +850,17 @@ def _iter_items(items: list[object], key: str, warn: _Warn) -> Iterator[str]:
             warn(f"'{key}' item {item!r:.60} ignored: not a string", key)
 
 
+def _check_lang(key: str, value: object, warn: _Warn) -> str | None:
+    """The guide's language, one search knows ("ja", "de"...)."""
+    if not isinstance(value, str):
+        warn(f"'{key}' ignored: expected a language code, got {type(value).__name__}", key)
+        return None
+    lang = search_language(value)
+    if lang is None:
+        warn(f"'{key}' ignored: {value[:20]!r} is not a language search knows", key)
+    return lang
+
+
 _HTTP_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)
 
 _CHECKS: dict[str, Callable[[str, Any, _Warn], Any]] = {
@@ -859,4 +872,5 @@ _CHECKS: dict[str, Callable[[str, Any, _Warn], Any]] = {
     "categories": _check_terms,
     "url": _check_url,
     "source": _check_url,
+    "lang": _check_lang,
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import itertools
+import json
 import posixpath
 import re
 from collections.abc import Mapping
@@ -39,6 +40,7 @@ from .model import (
 from .reader import YAML_STR_TAG, plain_scalar_tag
 from .sanitize import neutralise_markdown
 from .slugs import slugify, topic_slug, unique_slug
+from .typography import plain
 
 INDENT = "    "
 GUIDES_DIR = "guides"
@@ -74,8 +76,28 @@ class LocalImage:
     """A screenshot copied into the site: where it lives there and its real pixel size."""
 
     site_path: str
+    """The original file: the zoom view opens it."""
     width: int
     height: int
+    renditions: tuple[tuple[str, int], ...] = ()
+    """(site path, width) of each smaller WebP copy, smallest first: what the page shows."""
+
+
+@dataclass(frozen=True, slots=True)
+class MissingImage:
+    """A screenshot that could not be fetched: the page shows a placeholder linking to it."""
+
+    reason: str
+
+
+SHOWN_SIZES = "(min-width: 1220px) 720px, 100vw"
+"""The `sizes` of a screenshot: Material's content column is at most about 720 CSS pixels
+wide (from 1220 pixels of window on), the whole width below."""
+STEPS_CLASS = "cg-steps"
+"""The class of the lists of steps (cleanguide.js adds the follow-along controls to them)."""
+MISSING_CLASS = "cg-shot-missing"
+HOWTO_META = "howto"
+"""The front-matter key of a page's schema.org HowTo (JSON)."""
 
 
 # a link (not an image) to "#...": starts at "[" and looks back (a leading look-behind is slower)
@@ -226,13 +248,16 @@ class _PageWriter:
     def __init__(
         self,
         page_path: str,
-        images: Mapping[str, LocalImage],
+        images: Mapping[str, LocalImage | MissingImage],
         links: Mapping[int, str],
         counts: Mapping[int, int] | None = None,
         anchors: Mapping[tuple[int, str], str] | None = None,
         section: int | None = None,
+        directory_urls: bool = True,
     ):
         self.page_path = page_path
+        self.url_dir = page_url_dir(page_path, directory_urls)
+        """The folder of the page's URL: attributes MkDocs does not rewrite are relative to it."""
         self.images = images
         self.links = links
         self.counts = counts or {}
@@ -246,6 +271,10 @@ class _PageWriter:
         """The last heading written: its slug prefixes anchors that would clash."""
         self.in_step = 0
         """How many step items the blocks being written are inside."""
+        self.howto: list[dict[str, object]] = []
+        """The steps written, in order, as schema.org HowToStep and HowToSection objects."""
+        self.step_images: list[str] = []
+        """The image URLs written inside the step being written (page-relative or remote)."""
 
     def blocks(self, blocks: list[Block], base_level: int = 1) -> str:
         return "\n\n".join(filter(None, (self.block(b, base_level) for b in blocks)))
@@ -286,23 +315,51 @@ class _PageWriter:
         raise TypeError(f"no renderer for {type(b).__name__}")
 
     def figure(self, f: Figure) -> str:
-        local = self.images.get(f.src)
+        got = self.images.get(f.src)
+        alt = f.alt or f.caption or posixpath.basename(urlsplit(f.src).path)
+        caption = f.caption or f.alt
+        if isinstance(got, MissingImage):
+            self.step_images.append(f.src)
+            return self.missing_figure(f.src, alt, caption)
         attrs = []
-        if local is not None:
-            src = posixpath.relpath(local.site_path, posixpath.dirname(self.page_path) or ".")
-            attrs += [f'width="{local.width}"', f'height="{local.height}"']
+        if got is not None:
+            original = self._relative(got.site_path)
+            src = self._relative(got.renditions[-1][0]) if got.renditions else original
+            if got.renditions:
+                srcset = ", ".join(f"{self._from_url(p)} {w}w" for p, w in got.renditions)
+                attrs += [f'srcset="{srcset}"', f'sizes="{SHOWN_SIZES}"']
+            attrs += [f'width="{got.width}"', f'height="{got.height}"']
+            self.step_images.append(self._from_url(got.site_path))
         else:
-            src = f.src
+            src = original = f.src
+            self.step_images.append(f.src)
         if self.seen_image:
             attrs.append('loading="lazy"')
         self.seen_image = True
-        alt = f.alt or f.caption or posixpath.basename(urlsplit(f.src).path)
-        caption = f.caption or f.alt
         attr_list = "{ " + " ".join(attrs) + " }" if attrs else ""
         out = f"![{escape_text(alt)}](<{_url(src)}>){attr_list}"
+        if got is not None:  # the zoom view (glightbox) opens the original
+            out = f"[{out}](<{_url(original)}>){{ .glightbox }}"
         if caption:
             out += f"\n/// caption\n{escape_text(caption)}\n///"
         return out
+
+    def missing_figure(self, url: str, alt: str, caption: str) -> str:
+        """A screenshot that could not be fetched: a note and a link to it, never a broken image."""
+        what = f" {escape_text(alt)}." if alt != caption else ""
+        note = f"*Screenshot not available.*{what} [Open the original](<{_url(url)}>)"
+        out = f"{note}\n{{: .{MISSING_CLASS} }}"
+        if caption:
+            out += f"\n/// caption\n{escape_text(caption)}\n///"
+        return out
+
+    def _relative(self, site_path: str) -> str:
+        """A site file relative to this page's Markdown file (MkDocs rewrites it for the URL)."""
+        return posixpath.relpath(site_path, posixpath.dirname(self.page_path) or ".")
+
+    def _from_url(self, site_path: str) -> str:
+        """A site file relative to this page's URL (for what MkDocs does not rewrite)."""
+        return posixpath.relpath(site_path, self.url_dir or ".")
 
     def embed(self, e: Embed) -> str:
         url = e.url if not e.url.startswith("//") else "https:" + e.url
@@ -345,7 +402,7 @@ class _PageWriter:
             self.used_ids.update(prefix + n for n in names)
             items = [self.step(s, prefix, n) for s, n in zip(run, names, strict=True)]
             lists.append(
-                f'<ol start="{run[0].number}" type="1" markdown="block">\n\n'
+                f'<ol class="{STEPS_CLASS}" start="{run[0].number}" type="1" markdown="block">\n\n'
                 + "\n\n".join(items)
                 + "\n\n</ol>"
             )
@@ -365,14 +422,21 @@ class _PageWriter:
         if s.title:
             parts.append(f"**{escape_text(s.title)}**")
         self.in_step += 1
+        outer_images, self.step_images = self.step_images, []
         body = self.blocks(s.blocks)
+        images, self.step_images = self.step_images, outer_images
         self.in_step -= 1
         if body:
             parts.append(body)
         if not parts:
             parts.append(f"Step {s.number}")
+        item = _howto_item(s, f"#{prefix}{name}", images)
         if s.substeps:
+            outer, self.howto = self.howto, []
             parts.append(self.ordered(s.substeps, prefix, name))
+            item = {**item, "@type": "HowToSection", "itemListElement": self.howto}
+            self.howto = outer
+        self.howto.append(item)
         return f'<li id="{prefix}{name}" markdown="block">\n\n' + "\n\n".join(parts) + "\n\n</li>"
 
     def contents(self, c: Contents) -> str:
@@ -414,6 +478,42 @@ def _shield_list_tags(markdown: str) -> str:
         pos = m.end()
     out.append(_LIST_TAG.sub("&lt;", markdown[pos:]))
     return "".join(out)
+
+
+def _block_text(b: Block) -> str:
+    """What a step's block says, as plain text (screenshots and code say nothing here)."""
+    if isinstance(b, (Paragraph, Note, Raw)):
+        return plain(b.text)
+    if isinstance(b, BulletList):
+        return " ".join(plain(t) for t in b.items)
+    if isinstance(b, Heading):
+        return plain(b.text)
+    return ""
+
+
+def _howto_item(s: Step, url: str, images: list[str]) -> dict[str, object]:
+    """A step as a schema.org HowToStep: its text, its screenshots and its anchor."""
+    said = [_block_text(b) for b in s.blocks]
+    text = " ".join(t for t in [plain(s.title), *said] if t) or f"Step {s.number}"
+    item: dict[str, object] = {"@type": "HowToStep", "url": url, "text": text}
+    if s.title:
+        item["name"] = plain(s.title)
+    if images:
+        item["image"] = images
+    return item
+
+
+def howto_json(name: str, description: str, steps: list[dict[str, object]], guide: Guide) -> str:
+    """The schema.org HowTo of a page, as JSON; URLs stay relative to the page."""
+    data: dict[str, object] = {"@context": "https://schema.org", "@type": "HowTo", "name": name}
+    if description:
+        data["description"] = description
+    if guide.date:
+        data["datePublished"] = _date_text(guide.date)
+    if guide.updated:
+        data["dateModified"] = _date_text(guide.updated)
+    data["step"] = steps
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def _runs(steps: list[Step]) -> list[list[Step]]:
@@ -477,7 +577,11 @@ def _date_text(value: dt.date | None) -> str:
     return day.isoformat()
 
 
-def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -> list[PageFile]:
+def render_guide(
+    guide: Guide,
+    images: Mapping[str, LocalImage | MissingImage] | None = None,
+    directory_urls: bool = True,
+) -> list[PageFile]:
     """All pages of one guide: its home page, then one page per method.
 
     Links between the pages, to topics and to screenshots are relative and the same at any
@@ -492,7 +596,7 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
     home_path = f"{folder}/index.md"
     counts = {i: s.step_count for i, s in enumerate(guide.sections)}
     anchors = _heading_anchors(guide)
-    w = _PageWriter(home_path, images, links, counts, anchors)
+    w = _PageWriter(home_path, images, links, counts, anchors, directory_urls=directory_urls)
     parts = [f"# {escape_text(guide.title)}"]
     facts = []
     if guide.date:
@@ -527,26 +631,56 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
             parts.append(w.blocks(s.body, 1))
     if guide.closing:
         parts.append(w.blocks(guide.closing, 2))
-    pages.append(
-        page_file(home_path, guide.title, _join(parts), guide.description, guide.short_title)
-    )
+    home = page_file(home_path, guide.title, _join(parts), guide.description, guide.short_title)
+    pages.append(_with_howto(home, guide.title, guide, w.howto))
 
     for i, s in enumerate(guide.sections):
         if not s.is_method:
             continue
         path = f"{folder}/{links[i]}"
-        w = _PageWriter(path, images, links, counts, anchors, section=i)
+        w = _PageWriter(path, images, links, counts, anchors, i, directory_urls)
         context = f"*From the guide* [{escape_text(guide.title)}](index.md)"
+        if dates := _source_dates(guide):
+            context += f" · *{dates}*"
         body = [f"# {escape_text(s.title)}", context, w.blocks(s.body, 2)]
-        pages.append(
-            page_file(path, f"{s.title} · {guide.short_title}", _join(body), label=s.title)
-        )
+        page = page_file(path, f"{s.title} · {guide.short_title}", _join(body), label=s.title)
+        pages.append(_with_howto(page, s.title, guide, w.howto))
     return pages
+
+
+def _source_dates(guide: Guide) -> str:
+    """When the source article was published and updated: "source published 2024-08-18…"."""
+    facts = []
+    if guide.date:
+        facts.append(f"published {_date_text(guide.date)}")
+    if guide.updated and guide.updated != guide.date:
+        facts.append(f"updated {_date_text(guide.updated)}")
+    return "source " + ", ".join(facts) if facts else ""
+
+
+def _with_howto(
+    page: PageFile, name: str, guide: Guide, steps: list[dict[str, object]]
+) -> PageFile:
+    """The page with its steps as schema.org HowTo JSON in its front matter (`howto`), if it
+    shows steps. The value is JSON, not HTML: the plugin writes it into the page's head."""
+    if not steps:
+        return page
+    meta = {**page.meta, HOWTO_META: howto_json(name, guide.description, steps, guide)}
+    return PageFile(page.path, page.body, meta, page.label)
 
 
 def topic_path(name: str) -> str:
     """The page of a topic (a tag or category) in the docs folder."""
     return f"{TOPICS_DIR}/{topic_slug(name)}/index.md"
+
+
+def page_url_dir(path: str, directory_urls: bool = True) -> str:
+    """The folder of the URL MkDocs gives the page at `path` ("guides/a/part-1.md" is at
+    "guides/a/part-1/" with directory URLs, else at "guides/a/part-1.html")."""
+    folder, name = posixpath.split(path)
+    if not directory_urls or name in ("index.md", "README.md"):
+        return folder
+    return posixpath.join(folder, posixpath.splitext(name)[0])
 
 
 def _join(parts: list[str]) -> str:

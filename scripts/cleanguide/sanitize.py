@@ -133,7 +133,7 @@ _TAG_ATTRIBUTES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         "*": frozenset({"id", "class"}),
         # `rel` is not listed: nh3's `link_rel` sets it on every link (see _LINK_REL).
         "a": frozenset({"href", "title", "target"}),
-        "img": frozenset({"src", "alt", "title", "width", "height", "loading"}),
+        "img": frozenset({"src", "srcset", "sizes", "alt", "title", "width", "height", "loading"}),
         # `type` (only "1", see below): Material letters nested lists, and a phase's sub-steps
         # must show the author's numbers.
         "ol": frozenset({"start", "type"}),
@@ -180,6 +180,8 @@ _ATTRIBUTE_PATTERNS: Final[Mapping[str, re.Pattern[str]]] = MappingProxyType(
         "height": re.compile(r"[0-9]{1,5}"),
         "start": re.compile(r"-?[0-9]{1,9}"),
         "colspan": re.compile(r"[0-9]{1,4}"),
+        # a media condition and a length, e.g. "(min-width: 1220px) 720px, 100vw"
+        "sizes": re.compile(r"[a-z0-9 ().,:-]{1,200}"),
         "rowspan": re.compile(r"[0-9]{1,4}"),
     }
 )
@@ -255,6 +257,10 @@ _ALLOWED_CLASSES: Final = (
             "cg-catalogue",
             "cg-index",
             "cg-pager",
+            # steps (follow-along controls), screenshots that could not be fetched, zoom view.
+            "cg-steps",
+            "cg-shot-missing",
+            "glightbox",
         }
     )
     | _ADMONITION_TYPES
@@ -304,6 +310,26 @@ def _filter_url(tag: str, attribute: str, value: str) -> str | None:
     return None
 
 
+# One candidate of a `srcset`: a URL without spaces or commas, then a width or density.
+_SRCSET_CANDIDATE_RE: Final = re.compile(
+    r"\s*([^\s,]+)\s+([0-9]{1,5}w|[0-9]{1,2}(?:\.[0-9]{1,2})?x)\s*"
+)
+
+
+def _filter_srcset(value: str) -> str | None:
+    """A `srcset` whose every candidate URL is one `src` would keep (no `data:`), or None."""
+    candidates = value.split(",")
+    kept = []
+    for candidate in candidates:
+        m = _SRCSET_CANDIDATE_RE.fullmatch(candidate)
+        if m is None or m.group(1).lower().startswith("data:"):
+            return None
+        if _filter_url("img", "src", m.group(1)) != m.group(1):
+            return None
+        kept.append(f"{m.group(1)} {m.group(2)}")
+    return ", ".join(kept)
+
+
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     """nh3 attribute_filter: rewrite an allowlisted attribute's value, or drop it (None)."""
     if attribute == "class":
@@ -312,6 +338,8 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
         return _filter_id(value)
     if attribute in _URL_ATTRIBUTES:
         return _filter_url(tag, attribute, value)
+    if attribute == "srcset":
+        return _filter_srcset(value)
     if attribute in _ATTRIBUTE_VALUES:
         return value if value in _ATTRIBUTE_VALUES[attribute] else None
     if attribute in _ATTRIBUTE_PATTERNS:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
+from . import languages
 from .clean import Cleaned
 from .diagnostics import Diagnostic, Severity
 from .model import (
@@ -723,6 +724,7 @@ def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
         updated=_date(meta.get("updated")),
         tags=tags,
         topics=_topics(tags + categories),
+        lang=str(meta.get("lang", "")) or languages.detect(title + "\n" + cleaned.text) or "",
         diagnostics=diagnostics,
     )
     taken: set[str] = {"index"}

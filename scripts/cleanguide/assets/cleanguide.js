@@ -1,10 +1,20 @@
 /*
- * cleanguide: the filter of the guides index.
+ * cleanguide: what the reader's pages do in the browser. Each part is a plain function run
+ * on every page Material shows (also with instant navigation), and each part only adds to
+ * a page that works without it.
  *
- * The index is paged; the filter finds guides on every page. Typing into it shows each
- * guide whose title, description or topics hold all the words typed (case and accents
- * ignored). It reads guides/catalog.json once, on first use. Without JavaScript the index
- * is its plain pages. Data from the catalogue is only ever set as text, never as HTML.
+ * - filter: the guides index is paged; the filter finds guides on every page. Typing into
+ *   it shows each guide whose title, description or topics hold all the words typed (case
+ *   and accents ignored). It reads guides/catalog.json once, on first use. Data from the
+ *   catalogue is only ever set as text, never as HTML.
+ * - steps: each step of a list of steps (`ol.cg-steps > li[id]`) gets a "Done" checkbox and
+ *   a link to itself (#step-3); the page says how many are done ("3 of 7 done") and can
+ *   reset them. What is ticked is kept in this browser's local storage, per page, and
+ *   nowhere else. The step an address names (#step-3) is highlighted.
+ * - zoom: screenshots link to their original; GLightbox opens it over the page. Its files
+ *   are loaded once the page is shown, and only on pages with a screenshot.
+ * - names: Material's search dialog, breadcrumbs and sections of the navigation get the
+ *   accessible names its templates leave out.
  */
 (function () {
   "use strict";
@@ -64,7 +74,7 @@
     return li;
   }
 
-  function setup() {
+  function setupFilter() {
     var list = document.querySelector(".cg-catalogue.cg-index");
     if (!list || list.dataset.cgFilter) return;
     list.dataset.cgFilter = "on";
@@ -127,6 +137,188 @@
     });
   }
 
+  // --- steps ------------------------------------------------------------------------------
+
+  var STORE = "cleanguide:done:";
+
+  function stepName(id) {
+    var m = /step-(\d+)(?:-(\d+))?$/.exec(id);
+    return m ? "step " + m[1] + (m[2] ? "." + m[2] : "") : "this step";
+  }
+
+  function readDone(key) {
+    try {
+      var ids = JSON.parse(localStorage.getItem(key) || "[]");
+      return Array.isArray(ids) ? ids : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function writeDone(key, ids) {
+    try {
+      if (ids.length) localStorage.setItem(key, JSON.stringify(ids));
+      else localStorage.removeItem(key);
+    } catch (error) {
+      // storage may be off (private browsing): the ticks last as long as the page
+    }
+  }
+
+  function setupSteps() {
+    var article = document.querySelector("article");
+    if (!article || article.dataset.cgSteps) return;
+    var steps = Array.prototype.slice.call(article.querySelectorAll("ol.cg-steps > li[id]"));
+    if (!steps.length) return;
+    article.dataset.cgSteps = "on";
+    var key = STORE + location.pathname;
+    var done = readDone(key);
+
+    var box = document.createElement("div");
+    box.className = "cg-progress";
+    var status = document.createElement("p");
+    status.className = "cg-progress__status";
+    status.setAttribute("role", "status");
+    var reset = document.createElement("button");
+    reset.type = "button";
+    reset.textContent = "Reset";
+    reset.setAttribute("aria-label", "Reset: mark every step not done");
+    box.append(status, reset);
+    var first = article.querySelector("ol.cg-steps");
+    first.parentNode.insertBefore(box, first);
+
+    var boxes = steps.map(function (li) {
+      var name = stepName(li.id);
+      var tools = document.createElement("span");
+      tools.className = "cg-step-tools";
+      var label = document.createElement("label");
+      label.className = "cg-done";
+      var input = document.createElement("input");
+      input.type = "checkbox";
+      input.checked = done.indexOf(li.id) !== -1;
+      input.setAttribute("aria-label", "Done: " + name);
+      var text = document.createElement("span");
+      text.textContent = "Done";
+      label.append(input, text);
+      var link = document.createElement("a");
+      link.className = "cg-step-link";
+      link.href = "#" + li.id;
+      link.textContent = "#";
+      link.title = "Link to " + name;
+      link.setAttribute("aria-label", "Link to " + name);
+      tools.append(label, link);
+      li.insertBefore(tools, li.firstChild);
+      li.classList.toggle("cg-step--done", input.checked);
+      input.addEventListener("change", function () {
+        li.classList.toggle("cg-step--done", input.checked);
+        save();
+      });
+      return input;
+    });
+
+    function count() {
+      var n = boxes.filter(function (b) { return b.checked; }).length;
+      status.textContent = n + " of " + boxes.length + " done";
+    }
+    function save() {
+      writeDone(key, steps.filter(function (li, i) { return boxes[i].checked; })
+        .map(function (li) { return li.id; }));
+      count();
+    }
+    reset.addEventListener("click", function () {
+      boxes.forEach(function (b, i) {
+        b.checked = false;
+        steps[i].classList.remove("cg-step--done");
+      });
+      save();
+    });
+    count();
+  }
+
+  function highlightTarget() {
+    document.querySelectorAll(".cg-step--target").forEach(function (li) {
+      li.classList.remove("cg-step--target");
+    });
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (target && target.matches("ol.cg-steps > li")) {
+      target.classList.add("cg-step--target");
+    }
+  }
+
+  // --- zoom ---------------------------------------------------------------------------------
+
+  var lightbox = null;
+  var lightboxLoading = false;
+
+  function setupZoom() {
+    if (!document.querySelector("a.glightbox")) return;
+    if (lightbox) {
+      lightbox.reload();
+      return;
+    }
+    if (lightboxLoading) return;
+    lightboxLoading = true;
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = new URL("glightbox.min.css", script ? script.src : location.href).href;
+    var js = document.createElement("script");
+    js.src = new URL("glightbox.min.js", script ? script.src : location.href).href;
+    js.async = true;
+    js.onload = function () {
+      lightbox = window.GLightbox({ touchNavigation: true, zoomable: true, loop: false });
+    };
+    document.head.append(css, js);
+  }
+
+  function whenShown(run) {
+    function later() {
+      if (window.requestIdleCallback) window.requestIdleCallback(run, { timeout: 2000 });
+      else setTimeout(run, 200);
+    }
+    if (document.readyState === "complete") later();
+    else window.addEventListener("load", later, { once: true });
+  }
+
+  // Print every screenshot, not only those scrolled to.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll('article img[loading="lazy"]').forEach(function (img) {
+      img.loading = "eager";
+    });
+  });
+
+  // --- names --------------------------------------------------------------------------------
+
+  function nameLandmarks() {
+    var search = document.querySelector('.md-search[role="dialog"]');
+    if (search && !search.hasAttribute("aria-label")) search.setAttribute("aria-label", "Search");
+    var path = document.querySelector("nav.md-path");
+    if (path) path.setAttribute("aria-label", "Breadcrumbs");
+    // A section of the navigation is labelled by its toggle, which holds only an icon when
+    // the section has an index page (or by nothing, when that is its only page): name it by
+    // the section's title instead, so that no two are nameless.
+    document.querySelectorAll("nav[aria-labelledby]").forEach(function (nav) {
+      var id = nav.getAttribute("aria-labelledby");
+      var label = document.getElementById(id);
+      if (label && label.textContent.trim()) return;
+      var title = nav.querySelector(":scope > .md-nav__title");
+      if (title && title.textContent.trim()) {
+        title.id = title.id || id + "_title";
+        nav.setAttribute("aria-labelledby", title.id);
+      } else {
+        nav.removeAttribute("aria-labelledby");
+      }
+    });
+  }
+
+  function setup() {
+    nameLandmarks();
+    setupFilter();
+    setupSteps();
+    highlightTarget();
+    whenShown(setupZoom);
+  }
+
+  window.addEventListener("hashchange", highlightTarget);
   if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
     window.document$.subscribe(setup);
   } else if (document.readyState === "loading") {

@@ -1,0 +1,113 @@
+"""The language of a guide, for search: front matter `lang`, else what its script says.
+
+Material's search (lunr) needs to know every language it indexes: each one brings its own
+word splitting and stemming (Japanese has no spaces between words). A guide's language is
+its front matter `lang` when that is one search knows, else the script most of its letters
+are written in, for the scripts that name one language (kana: Japanese; Hangul: Korean...).
+Latin script names no single language, so such a guide is searched in the site's language.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+SEARCH_LANGUAGES = frozenset(
+    [
+        "ar",
+        "da",
+        "de",
+        "du",
+        "el",
+        "en",
+        "es",
+        "fi",
+        "fr",
+        "he",
+        "hi",
+        "hu",
+        "hy",
+        "it",
+        "ja",
+        "kn",
+        "ko",
+        "nl",
+        "no",
+        "pt",
+        "ro",
+        "ru",
+        "sa",
+        "sv",
+        "ta",
+        "te",
+        "th",
+        "tr",
+        "vi",
+        "zh",
+    ]
+)
+"""The languages Material's search can index (its `lunr.<lang>.min.js`, and English)."""
+
+# Unicode name prefix of a letter → the language its script names (None: several, see below).
+_SCRIPTS = (
+    ("HIRAGANA", "ja"),
+    ("KATAKANA", "ja"),
+    ("HANGUL", "ko"),
+    ("CJK UNIFIED", None),
+    ("CYRILLIC", "ru"),
+    ("ARABIC", "ar"),
+    ("HEBREW", "he"),
+    ("GREEK", "el"),
+    ("THAI", "th"),
+    ("DEVANAGARI", "hi"),
+    ("ARMENIAN", "hy"),
+)
+_SHARE = 0.3
+"""The share of a text's letters a script needs to name the text's language."""
+_SAMPLE = 4000
+"""Letters looked at: the start of a guide says as much as all of it."""
+
+
+def search_language(code: str) -> str | None:
+    """The search language of a `lang` value ("ja", "ja-JP", "pt_BR"), or None if unknown."""
+    primary = code.strip().replace("_", "-").split("-", 1)[0].lower()
+    return primary if primary in SEARCH_LANGUAGES else None
+
+
+def detect(text: str) -> str | None:
+    """The language the script of `text` names, or None (Latin script, or no clear majority).
+
+    Chinese characters alone name Chinese; with kana among them, Japanese.
+    """
+    scripts: Counter[str] = Counter()
+    letters = 0
+    for ch in text:
+        if not ch.isalpha():
+            continue
+        letters += 1
+        name = unicodedata.name(ch, "")
+        for prefix, _ in _SCRIPTS:
+            if name.startswith(prefix):
+                scripts[prefix] += 1
+                break
+        if letters >= _SAMPLE:
+            break
+    if not letters:
+        return None
+    kana = scripts["HIRAGANA"] + scripts["KATAKANA"]
+    if kana and (kana + scripts["CJK UNIFIED"]) / letters >= _SHARE:
+        return "ja"
+    for prefix, lang in _SCRIPTS:
+        if scripts[prefix] / letters >= _SHARE:
+            return lang or "zh"
+    return None
+
+
+def site_languages(site: str, guides: Iterable[str]) -> list[str]:
+    """The site's language first, then each other language of the guides, once, sorted."""
+    first = search_language(site) or "en"
+    return [first, *sorted({g for g in guides if g and g != first})]
+
+
+__all__ = ["SEARCH_LANGUAGES", "detect", "search_language", "site_languages"]
