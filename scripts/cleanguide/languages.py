@@ -86,13 +86,15 @@ def detect(text: str) -> str | None:
         if not ch.isalpha():
             continue
         letters += 1
+        if letters >= _SAMPLE:
+            break
+        if ch.isascii():  # Latin: names no language, nothing to look up
+            continue
         name = unicodedata.name(ch, "")
         for prefix, _ in _SCRIPTS:
             if name.startswith(prefix):
                 scripts[prefix] += 1
                 break
-        if letters >= _SAMPLE:
-            break
     if not letters:
         return None
     kana = scripts["HIRAGANA"] + scripts["KATAKANA"]
