@@ -242,8 +242,14 @@ def measure(n: int, base: Path, naive: bool, serve: bool) -> Row:
 
 
 def report(rows: list[Row]) -> list[str]:
-    """The table, and every target that was missed."""
-    first = rows[0]
+    """The table, and every target that was missed.
+
+    The targets: at 1,000 articles, cold build and site at most half the naive ones, peak
+    memory under 1 GB, a `--dirty` no-op at most a tenth of a cold build and a served edit
+    within 3 s; at any size, GitHub Pages' limits; per article, time and bytes within 1.2x
+    of the 1,000-article figures (of the first size when 1,000 was not measured).
+    """
+    first = next((r for r in rows if r.n == 1000), rows[0])
     head = (
         "| articles | naive build | cleanguide cold | cold/naive | no-op rebuild "
         "| no-op `--dirty` | no-op/cold | site (ours / naive) | bytes ratio | pages "
@@ -272,19 +278,20 @@ def report(rows: list[Row]) -> list[str]:
             f"| {r.cold.peak_mb:.0f} MB | {serve} | {per_s * 1000:.1f} ms ({lin_s:.2f}) "
             f"| {per_mb * 1000:.0f} kB ({lin_mb:.2f}) |"
         )
-        if cold_ratio is not None and r.n >= 1000 and cold_ratio > TARGET_COLD_RATIO:
+        at_1000 = r.n == 1000
+        if cold_ratio is not None and at_1000 and cold_ratio > TARGET_COLD_RATIO:
             missed.append(f"{r.n}: cold build {cold_ratio:.2f}x the naive build")
-        if bytes_ratio is not None and r.n >= 1000 and bytes_ratio > TARGET_BYTES_RATIO:
+        if bytes_ratio is not None and at_1000 and bytes_ratio > TARGET_BYTES_RATIO:
             missed.append(f"{r.n}: site {bytes_ratio:.2f}x the naive site")
-        if r.n >= 1000 and r.cold.peak_mb > TARGET_PEAK_MB:
+        if at_1000 and r.cold.peak_mb > TARGET_PEAK_MB:
             missed.append(f"{r.n}: peak memory {r.cold.peak_mb:.0f} MB")
-        if r.n >= 1000 and noop_ratio > TARGET_NOOP_RATIO:
+        if at_1000 and noop_ratio > TARGET_NOOP_RATIO:
             missed.append(f"{r.n}: no-op rebuild {noop_ratio:.2f} of a cold build")
-        if r.serve_edit_s and r.n >= 1000 and statistics.median(r.serve_edit_s) > TARGET_SERVE_S:
+        if r.serve_edit_s and at_1000 and statistics.median(r.serve_edit_s) > TARGET_SERVE_S:
             missed.append(f"{r.n}: serve edit {statistics.median(r.serve_edit_s):.1f} s")
         if r.cold.site_mb > PAGES_LIMIT_MB or r.cold.seconds > PAGES_LIMIT_S:
             missed.append(f"{r.n}: over GitHub Pages' limits")
-        if r is not first and (lin_s > TARGET_LINEAR or lin_mb > TARGET_LINEAR):
+        if r.n > first.n and (lin_s > TARGET_LINEAR or lin_mb > TARGET_LINEAR):
             missed.append(f"{r.n}: per article {lin_s:.2f}x time, {lin_mb:.2f}x bytes of {first.n}")
     return missed
 

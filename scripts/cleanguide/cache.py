@@ -57,12 +57,14 @@ def key(*parts: str | bytes) -> str:
 class Cache:
     """A key-value store per table on one SQLite file, or in memory when `path` is None.
 
-    Entries read or written since the last `sweep` are kept in memory too, so a long
-    `mkdocs serve` session reads the disk only for what changed.
+    With `memory`, entries read or written since the last `sweep` are kept in memory too,
+    so a long `mkdocs serve` session reads the disk only for what changed (a one-shot build
+    does without: it would hold a second copy of every page).
     """
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, memory: bool = False) -> None:
         self.path = path
+        self.memory = memory or path is None
         self._memory: dict[tuple[str, str], Any] = {}
         self._used: dict[str, set[str]] = {t: set() for t in TABLES}
         self._db: sqlite3.Connection | None = None
@@ -113,7 +115,7 @@ class Cache:
         except (sqlite3.DatabaseError, zlib.error, ValueError) as exc:
             log.warning("cleanguide: cache entry unreadable (%s): rebuilding it", exc)
             return None
-        if value is not None:
+        if value is not None and self.memory:
             self._memory[(table, k)] = value
         return value
 
@@ -123,7 +125,8 @@ class Cache:
 
     def put(self, table: str, k: str, value: Any) -> None:
         self._used[table].add(k)
-        self._memory[(table, k)] = value
+        if self.memory:
+            self._memory[(table, k)] = value
         if self._db is None:
             return
         data = zlib.compress(json.dumps(value, ensure_ascii=False).encode(), 1)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from mkdocs.structure.files import File
+from mkdocs.structure.files import File, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import meta as mkdocs_meta
 
@@ -45,7 +45,7 @@ def nav_text(text: str) -> str:
 
 
 class GeneratedFile(File):
-    """The file of a generated page: in a dirty build, modified unless known unchanged.
+    """The file of a generated page, its text written out only if something reads it.
 
     MkDocs asks `is_modified` only in `--dirty` builds, and skips a page that says no. A
     file backed by content always says yes; this one says no when the plugin found that
@@ -53,6 +53,29 @@ class GeneratedFile(File):
     """
 
     unchanged = False
+
+    def __init__(self, source: PageFile, config: MkDocsConfig) -> None:
+        super().__init__(
+            source.path,
+            None,
+            config.site_dir,
+            config.use_directory_urls,
+            inclusion=InclusionLevel.NOT_IN_NAV,
+        )
+        self.generated_by = "cleanguide"
+        self.source = source
+        self._text: str | None = None
+
+    @property
+    def _content(self) -> str:
+        """The page as a Markdown file (front matter and body), made when first read."""
+        if self._text is None:
+            self._text = self.source.text
+        return self._text
+
+    @_content.setter
+    def _content(self, value: str) -> None:
+        self._text = value
 
     def is_modified(self) -> bool:
         return not self.unchanged

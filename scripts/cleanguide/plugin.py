@@ -33,7 +33,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
-from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.files import File, Files
 
 from . import pipeline
 from .cache import Cache
@@ -115,6 +115,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         self.order: list[str] = []
         """Every page's URL in the order MkDocs builds them (for the search index)."""
         self.dirty = False
+        self.serving = False
         self.written: dict[str, str] = {}
         """Destination path → the key of the generated page written there (dirty builds)."""
         self.previous: dict[str, list[Any]] = {}
@@ -128,6 +129,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # defined so that `mkdocs serve` keeps this instance (and its cache) alive
         self.dirty = dirty
+        self.serving = command == "serve"
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.previous = search_entries(config.site_dir) if self.dirty else {}
@@ -155,7 +157,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         if self.cache is None or self.cache.path != wanted:
             if self.cache is not None:
                 self.cache.close()
-            self.cache = Cache(wanted)
+            self.cache = Cache(wanted, memory=self.serving)
         config.extra_css.append(f"{ASSETS_DIR}/cleanguide.css")
         config.extra_javascript.append(f"{ASSETS_DIR}/cleanguide.js")
         self.site_lang = str(config.theme.get("language") or "en")
@@ -179,11 +181,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         own: dict[str, File] = {}
         self.generated = {}
         for page in result.pages:
-            file = GeneratedFile.generated(
-                config, page.path, content=page.text, inclusion=InclusionLevel.NOT_IN_NAV
-            )
-            self.generated[file.src_uri] = GeneratedPage(page, file, config)
-            own[file.src_uri] = file
+            generated = GeneratedFile(page, config)
+            self.generated[generated.src_uri] = GeneratedPage(page, generated, config)
+            own[generated.src_uri] = generated
         copied = {path: image.path for path, image in result.images.items()}
         copied |= result.renditions
         copied |= {f"{ASSETS_DIR}/{name}": ASSETS / name for name in ASSET_FILES}
