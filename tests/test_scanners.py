@@ -156,14 +156,15 @@ def reference_space_around_bold(text: str) -> str:
 
 def reference_fix_prose(text: str) -> str:
     text = reference_space_around_bold(text)
-    text = re.sub(r"(?<=[^\W_])(?=\[[^\]\n]+\]\()", " ", text)
+    # a link's text holds no bracket: a pattern that may run over brackets is quadratic
+    text = re.sub(r"(?<=[^\W_])(?=\[[^\[\]\n]+\]\()", " ", text)
     text = typography._LINK_GLUED.sub(r"\1 ", text)
     text = re.sub(r"(?<=[^\s\"])[ \t]+([\"\u201d])(?=[\s,.;:!?)]|$)", r"\1", text)
     return re.sub(r"(?<=[^\s(\[])[ \t]+([,.;:!?])(?=\s|$|\))", r"\1", text)
 
 
 def reference_plain(text: str) -> str:
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"!?\[([^\[\]]*)\]\([^)\[\]]*\)", r"\1", text)
     text = re.sub(r"(\*\*|__|\*|_|`)(.+?)\1", r"\2", text)
     text = typography._ESCAPE.sub(r"\1", text)
     return " ".join(text.split())

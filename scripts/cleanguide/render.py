@@ -79,7 +79,7 @@ class LocalImage:
 
 
 # a link (not an image) to "#...": starts at "[" and looks back (a leading look-behind is slower)
-_FRAGMENT_LINK = re.compile(r"\[(?<!!\[)([^\[\]\n]*)\]\(\s*#[^)\s]*\s*\)")
+_FRAGMENT_LINK = re.compile(r"\[(?<!!\[)([^\[\]\n]*)\]\(\s*#[^)\s\[\]]*\s*\)")
 
 
 def prose(text: str) -> str:

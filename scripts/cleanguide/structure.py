@@ -44,7 +44,9 @@ from .typography import plain, tidy, title_key
 # --- tokens --------------------------------------------------------------------------------
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([\w+-]*)")
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+# the text is group 2 without its closing "#"s (`_heading_text`): a lazy `(.*?)[ \t#]*$` tries
+# the tail at every character, quadratic on a line of " #" repeated
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*)")
 _LIST = re.compile(r"^( {0,3})([*+-]|\d{1,3}[.)])[ \t]+(.*)$")
 _IMAGE_LINE = re.compile(
     r"^\s*\[?!\[(?P<alt>[^\]\n]*)\]\(\s*<?(?P<src>[^\s()<>]+)>?(?:\s+\"(?P<title>[^\"\n]*)\")?\s*\)"
@@ -110,10 +112,8 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
             i = j + 1
             continue
         if m := _HEADING.match(line):
-            if m.group(2).strip():
-                toks.append(
-                    Tok("heading", m.group(2).strip(), where, line_of, level=len(m.group(1)))
-                )
+            if text := m.group(2).rstrip(" \t#").strip():
+                toks.append(Tok("heading", text, where, line_of, level=len(m.group(1))))
             i += 1
             continue
         if _LIST.match(line):
