@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cache as cache_mod
+from .budget import Allowance
 from .cache import Cache
 from .clean import Cleaned, clean, patterns, rules
 from .diagnostics import ArticleError, Diagnostic, Severity
@@ -53,6 +54,8 @@ class ArticleResult:
     """The guide as the library lists it; None when the article was refused."""
     guide: Guide | None = None
     """The typed guide, when this build made it (not when the cache had the article)."""
+    article: Article | None = None
+    """The article as read, when this build read it."""
     cleaned: Cleaned | None = None
     """The cleaning result, when this build made it."""
     audit: dict[str, Any] = field(default_factory=dict)
@@ -66,6 +69,8 @@ class ArticleResult:
     key: str = ""
     """The cache key of the article: its name, its bytes and the code."""
     seconds: float = 0.0
+    """CPU seconds this build spent on the article (read, clean, structure, render): what
+    its pages' conversion may still take is the rest of the budget (budget.py)."""
 
     @property
     def refused(self) -> bool:
@@ -226,10 +231,10 @@ def _process_all(items: list[tuple[str, bytes]]) -> list[ArticleResult]:
     """
     out = []
     for source, data in items:
-        start = time.perf_counter()
+        start = time.thread_time()
         result = ArticleResult(source=source)
         _process(result, data)
-        result.seconds = time.perf_counter() - start
+        result.seconds = time.thread_time() - start
         out.append(result)
     return out
 
@@ -244,7 +249,7 @@ def _source_of(path: Path, content_dir: Path) -> str:
 def _process(result: ArticleResult, data: bytes) -> None:
     """Read, clean and structure one article into `result` (its card, audit and model)."""
     try:
-        article = loads(data, result.source)
+        article = result.article = loads(data, result.source)
         base = slug_for_article(article.source, str(article.meta["title"]))
         result.guide, result.cleaned = process(article, base)
         result.card = card(result.guide, article)
@@ -285,9 +290,7 @@ def _entry_of(r: ArticleResult) -> dict[str, Any]:
         "card": r.card.to_json() if r.card else None,
         "figures": r.figures,
         "audit": r.audit,
-        "diagnostics": [
-            [d.severity.value, d.source, d.message, d.line, d.rule] for d in r.diagnostics
-        ],
+        "diagnostics": _diagnostics_json(r.diagnostics),
     }
 
 
@@ -296,10 +299,7 @@ def _from_entry(r: ArticleResult, entry: dict[str, Any]) -> None:
     r.card = Card.from_json(entry["card"]) if entry["card"] else None
     r.figures = list(entry["figures"])
     r.audit = entry["audit"]
-    r.diagnostics = [
-        Diagnostic(Severity(sev), source, message, line, rule)
-        for sev, source, message, line, rule in entry["diagnostics"]
-    ]
+    r.diagnostics = _diagnostics_from(entry["diagnostics"])
 
 
 def _guide_pages(
@@ -311,17 +311,50 @@ def _guide_pages(
     key = cache_mod.key("pages", r.key, json.dumps(images))
     folder = f"{GUIDES_DIR}/{r.card.slug}/"
     if r.guide is None and (entry := cache.get("articles", key)) is not None:
-        return [PageFile(folder + p, body, meta, label) for p, body, meta, label in entry]
+        r.diagnostics.extend(_diagnostics_from(entry["diagnostics"]))
+        return [PageFile(folder + p, body, meta, label) for p, body, meta, label in entry["pages"]]
+    start = time.thread_time()
     if r.guide is None:  # the cache has the article, not with these images: structure it again
-        article = loads(read_bytes(content_dir / r.source, root=content_dir)[1], r.source)
-        r.guide, _ = process(article, r.card.slug)
-    pages = render_guide(r.guide, local)
+        r.article = loads(read_bytes(content_dir / r.source, root=content_dir)[1], r.source)
+        r.guide, _ = process(r.article, r.card.slug)
+    allowance = Allowance()
+    pages = render_guide(r.guide, local, allowance)
+    capped = [_capped(r, text) for text in allowance.capped]
+    r.diagnostics.extend(capped)
+    r.seconds += time.thread_time() - start
     cache.put(
         "articles",
         key,
-        [[p.path.removeprefix(folder), p.body, dict(p.meta), p.label] for p in pages],
+        {
+            "pages": [[p.path.removeprefix(folder), p.body, dict(p.meta), p.label] for p in pages],
+            "diagnostics": _diagnostics_json(capped),
+        },
     )
     return pages
+
+
+def _capped(r: ArticleResult, text: str) -> Diagnostic:
+    """The warning for a piece of the article shown as literal text (budget.py)."""
+    line = None
+    if r.article is not None and (head := text.strip().split("\n", 1)[0][:40]):
+        at = r.article.body.find(head)
+        line = r.article.line_of(at) if at >= 0 else None
+    message = (
+        "text that would take Markdown too long to convert is shown as it is, as code "
+        "(its formatting is dropped)"
+    )
+    return Diagnostic(Severity.WARNING, r.source, message, line, "budget")
+
+
+def _diagnostics_json(diagnostics: Iterable[Diagnostic]) -> list[list[Any]]:
+    return [[d.severity.value, d.source, d.message, d.line, d.rule] for d in diagnostics]
+
+
+def _diagnostics_from(data: Iterable[list[Any]]) -> list[Diagnostic]:
+    return [
+        Diagnostic(Severity(sev), source, message, line, rule)
+        for sev, source, message, line, rule in data
+    ]
 
 
 def _with_related(pages: list[PageFile], lib: Library, slug: str) -> list[PageFile]:

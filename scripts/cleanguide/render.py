@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from .budget import Allowance, literal
 from .model import (
     Block,
     BulletList,
@@ -231,6 +232,7 @@ class _PageWriter:
         counts: Mapping[int, int] | None = None,
         anchors: Mapping[tuple[int, str], str] | None = None,
         section: int | None = None,
+        allowance: Allowance | None = None,
     ):
         self.page_path = page_path
         self.images = images
@@ -246,13 +248,22 @@ class _PageWriter:
         """The last heading written: its slug prefixes anchors that would clash."""
         self.in_step = 0
         """How many step items the blocks being written are inside."""
+        self.allowance = allowance if allowance is not None else Allowance()
+        """The inline work Markdown may still do on this guide's text (budget.py)."""
 
     def blocks(self, blocks: list[Block], base_level: int = 1) -> str:
         return "\n\n".join(filter(None, (self.block(b, base_level) for b in blocks)))
 
     def prose(self, text: str) -> str:
-        """`prose(text)`, and inside a step also `_shield_list_tags`."""
-        return _shield_list_tags(prose(text)) if self.in_step else prose(text)
+        """`prose(text)`, and inside a step also `_shield_list_tags`; literal text when
+        Markdown would take too long over it."""
+        markdown = _shield_list_tags(prose(text)) if self.in_step else prose(text)
+        return markdown if self.allowance.admit(markdown, text) else literal(text)
+
+    def text(self, text: str) -> str:
+        """`escape_text(text)`, or literal text when Markdown would take too long over it."""
+        escaped = escape_text(text)
+        return escaped if self.allowance.admit(escaped, text) else literal(text)
 
     def block(self, b: Block, base_level: int = 1) -> str:
         if isinstance(b, Paragraph):
@@ -262,7 +273,7 @@ class _PageWriter:
             self.heading = b.text
             anchor = self.anchors.get((self.section, b.text)) if self.section is not None else None
             attrs = f" {{ #{anchor} }}" if anchor else ""  # a contents entry links to it
-            return "#" * level + " " + escape_text(b.text) + attrs
+            return "#" * level + " " + self.text(b.text) + attrs
         if isinstance(b, Figure):
             return self.figure(b)
         if isinstance(b, Note):
@@ -299,9 +310,9 @@ class _PageWriter:
         alt = f.alt or f.caption or posixpath.basename(urlsplit(f.src).path)
         caption = f.caption or f.alt
         attr_list = "{ " + " ".join(attrs) + " }" if attrs else ""
-        out = f"![{escape_text(alt)}](<{_url(src)}>){attr_list}"
+        out = f"![{self.text(alt)}](<{_url(src)}>){attr_list}"
         if caption:
-            out += f"\n/// caption\n{escape_text(caption)}\n///"
+            out += f"\n/// caption\n{self.text(caption)}\n///"
         return out
 
     def embed(self, e: Embed) -> str:
@@ -363,7 +374,7 @@ class _PageWriter:
     def step(self, s: Step, prefix: str, name: str) -> str:
         parts = []
         if s.title:
-            parts.append(f"**{escape_text(s.title)}**")
+            parts.append(f"**{self.text(s.title)}**")
         self.in_step += 1
         body = self.blocks(s.blocks)
         self.in_step -= 1
@@ -384,7 +395,7 @@ class _PageWriter:
                 target = f"{target}#{anchor}" if anchor else None
             n = self.counts.get(e.section, 0) if e.section is not None and not e.heading else 0
             count = f" — {n} step{'s' if n != 1 else ''}" if n else ""
-            text = escape_text(e.text)
+            text = self.text(e.text)
             lines.append(f"- [{text}]({target}){count}" if target else f"- {text}")
         return "\n".join(lines)
 
@@ -477,13 +488,19 @@ def _date_text(value: dt.date | None) -> str:
     return day.isoformat()
 
 
-def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -> list[PageFile]:
+def render_guide(
+    guide: Guide,
+    images: Mapping[str, LocalImage] | None = None,
+    allowance: Allowance | None = None,
+) -> list[PageFile]:
     """All pages of one guide: its home page, then one page per method.
 
     Links between the pages, to topics and to screenshots are relative and the same at any
-    `guides/<slug>/`, so the pages can be moved to another slug as they are.
+    `guides/<slug>/`, so the pages can be moved to another slug as they are. `allowance`
+    bounds the work Markdown may do on the guide's text; what it capped is in its `capped`.
     """
     images = images or {}
+    allowance = allowance if allowance is not None else Allowance()
     folder = f"{GUIDES_DIR}/{guide.slug}"
     methods = guide.methods
     links = {i: f"{s.slug}.md" for i, s in enumerate(guide.sections) if s.is_method}
@@ -492,7 +509,7 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
     home_path = f"{folder}/index.md"
     counts = {i: s.step_count for i, s in enumerate(guide.sections)}
     anchors = _heading_anchors(guide)
-    w = _PageWriter(home_path, images, links, counts, anchors)
+    w = _PageWriter(home_path, images, links, counts, anchors, allowance=allowance)
     parts = [f"# {escape_text(guide.title)}"]
     facts = []
     if guide.date:
@@ -503,7 +520,7 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
         parts.append("*" + " · ".join(facts) + "*")
     if guide.topics:
         topics = [
-            f"[{escape_text(t)}]({posixpath.relpath(topic_path(t), folder)})" for t in guide.topics
+            f"[{w.text(t)}]({posixpath.relpath(topic_path(t), folder)})" for t in guide.topics
         ]
         parts.append("Topics: " + " · ".join(topics))
     intro = w.blocks(guide.intro, 2)
@@ -518,12 +535,12 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
             if s.is_method:
                 steps = s.step_count
                 count = f" — {steps} step{'s' if steps != 1 else ''}" if steps else ""
-                overview.append(f"- [{escape_text(s.title)}]({links[i]}){count}")
+                overview.append(f"- [{w.text(s.title)}]({links[i]}){count}")
         if not listed:
             parts.append("\n".join(overview))
     for s in guide.sections:
         if not s.is_method:
-            parts.append(f"## {escape_text(s.title)}")
+            parts.append(f"## {w.text(s.title)}")
             parts.append(w.blocks(s.body, 1))
     if guide.closing:
         parts.append(w.blocks(guide.closing, 2))
@@ -535,9 +552,9 @@ def render_guide(guide: Guide, images: Mapping[str, LocalImage] | None = None) -
         if not s.is_method:
             continue
         path = f"{folder}/{links[i]}"
-        w = _PageWriter(path, images, links, counts, anchors, section=i)
+        w = _PageWriter(path, images, links, counts, anchors, section=i, allowance=allowance)
         context = f"*From the guide* [{escape_text(guide.title)}](index.md)"
-        body = [f"# {escape_text(s.title)}", context, w.blocks(s.body, 2)]
+        body = [f"# {w.text(s.title)}", context, w.blocks(s.body, 2)]
         pages.append(
             page_file(path, f"{s.title} · {guide.short_title}", _join(body), label=s.title)
         )
