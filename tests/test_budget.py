@@ -1,5 +1,5 @@
 """The per-article budget: our own stages stay linear, Markdown's inline work is capped
-before it starts.
+before it starts, and a worker stops any page that overruns the budget anyway.
 
 Times are CPU seconds (`time.process_time`), so other work on the machine moves them little;
 each pathological input below took several seconds before its fix.
@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -21,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mkdocs.config import load_config
 
-from cleanguide import pipeline, reader, render, typography
+from cleanguide import pipeline, reader, render, typography, workers
 from cleanguide.budget import ARTICLE_SECONDS, GUIDE_CAP, Allowance, inline_work, literal
 from cleanguide.clean import rules
 from cleanguide.model import Heading
@@ -169,3 +171,113 @@ def test_capped_text_is_warned_about_with_its_line(tmp_path: Path) -> None:
     again = pipeline.build(content, cache=cache)
     assert again.articles[0].from_cache
     assert [d.line for d in again.articles[0].diagnostics if d.rule == "budget"] == [warning.line]
+
+
+# --------------------------------------------------------------------------- the hard stop
+
+
+@pytest.fixture
+def pool(monkeypatch: pytest.MonkeyPatch) -> workers.Pool:
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))  # the workers import tests/worker_tasks.py
+    pool = workers.Pool(2)
+    yield pool
+    pool.close()
+
+
+def test_an_item_past_its_cpu_limit_is_stopped_and_the_others_done(pool: workers.Pool) -> None:
+    started = time.monotonic()
+    outcomes = pool.map("worker_tasks:behave", None, ["a", "spin", "b", "c"], limit=0.3, chunk=4)
+    assert [o.result[0] if o.result else None for o in outcomes] == ["a", None, "b", "c"]
+    assert re.fullmatch(r"stopped after 0\.\d s \(the limit was 0\.3 s\)", outcomes[1].stopped)
+    assert outcomes[1].seconds >= 0.3
+    assert time.monotonic() - started < 10
+    assert all(o.seconds < 0.3 and not o.stopped for o in (outcomes[0], outcomes[2]))
+
+
+def test_each_item_has_its_own_limit(pool: workers.Pool) -> None:
+    outcomes = pool.map("worker_tasks:behave", None, ["spin", "spin"], limit=[0.2, 0.6])
+    assert outcomes[0].stopped.endswith("(the limit was 0.2 s)")
+    assert outcomes[1].stopped.endswith("(the limit was 0.6 s)")
+
+
+def test_a_worker_that_dies_fails_its_item_only(pool: workers.Pool) -> None:
+    outcomes = pool.map("worker_tasks:behave", None, ["a", "die", "b"], limit=5, chunk=3)
+    assert outcomes[1].stopped == "the worker process ended (exit code 3)"
+    assert outcomes[0].result[0] == "a" and outcomes[2].result[0] == "b"
+
+
+def test_an_item_that_waits_is_stopped_by_the_wall_clock(pool: workers.Pool) -> None:
+    started = time.monotonic()
+    [outcome] = pool.map("worker_tasks:behave", None, ["sleep"], limit=0.1)
+    assert outcome.stopped.startswith("stopped after")
+    assert 0.1 * workers.WALL_FACTOR <= time.monotonic() - started < 5
+
+
+def test_workers_stay_up_between_calls(pool: workers.Pool) -> None:
+    first = pool.map("worker_tasks:behave", None, ["a"], limit=5)
+    second = pool.map("worker_tasks:behave", None, ["b"], limit=5)
+    assert first[0].result[1] == second[0].result[1]
+
+
+def test_no_worker_process_is_an_oserror(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", str(ROOT / "no-such-python"))
+    with pytest.raises(OSError):
+        workers.Pool(1).map("worker_tasks:behave", None, ["a"], limit=1)
+
+
+# --------------------------------------------------------------------------- the property
+
+
+@pytest.mark.slow
+def test_every_fuzz_shape_builds_within_the_budget() -> None:
+    """Each shape's whole path, its pages converted by a worker as a build does."""
+    bench = _load("budget_bench")
+    config = bench.site_config()
+    pool = workers.Pool(1)
+    over = {}
+    try:
+        for name, text in fuzz_shapes.shapes(1.0).items():
+            row = bench.measure(name, text, config, pool)
+            assert not row.refused, (name, row.refused)
+            if row.stopped or row.total > ARTICLE_SECONDS:
+                over[name] = (round(row.total, 2), row.stopped)
+    finally:
+        pool.close()
+    assert not over, over
+
+
+@pytest.mark.slow
+def test_a_site_refuses_an_article_over_the_budget_and_builds_the_rest(
+    tmp_path: Path, mkdocs_env: dict[str, str]
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", project)
+    shutil.copytree(ROOT / "docs", project / "docs")
+    shutil.copytree(ROOT / "content", project / "content")
+    # 15,000 steps: several seconds in md_in_html, nothing the inline cap sees
+    (project / "content" / "many-steps.md").write_text(fuzz_shapes.shape("step-labels", 3.0))
+    site = tmp_path / "site"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--no-strict", "-d", str(site)],
+        cwd=project,
+        env=mkdocs_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR")]
+    assert len(errors) == 1, proc.stderr
+    assert re.search(
+        r"many-steps\.md: error: refused: converting guides/many-steps/method-1-use-settings\.md "
+        r"was stopped after \d\.\d s \(the limit was [\d.]+ s\), over the budget of 2 s per "
+        r"article \[budget\]",
+        errors[0],
+    ), errors[0]
+    refused = (site / "guides" / "many-steps" / "method-1-use-settings" / "index.html").read_text()
+    assert "many-steps.md was not built" in refused and "Step 15" not in refused
+    home = (site / "guides" / "many-steps" / "index.html").read_text()
+    assert "many-steps.md was not built" in home
+    seed = (site / "guides" / "android-photo-backup" / "index.html").read_text()
+    assert "Google Photos" in seed

@@ -159,6 +159,11 @@ class PageReuse:
         self.keys[page.url] = key
         return False
 
+    def discard(self, page: Page) -> None:
+        """Neither reuse `page` nor keep it for later builds (it stands in for a refusal)."""
+        self.keys.pop(page.url, None)
+        self.reused.pop(page.url, None)
+
     def output(self, page: Page, html: str) -> str:
         reused = self.reused.get(page.url)
         if reused is not None:

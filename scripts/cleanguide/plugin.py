@@ -9,7 +9,9 @@
   so `mkdocs serve` never sees its own output and cannot loop).
 - on_nav: the library's navigation (nav.py); then, per generated page, reuse its HTML from
   an earlier build (pagecache.py) or convert its Markdown ahead of MkDocs' loop
-  (convert.py). on_page_context gives each page its own sidebar.
+  (convert.py), in worker processes that stop a page past its article's budget
+  (budget.py): such an article is refused, its pages say so. on_page_context gives each
+  page its own sidebar.
 - on_page_markdown: the library overview on the home page, where `<!-- cleanguide:library -->`
   stands; on_page_content: sanitise the HTML of generated pages MkDocs converted itself.
 - on_post_page, on_post_build: the reused pages' HTML; the search index made whole.
@@ -19,6 +21,7 @@
 from __future__ import annotations
 
 import logging
+from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,9 +33,10 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from . import pipeline
+from .budget import ARTICLE_SECONDS
 from .cache import Cache
-from .convert import Setup, content_key, convert_all
-from .diagnostics import condensed, log_diagnostic
+from .convert import Conversion, Converted, Setup, content_key, convert_all
+from .diagnostics import Diagnostic, Severity, condensed, log_diagnostic
 from .images import FetchPolicy, ImageStore
 from .library import TOPICS_DIR, catalog_json, home_overview, index_page
 from .nav import GuideNav, LibraryNav, library_nav, sidebar
@@ -40,6 +44,7 @@ from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
 from .pages import REUSED_TEMPLATE, GeneratedPage
 from .render import GUIDES_DIR
 from .sanitize import sanitize_html
+from .workers import Pool
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -76,7 +81,10 @@ class CleanguideConfig(Config):  # type: ignore[no-untyped-call]
     only on sites whose plugins it knows."""
     convert_ahead = c.Type(bool, default=True)
     """Convert generated pages to HTML before MkDocs' page loop, in parallel and cached
-    (convert.py); off, MkDocs converts each page in its loop."""
+    (convert.py); off, MkDocs converts each page in its loop (and no budget stops it)."""
+    article_budget = c.Type((int, float), default=ARTICLE_SECONDS)
+    """CPU seconds one article may take, the conversion of its pages included; an article
+    whose pages take longer is stopped and refused."""
 
 
 class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped-call]
@@ -92,6 +100,10 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         self.reuse: PageReuse | None = None
         self.order: list[str] = []
         """Every page's URL in the order MkDocs builds them (for the search index)."""
+        self.pool: Pool | None = None
+        """Worker processes that convert pages (kept across `mkdocs serve` rebuilds)."""
+        self.article_of: dict[str, pipeline.ArticleResult] = {}
+        """Generated page (src_uri) → the article it came from."""
 
     def _path(self, value: str) -> Path:
         return (self.root / value).resolve()
@@ -103,6 +115,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         if self.cache is not None:
             self.cache.close()
             self.cache = None
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
@@ -120,6 +135,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        if self.config.convert_ahead:
+            self._start_pool()
         store = None
         if self.config.fetch_images:
             policy = FetchPolicy.from_env(FetchPolicy(offline=self.config.offline))
@@ -133,6 +150,10 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             site_name=config.site_name,
         )
         self.result = result
+        by_slug = {a.card.slug: a for a in result.articles if a.card is not None}
+        self.article_of = {
+            path: by_slug[slug] for slug, paths in result.guide_pages.items() for path in paths
+        }
         own: dict[str, File] = {}
         self.generated = {}
         for page in result.pages:
@@ -218,8 +239,55 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             if self.reuse is None or not self.reuse.decide(page, content, view, self.urls):
                 todo[uri] = page.source.body
         if self.config.convert_ahead and todo:
-            for uri, html in convert_all(self.setup, todo, self.urls, self.cache).items():
+            budget = float(self.config.article_budget)
+            limits = {
+                uri: budget - self.article_of[uri].seconds for uri in todo if uri in self.article_of
+            }
+            ready = {uri: text for uri, text in todo.items() if limits.get(uri, budget) > 0}
+            done = convert_all(self.setup, ready, self.urls, self.cache, self.pool, limits)
+            for uri, html in done.done.items():
                 self.generated[uri].converted = html
+            self._refuse_over_budget(todo, done, budget)
+
+    def _start_pool(self) -> None:
+        if self.pool is None:
+            self.pool = Pool()
+        try:
+            self.pool.start(1)  # its imports overlap the pipeline's work
+        except OSError as exc:
+            log.info("cleanguide: converting pages in this process (%s)", exc)
+            self.pool = None
+
+    def _refuse_over_budget(self, todo: dict[str, str], done: Conversion, budget: float) -> None:
+        """Refuse each article a page of which was stopped, or not converted, or whose
+        pages took it over `budget`: every page of it only says so, and the log names it."""
+        assert self.result is not None
+        converted_now: dict[str, list[str]] = {}  # article source (or page) -> its pages
+        for uri in todo:
+            owner = self.article_of.get(uri)
+            converted_now.setdefault(owner.source if owner else uri, []).append(uri)
+        for name, uris in converted_now.items():
+            owner = self.article_of.get(uris[0])
+            spent = (owner.seconds if owner else 0.0) + sum(done.seconds.get(u, 0.0) for u in uris)
+            stopped = [u for u in uris if u in done.stopped or u not in done.seconds | done.done]
+            if not stopped and spent <= budget:
+                continue
+            if not stopped:
+                why = f"it took {spent:.1f} s"
+            elif stopped[0] in done.stopped:
+                why = f"converting {stopped[0]} was {done.stopped[stopped[0]]}"
+            else:
+                why = f"reading and structuring it took {spent:.1f} s"
+            message = f"refused: {why}, over the budget of {budget:g} s per article"
+            log_diagnostic(log, Diagnostic(Severity.ERROR, name, message, rule="budget"))
+            if owner is not None and owner.card is not None:
+                uris = self.result.guide_pages[owner.card.slug]
+            for uri in uris:
+                page = self.generated[uri]
+                if self.reuse is not None:
+                    self.reuse.discard(page)
+                page.reused = None
+                page.converted = _refused_page(name, budget)
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
@@ -289,6 +357,15 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     ) -> LiveReloadServer | None:
         server.watch(str(self._path(self.config.content_dir)))
         return server
+
+
+def _refused_page(source: str, budget: float) -> Converted:
+    """What a page of an article refused for its budget shows."""
+    text = html_escape(
+        f"{source} was not built: its pages take longer than the budget of {budget:g} s "
+        "per article to convert (see the build log)."
+    )
+    return Converted(f"<p>{text}</p>", [], [], {}, [])
 
 
 __all__ = ["MARKER", "CleanguideConfig", "CleanguidePlugin"]
