@@ -332,7 +332,8 @@ def test_space_repairs_match_their_look_behind_first_forms(text: str) -> None:
 @settings(max_examples=1000, deadline=None)
 @given(st.text(alphabet=["!", "[", "]", "(", ")", "#", "a", " ", "\n"]))
 def test_fragment_links_match_their_look_behind_first_form(text: str) -> None:
-    old = re.sub(r"(?<!!)\[([^\[\]\n]*)\]\(\s*#[^)\s]*\s*\)", r"\1", text)
+    # the anchor holds no bracket (render.py: a pattern over brackets is quadratic)
+    old = re.sub(r"(?<!!)\[([^\[\]\n]*)\]\(\s*#[^)\s\[\]]*\s*\)", r"\1", text)
     assert render._FRAGMENT_LINK.sub(r"\1", text) == old
 
 
