@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,9 @@ def test_cli_build_and_report(
     assert rc == 0
     assert (out / "guides" / "android-photo-backup" / "index.md").is_file()
     assert (tmp_path / "audit" / "android-photo-backup.json").is_file()
+    # published: readable by everyone, whatever the temporary files were made as
+    written = [p for p in (out, tmp_path / "audit") for p in p.rglob("*") if p.is_file()]
+    assert written and {stat.S_IMODE(p.stat().st_mode) for p in written} == {0o644}
     assert "1 guide(s) from 1 article(s), 0 refused" in capsys.readouterr().out
     assert main(["report", "--content", str(content)]) == 0
     report = capsys.readouterr().out

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cache as cache_mod
+from .files import atomic_write
 from .nav import titles_of
 
 if TYPE_CHECKING:
@@ -216,7 +217,7 @@ def merge_search_index(
         docs = [e for url in order for e in by_page.get(url, [])]
         docs += [e for url, entries in by_page.items() if url not in placed for e in entries]
         data["docs"] = docs
-        path.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
+        atomic_write(path, json.dumps(data, separators=(",", ":"), default=str).encode())
     return fresh_entries
 
 

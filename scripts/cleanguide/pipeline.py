@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from .budget import Allowance
 from .cache import Cache
 from .clean import Cleaned, clean, patterns, rules
 from .diagnostics import ArticleError, Diagnostic, Severity
+from .files import atomic_write, write_if_changed
 from .images import CachedImage, ImageFailure, ImageStore
 from .library import Card, Library, Refusal, card, library_pages, related_section, with_slug
 from .model import Article, Guide
@@ -406,26 +406,6 @@ def write_pages(pages: Iterable[PageFile], out_dir: Path) -> list[Path]:
         if write_if_changed(target, page.text.encode("utf-8")):
             changed.append(target)
     return changed
-
-
-def write_if_changed(target: Path, data: bytes) -> bool:
-    """Write `data` atomically unless `target` already holds exactly it; True if written."""
-    if target.is_file() and target.read_bytes() == data:
-        return False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, data)
-    return True
-
-
-def atomic_write(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def audit_record(result: ArticleResult, lib: Library | None = None) -> dict[str, Any]:
