@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import __version__, pipeline
 from .diagnostics import Severity, condensed
+from .files import write_if_changed
 from .images import FetchPolicy, ImageStore
 
 
@@ -20,14 +21,13 @@ def _build(args: argparse.Namespace) -> int:
         return 2
     store = None
     if not args.no_images:
-        store = ImageStore(
-            Path(args.image_cache), FetchPolicy.from_env(FetchPolicy(offline=args.offline))
-        )
+        policy = FetchPolicy(offline=args.offline, allow_loopback=args.allow_loopback)
+        store = ImageStore(Path(args.image_cache), FetchPolicy.from_env(policy))
     result = pipeline.build(content, image_store=store)
     _print_diagnostics(result)
     changed = pipeline.write_pages(result.pages, out)
     for site_path, image in result.images.items():
-        if pipeline.write_if_changed(out / site_path, image.path.read_bytes()):
+        if write_if_changed(out / site_path, image.path.read_bytes()):
             changed.append(out / site_path)
     pipeline.write_audit(result, Path(args.audit_dir))
     print(result.summary())
@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--audit-dir", default="build/cleanguide")
     b.add_argument("--no-images", action="store_true", help="keep remote screenshot URLs")
     b.add_argument("--offline", action="store_true", help="use cached screenshots only")
+    b.add_argument(
+        "--allow-loopback", action="store_true", help="fetch screenshots from 127.0.0.1 too"
+    )
     b.add_argument("--strict", action="store_true", help="exit 1 if any article is refused")
     b.set_defaults(func=_build)
     r = sub.add_parser("report", help="what cleaning removes from each article, and why")

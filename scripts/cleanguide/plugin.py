@@ -71,6 +71,9 @@ class CleanguideConfig(Config):  # type: ignore[no-untyped-call]
     """Fetch screenshots into the cache; when off, pages keep the remote URLs."""
     offline = c.Type(bool, default=False)
     """Never touch the network: use cached screenshots only (also CLEANGUIDE_OFFLINE=1)."""
+    allow_loopback = c.Type(bool, default=False)
+    """Fetch screenshots from servers on this machine too (127.0.0.1, ::1): for tests. Other
+    non-public addresses are always refused."""
     audit_dir = c.Type(str, default="build/cleanguide")
     """Where the audit of every removal is written, outside the site."""
     build_cache = c.Type(str, default=".cache/cleanguide/build.sqlite")
@@ -139,7 +142,10 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             self._start_pool()
         store = None
         if self.config.fetch_images:
-            policy = FetchPolicy.from_env(FetchPolicy(offline=self.config.offline))
+            base = FetchPolicy(
+                offline=self.config.offline, allow_loopback=self.config.allow_loopback
+            )
+            policy = FetchPolicy.from_env(base)
             store = ImageStore(self._path(self.config.image_cache), policy)
         assert self.cache is not None
         self.cache.begin()
