@@ -87,14 +87,22 @@ def test_seed_keeps_content_and_drops_junk(content: Path) -> None:
 
 
 def test_bad_article_is_reported_and_others_build(content: Path) -> None:
-    (content / "broken.md").write_text("no front matter here\n", encoding="utf-8")
+    (content / "broken.md").write_text("---\ntitle: never closed\n", encoding="utf-8")
     (content / "worse.md").write_bytes(b"---\ntitle: x\n---\n\xff\xfe bad bytes\n")
+    (content / "loose.md").write_text("# Loose article\n\nno front matter\n", encoding="utf-8")
     result = pipeline.build(content)
     refused = {a.source: str(a.diagnostics[0]) for a in result.refused}
     assert set(refused) == {"broken.md", "worse.md"}
-    assert refused["broken.md"].startswith("broken.md:1: error:")
+    assert refused["broken.md"].startswith("broken.md:1: error: unterminated front matter")
     assert "worse.md" in refused["worse.md"] and "byte" in refused["worse.md"]
     assert any(p.path.startswith("guides/android-photo-backup/") for p in result.pages)
+    # built, titled by its H1 (shown once, as the title), with a warning
+    home = next(p for p in result.pages if p.path == "guides/loose/index.md")
+    assert home.meta["title"] == "Loose article" and home.body.count("Loose article") == 1
+    assert [str(d) for a in result.articles if a.source == "loose.md" for d in a.diagnostics] == [
+        "loose.md:1: warning: no front matter: titled 'Loose article' after its first heading "
+        "[reader]"
+    ]
 
 
 def test_write_pages_only_changes_what_changed_and_stays_inside(

@@ -676,9 +676,17 @@ def _method_number(title: str) -> int | None:
     return int(m.group(1) or m.group(2)) if m and m.group(3).strip() else None
 
 
+def _is_title(heading: Tok, article: Article) -> bool:
+    return title_key(heading.text) == title_key(str(article.meta.get("title", "")))
+
+
 def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
     """The typed guide for one cleaned article; its warnings go to `Guide.diagnostics`."""
     toks = tokenize(readable_text(cleaned), _line_mapper(article, cleaned))
+    # an article that opens with its title as an H1 (the title of one without front matter
+    # comes from there): the page shows it as its title, not as a section
+    if toks and toks[0].kind == "heading" and toks[0].level == 1 and _is_title(toks[0], article):
+        toks = toks[1:]
     diagnostics: list[Diagnostic] = []
 
     def warn(line: int, message: str) -> None:
