@@ -26,12 +26,17 @@ def _build(args: argparse.Namespace) -> int:
     result = pipeline.build(content, image_store=store)
     _print_diagnostics(result)
     changed = pipeline.write_pages(result.pages, out)
-    for site_path, image in result.images.items():
-        if write_if_changed(out / site_path, image.path.read_bytes()):
+    copies = {**{p: i.path for p, i in result.images.items()}, **result.files}
+    for site_path, source in copies.items():
+        if write_if_changed(out / site_path, source.read_bytes()):
             changed.append(out / site_path)
     pipeline.write_audit(result, Path(args.audit_dir))
     print(result.summary())
     print(f"cleanguide: {len(changed)} file(s) written under {out}")
+    print(
+        "cleanguide: note: these pages are neutralised Markdown, not sanitised HTML: only a "
+        "build through the MkDocs plugin sanitises what the Markdown renders to"
+    )
     return 1 if (result.refused and args.strict) else 0
 
 

@@ -6,7 +6,8 @@
    the code (rules and patterns included) are those of an earlier build, take all of that
    from the cache without reading it further;
 2. give every guide its folder (`guides/<slug>/`, from the file name, unique);
-3. fetch the screenshots (the image store keeps its own cache);
+3. fetch the screenshots (the image store keeps its own cache), and resolve the links and
+   images that point at files beside the article (localrefs.py);
 4. put the guides in one library: order, topics, related guides, and the pages that list
    them (guides index, topics).
 
@@ -25,12 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from . import cache as cache_mod
+from . import localrefs
 from .budget import Allowance
 from .cache import Cache
 from .clean import Cleaned, clean, patterns, rules
 from .diagnostics import ArticleError, Diagnostic, Severity
 from .files import atomic_write, write_if_changed
-from .images import CachedImage, ImageFailure, ImageStore
+from .images import CachedImage, ImageFailure, ImageStore, image_size
 from .library import Card, Library, Refusal, card, library_pages, related_section, with_slug
 from .model import Article, Guide
 from .reader import loads, read_bytes
@@ -63,6 +65,8 @@ class ArticleResult:
     pages: list[PageFile] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
     """Screenshot URLs of the guide, in reading order."""
+    refs: list[tuple[str, int]] = field(default_factory=list)
+    """Each link or image target naming a file beside the article, and its first line."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     image_failures: list[ImageFailure] = field(default_factory=list)
     from_cache: bool = False
@@ -92,6 +96,8 @@ class BuildResult:
     library: Library = field(default_factory=lambda: Library([]))
     guide_pages: dict[str, list[str]] = field(default_factory=dict)
     """Guide slug → the paths of its pages, home page first."""
+    files: dict[str, Path] = field(default_factory=dict)
+    """Site path (assets/content/x.png) → the file of content/ an article links to."""
 
     @property
     def refused(self) -> list[ArticleResult]:
@@ -166,10 +172,13 @@ def build(
 
     fetched = _fetch_images([u for r in results for u in r.figures], image_store)
     site_images: dict[str, CachedImage] = {}
+    site_files: dict[str, Path] = {}
+    guides = {r.source: r.card.slug for r in results if r.card is not None}
     for r in results:
         if r.card is not None:
             local = _local_images(r, fetched, site_images)
-            r.pages = _guide_pages(r, local, content_dir, cache)
+            targets = _local_targets(r, content_dir, guides, site_files, local)
+            r.pages = _guide_pages(r, local, targets, content_dir, cache)
 
     refused = [Refusal(r.source, _first_error(r)) for r in results if r.refused]
     lib = Library.of([r.card for r in results if r.card is not None], refused)
@@ -181,7 +190,7 @@ def build(
             guide_pages[r.card.slug] = [p.path for p in own]
             pages.extend(own)
     pages.extend(library_pages(lib, site_name))
-    return BuildResult(results, pages, site_images, lib, guide_pages)
+    return BuildResult(results, pages, site_images, lib, guide_pages, site_files)
 
 
 def _first_error(r: ArticleResult) -> str:
@@ -254,6 +263,7 @@ def _process(result: ArticleResult, data: bytes) -> None:
         result.guide, result.cleaned = process(article, base)
         result.card = card(result.guide, article)
         result.figures = [f.src for f in result.guide.figures]
+        result.refs = _references(article, result.cleaned)
         result.audit = _audit_of(result.cleaned)
         result.diagnostics.extend(article.diagnostics)
         result.diagnostics.extend(result.cleaned.diagnostics)
@@ -289,6 +299,7 @@ def _entry_of(r: ArticleResult) -> dict[str, Any]:
     return {
         "card": r.card.to_json() if r.card else None,
         "figures": r.figures,
+        "refs": r.refs,
         "audit": r.audit,
         "diagnostics": _diagnostics_json(r.diagnostics),
     }
@@ -298,17 +309,23 @@ def _from_entry(r: ArticleResult, entry: dict[str, Any]) -> None:
     r.from_cache = True
     r.card = Card.from_json(entry["card"]) if entry["card"] else None
     r.figures = list(entry["figures"])
+    r.refs = [(target, line) for target, line in entry["refs"]]
     r.audit = entry["audit"]
     r.diagnostics = _diagnostics_from(entry["diagnostics"])
 
 
 def _guide_pages(
-    r: ArticleResult, local: Mapping[str, LocalImage], content_dir: Path, cache: Cache
+    r: ArticleResult,
+    local: Mapping[str, LocalImage],
+    targets: Mapping[str, str | None],
+    content_dir: Path,
+    cache: Cache,
 ) -> list[PageFile]:
-    """The guide's pages: rendered now, or from the cache when made with the same images."""
+    """The guide's pages: rendered now, or from the cache when made with the same images
+    and local links."""
     assert r.card is not None
     images = [[u, i.site_path, i.width, i.height] for u, i in sorted(local.items())]
-    key = cache_mod.key("pages", r.key, json.dumps(images))
+    key = cache_mod.key("pages", r.key, json.dumps([images, sorted(targets.items())]))
     folder = f"{GUIDES_DIR}/{r.card.slug}/"
     if r.guide is None and (entry := cache.get("articles", key)) is not None:
         r.diagnostics.extend(_diagnostics_from(entry["diagnostics"]))
@@ -318,7 +335,7 @@ def _guide_pages(
         r.article = loads(read_bytes(content_dir / r.source, root=content_dir)[1], r.source)
         r.guide, _ = process(r.article, r.card.slug)
     allowance = Allowance()
-    pages = render_guide(r.guide, local, allowance)
+    pages = render_guide(r.guide, local, allowance, targets)
     capped = [_capped(r, text) for text in allowance.capped]
     r.diagnostics.extend(capped)
     r.seconds += time.thread_time() - start
@@ -364,6 +381,53 @@ def _with_related(pages: list[PageFile], lib: Library, slug: str) -> list[PageFi
         return pages
     home = pages[0]
     return [PageFile(home.path, home.body + "\n" + related, home.meta, home.label), *pages[1:]]
+
+
+def _references(article: Article, cleaned: Cleaned) -> list[tuple[str, int]]:
+    """The local link and image targets of the cleaned article, each with its first line."""
+    first: dict[str, int] = {}
+    for target, offset, _ in localrefs.references(cleaned.text):
+        if target not in first:
+            first[target] = article.line_of(cleaned.to_original(offset))
+    return list(first.items())
+
+
+def _local_targets(
+    r: ArticleResult,
+    content_dir: Path,
+    guides: Mapping[str, str],
+    site_files: dict[str, Path],
+    local: dict[str, LocalImage],
+) -> dict[str, str | None]:
+    """Where each local reference of the article points in the site (None: nowhere); files
+    to copy go to `site_files`, images shown as screenshots to `local` with their size."""
+    targets: dict[str, str | None] = {}
+    figures = set(r.figures)
+    for target, line in r.refs:
+        found = localrefs.resolve(r.source, target, content_dir, guides)
+        site_path, copy = found.site_path, found.copy
+        if copy is not None and site_path is not None and target in figures:
+            try:
+                width, height = image_size(copy)
+            except OSError:
+                found = localrefs.Target(None, why="it is not an image Pillow can read")
+                site_path = copy = None
+            else:
+                local[target] = LocalImage(site_path, width, height)
+        if copy is not None and site_path is not None:
+            site_files[site_path] = copy
+        if site_path is None:
+            r.diagnostics.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    r.source,
+                    f"{target!r} does not resolve ({found.why}): shown as text",
+                    line,
+                    "local-link",
+                )
+            )
+        targets[target] = site_path
+    return targets
 
 
 def _local_images(

@@ -36,7 +36,7 @@ from . import pipeline
 from .budget import ARTICLE_SECONDS
 from .cache import Cache
 from .convert import Conversion, Converted, Setup, content_key, convert_all
-from .diagnostics import Diagnostic, Severity, condensed, log_diagnostic
+from .diagnostics import Diagnostic, PageSources, Severity, condensed, log_diagnostic
 from .images import FetchPolicy, ImageStore
 from .library import TOPICS_DIR, catalog_json, home_overview, index_page
 from .nav import GuideNav, LibraryNav, library_nav, sidebar
@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from mkdocs.utils.templates import TemplateContext
 
 log = logging.getLogger("mkdocs.plugins.cleanguide")
+MKDOCS_LOGGERS = ("mkdocs.structure.pages", "mkdocs.commands.build")
+"""Where MkDocs says what is wrong with a page: its messages about ours name the article."""
 
 MARKER = "<!-- cleanguide:library -->"
 """Where the home page shows the library (newest and updated guides, topics)."""
@@ -107,6 +109,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         """Worker processes that convert pages (kept across `mkdocs serve` rebuilds)."""
         self.article_of: dict[str, pipeline.ArticleResult] = {}
         """Generated page (src_uri) → the article it came from."""
+        self.page_sources = PageSources()
 
     def _path(self, value: str) -> Path:
         return (self.root / value).resolve()
@@ -121,6 +124,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         if self.pool is not None:
             self.pool.close()
             self.pool = None
+        for name in MKDOCS_LOGGERS:
+            logging.getLogger(name).removeFilter(self.page_sources)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
@@ -133,6 +138,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             if self.cache is not None:
                 self.cache.close()
             self.cache = Cache(wanted)
+        for name in MKDOCS_LOGGERS:
+            logging.getLogger(name).addFilter(self.page_sources)  # (added once)
         config.extra_css.append(f"{ASSETS_DIR}/cleanguide.css")
         config.extra_javascript.append(f"{ASSETS_DIR}/cleanguide.js")
         return config
@@ -160,6 +167,10 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         self.article_of = {
             path: by_slug[slug] for slug, paths in result.guide_pages.items() for path in paths
         }
+        self.page_sources.update(
+            {path: a.source for path, a in self.article_of.items()},
+            self._path(self.config.content_dir),
+        )
         own: dict[str, File] = {}
         self.generated = {}
         for page in result.pages:
@@ -170,6 +181,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             own[file.src_uri] = file
         for site_path, image in result.images.items():
             own[site_path] = File.generated(config, site_path, abs_src_path=str(image.path))
+        for site_path, linked in result.files.items():  # files of content/ articles link to
+            own[site_path] = File.generated(config, site_path, abs_src_path=str(linked))
         for asset in ("cleanguide.css", "cleanguide.js"):
             path = f"{ASSETS_DIR}/{asset}"
             own[path] = File.generated(config, path, abs_src_path=str(ASSETS / asset))

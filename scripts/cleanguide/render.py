@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from . import localrefs
 from .budget import Allowance, literal
 from .model import (
     Block,
@@ -233,6 +234,7 @@ class _PageWriter:
         anchors: Mapping[tuple[int, str], str] | None = None,
         section: int | None = None,
         allowance: Allowance | None = None,
+        targets: Mapping[str, str | None] | None = None,
     ):
         self.page_path = page_path
         self.images = images
@@ -250,6 +252,9 @@ class _PageWriter:
         """How many step items the blocks being written are inside."""
         self.allowance = allowance if allowance is not None else Allowance()
         """The inline work Markdown may still do on this guide's text (budget.py)."""
+        self.targets = targets or {}
+        """Each link target naming a file beside the article → its site path, or None
+        (localrefs.py)."""
 
     def blocks(self, blocks: list[Block], base_level: int = 1) -> str:
         return "\n\n".join(filter(None, (self.block(b, base_level) for b in blocks)))
@@ -257,6 +262,8 @@ class _PageWriter:
     def prose(self, text: str) -> str:
         """`prose(text)`, and inside a step also `_shield_list_tags`; literal text when
         Markdown would take too long over it."""
+        if self.targets:
+            text = localrefs.rewrite(text, self.targets, self.page_path)
         markdown = _shield_list_tags(prose(text)) if self.in_step else prose(text)
         return markdown if self.allowance.admit(markdown, text) else literal(text)
 
@@ -297,6 +304,8 @@ class _PageWriter:
         raise TypeError(f"no renderer for {type(b).__name__}")
 
     def figure(self, f: Figure) -> str:
+        if f.src in self.targets and self.targets[f.src] is None:  # a file that is not there
+            return self.text(f.caption or f.alt or f.src)
         local = self.images.get(f.src)
         attrs = []
         if local is not None:
@@ -492,12 +501,14 @@ def render_guide(
     guide: Guide,
     images: Mapping[str, LocalImage] | None = None,
     allowance: Allowance | None = None,
+    targets: Mapping[str, str | None] | None = None,
 ) -> list[PageFile]:
     """All pages of one guide: its home page, then one page per method.
 
     Links between the pages, to topics and to screenshots are relative and the same at any
     `guides/<slug>/`, so the pages can be moved to another slug as they are. `allowance`
     bounds the work Markdown may do on the guide's text; what it capped is in its `capped`.
+    `targets` resolves the links and images naming files beside the article (localrefs.py).
     """
     images = images or {}
     allowance = allowance if allowance is not None else Allowance()
@@ -509,7 +520,7 @@ def render_guide(
     home_path = f"{folder}/index.md"
     counts = {i: s.step_count for i, s in enumerate(guide.sections)}
     anchors = _heading_anchors(guide)
-    w = _PageWriter(home_path, images, links, counts, anchors, allowance=allowance)
+    w = _PageWriter(home_path, images, links, counts, anchors, allowance=allowance, targets=targets)
     parts = [f"# {escape_text(guide.title)}"]
     facts = []
     if guide.date:
@@ -552,7 +563,9 @@ def render_guide(
         if not s.is_method:
             continue
         path = f"{folder}/{links[i]}"
-        w = _PageWriter(path, images, links, counts, anchors, section=i, allowance=allowance)
+        w = _PageWriter(
+            path, images, links, counts, anchors, section=i, allowance=allowance, targets=targets
+        )
         context = f"*From the guide* [{escape_text(guide.title)}](index.md)"
         body = [f"# {w.text(s.title)}", context, w.blocks(s.body, 2)]
         pages.append(
