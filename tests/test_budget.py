@@ -8,6 +8,7 @@ each pathological input below took several seconds before its fix.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 import shutil
 import subprocess
@@ -281,3 +282,5 @@ def test_a_site_refuses_an_article_over_the_budget_and_builds_the_rest(
     assert "many-steps.md was not built" in home
     seed = (site / "guides" / "android-photo-backup" / "index.html").read_text()
     assert "Google Photos" in seed
+    audit = json.loads((project / "build" / "cleanguide" / "many-steps.json").read_text())
+    assert [d["rule"] for d in audit["diagnostics"] if d["severity"] == "error"] == ["budget"]

@@ -214,15 +214,18 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                     failure.url,
                     failure.reason,
                 )
-        try:
-            assert self.cache is not None
-            pipeline.write_audit(result, self._path(self.config.audit_dir), self.cache)
-        except OSError as exc:
-            log.warning("cleanguide: could not write the audit: %s", exc)
+        self._write_audit()
         log.info("%s", result.summary())
         if result.refused:
             names = ", ".join(a.source for a in result.refused)
             log.error("cleanguide: %d article(s) refused: %s", len(result.refused), names)
+
+    def _write_audit(self) -> None:
+        try:
+            assert self.cache is not None and self.result is not None
+            pipeline.write_audit(self.result, self._path(self.config.audit_dir), self.cache)
+        except OSError as exc:
+            log.warning("cleanguide: could not write the audit: %s", exc)
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         assert self.result is not None
@@ -281,6 +284,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         """Refuse each article a page of which was stopped, or not converted, or whose
         pages took it over `budget`: every page of it only says so, and the log names it."""
         assert self.result is not None
+        answered = done.seconds.keys() | done.done.keys()
+        refused = False
         converted_now: dict[str, list[str]] = {}  # article source (or page) -> its pages
         for uri in todo:
             owner = self.article_of.get(uri)
@@ -288,7 +293,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         for name, uris in converted_now.items():
             owner = self.article_of.get(uris[0])
             spent = (owner.seconds if owner else 0.0) + sum(done.seconds.get(u, 0.0) for u in uris)
-            stopped = [u for u in uris if u in done.stopped or u not in done.seconds | done.done]
+            stopped = [u for u in uris if u in done.stopped or u not in answered]
             if not stopped and spent <= budget:
                 continue
             if not stopped:
@@ -298,8 +303,10 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             else:
                 why = f"reading and structuring it took {spent:.1f} s"
             message = f"refused: {why}, over the budget of {budget:g} s per article"
-            log_diagnostic(log, Diagnostic(Severity.ERROR, name, message, rule="budget"))
+            error = Diagnostic(Severity.ERROR, name, message, rule="budget")
+            log_diagnostic(log, error)
             if owner is not None and owner.card is not None:
+                owner.diagnostics.append(error)  # for the audit, written again below
                 uris = self.result.guide_pages[owner.card.slug]
             for uri in uris:
                 page = self.generated[uri]
@@ -307,6 +314,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                     self.reuse.discard(page)
                 page.reused = None
                 page.converted = _refused_page(name, budget)
+            refused = True
+        if refused:
+            self._write_audit()
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
