@@ -208,6 +208,7 @@ class Pool:
         wanted = max(1, min(workers or self.size, self.size, len(todo)))
         active: list[_Worker] = []
         selector = selectors.DefaultSelector()
+        next_check = 0.0  # when to look at the workers' CPU time again
         try:
             while todo or any(w.batch for w in active):
                 while todo and len([w for w in active if w.batch]) < wanted:
@@ -226,6 +227,9 @@ class Pool:
                 for key, _ in selector.select(_POLL):
                     worker = next(w for w in active if w.fd == key.fd)
                     self._read(worker, outcomes, todo, active, selector)
+                if time.monotonic() < next_check:
+                    continue
+                next_check = time.monotonic() + _POLL
                 for worker in [w for w in active if w.batch]:
                     allowed = limits[worker.batch[0]]
                     used = worker.overrun(allowed)
