@@ -1,6 +1,8 @@
 """Shared fixtures for the integration, serve and browser tests.
 
-Nothing here is autouse. Tests that build or serve the site work on a copy of the project
+One fixture is autouse: `loopback_only`, so that no test in this process can send a packet
+to another address than loopback, whatever the code under test does (see its docstring).
+Tests that build or serve the site work on a copy of the project
 (`project_copy`, `built_site`), so they never write into the repository (site/, build/,
 the screenshot cache). Every mkdocs subprocess gets `mkdocs_env`: offline
 (CLEANGUIDE_OFFLINE=1), without the MkDocs 2 banner, and without SITE_URL (a project-pages
@@ -9,13 +11,15 @@ URL would move `mkdocs serve` under a sub-path).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -24,6 +28,63 @@ from bs4 import BeautifulSoup
 REPO = Path(__file__).resolve().parent.parent
 GUIDE = "guides/android-photo-backup/"
 """The guide built from content/android-photo-backup.md, relative to the site root."""
+
+
+class NotLoopback(AssertionError):
+    """A test tried to reach an address other than loopback (never caught as an OSError)."""
+
+
+_CONNECT = socket.socket.connect
+_CONNECT_EX = socket.socket.connect_ex
+_GETADDRINFO = socket.getaddrinfo
+
+
+def _is_loopback(host: object) -> bool:
+    try:
+        ip = ipaddress.ip_address(str(host).split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[object]]:
+    """Connections to other addresses than loopback raise `NotLoopback` (and are listed
+    here), and so do name lookups of other names than IP literals and "localhost": no
+    test sends a packet off this machine, not even a DNS query. A test that needs names
+    patches `socket.getaddrinfo` over this one (the address guard's tests map names to
+    private addresses: a broken guard then fails on the connect, it reaches nothing)."""
+    attempts: list[object] = []
+
+    def check(address: object) -> None:
+        if isinstance(address, tuple) and not _is_loopback(address[0]):
+            attempts.append(address)
+            raise NotLoopback(f"a test tried to connect to {address!r}")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        check(address)
+        _CONNECT(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        check(address)
+        return _CONNECT_EX(self, address)
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name in (None, "localhost"):
+            return _GETADDRINFO(host, port, *args, **kwargs)
+        try:  # a numeric address: read without any query (the connect is checked)
+            return _GETADDRINFO(host, port, *args, **{**kwargs, "flags": socket.AI_NUMERICHOST})
+        except socket.gaierror:
+            attempts.append(name)
+            raise NotLoopback(f"a test tried to look up {name!r}") from None
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    yield attempts
 
 
 def _copy_project(dest: Path) -> Path:

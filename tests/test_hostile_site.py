@@ -70,7 +70,6 @@ MUST_REFUSE = {
     "h21-list-front-matter.md",
     "h22-unterminated-front-matter.md",
     "h23-duplicate-keys.md",
-    "h30-no-title.md",
     "h31-anchor-alias-only.md",
     "h32-yaml-tag.md",  # !!python/object/apply
     "g-invalid-utf8.md",

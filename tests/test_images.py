@@ -5,14 +5,19 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 import socket
+import stat
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -28,7 +33,13 @@ from cleanguide.images import (
     slugify_stem,
 )
 
-FAST = FetchPolicy(timeout=2.0, retries=2, backoff=0.01)
+
+def local(**settings: Any) -> FetchPolicy:
+    """A policy for the test servers: loopback addresses admitted (nothing else is)."""
+    return FetchPolicy(allow_loopback=True, **settings)
+
+
+FAST = local(timeout=2.0, retries=2, backoff=0.01)
 """A policy with a tiny backoff so retry tests stay fast."""
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
@@ -247,7 +258,7 @@ def test_timeout_is_reported_and_retried(server: Server, tmp_path: Path) -> None
         send(request, PNG)
 
     server.routes["/slow.png"] = slow
-    policy = FetchPolicy(timeout=0.3, retries=1, backoff=0.01)
+    policy = local(timeout=0.3, retries=1, backoff=0.01)
     started = time.monotonic()
     failure = expect_failure(fetch_one(ImageStore(tmp_path, policy), server.url("/slow.png")))
     assert failure.reason == "timed out after 0.3s (2 attempts)"
@@ -264,7 +275,7 @@ def test_timeout_covers_a_body_that_trickles_in(server: Server, tmp_path: Path) 
             request.wfile.flush()
 
     server.routes["/trickle.png"] = trickle
-    policy = FetchPolicy(timeout=0.3, retries=0)
+    policy = local(timeout=0.3, retries=0)
     started = time.monotonic()
     failure = expect_failure(fetch_one(ImageStore(tmp_path, policy), server.url("/trickle.png")))
     assert failure.reason == "timed out after 0.3s"
@@ -294,7 +305,7 @@ def test_connection_refused_is_a_failure(tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}/x.png"
-    failure = expect_failure(fetch_one(ImageStore(tmp_path, FetchPolicy(retries=0)), url))
+    failure = expect_failure(fetch_one(ImageStore(tmp_path, local(retries=0)), url))
     assert failure.reason.startswith("connection failed (")
 
 
@@ -341,7 +352,7 @@ def test_unsupported_raster_format_is_named(server: Server, tmp_path: Path) -> N
 def test_oversized_body_is_cut_off(server: Server, tmp_path: Path, with_length: bool) -> None:
     big = PNG[:8] + bytes(5000)
     server.routes["/big.png"] = serve(big, length=with_length)
-    policy = FetchPolicy(max_bytes=1024, retries=0)
+    policy = local(max_bytes=1024, retries=0)
     failure = expect_failure(fetch_one(ImageStore(tmp_path, policy), server.url("/big.png")))
     assert failure.reason == "larger than 1 KiB"
     assert not list(tmp_path.glob("*.png"))
@@ -350,9 +361,9 @@ def test_oversized_body_is_cut_off(server: Server, tmp_path: Path, with_length: 
 @pytest.mark.parametrize("with_length", [True, False])
 def test_size_cap_is_exact(server: Server, tmp_path: Path, with_length: bool) -> None:
     server.routes["/ok.png"] = serve(PNG, length=with_length)
-    at_cap = ImageStore(tmp_path / "a", FetchPolicy(max_bytes=len(PNG), retries=0))
+    at_cap = ImageStore(tmp_path / "a", local(max_bytes=len(PNG), retries=0))
     expect_image(fetch_one(at_cap, server.url("/ok.png")))
-    below = ImageStore(tmp_path / "b", FetchPolicy(max_bytes=len(PNG) - 1, retries=0))
+    below = ImageStore(tmp_path / "b", local(max_bytes=len(PNG) - 1, retries=0))
     failure = expect_failure(fetch_one(below, server.url("/ok.png")))
     assert failure.reason == f"larger than {len(PNG) - 1} bytes"
 
@@ -404,9 +415,10 @@ def test_redirect_loop_fails(server: Server, tmp_path: Path) -> None:
 def test_too_many_redirects(server: Server, tmp_path: Path) -> None:
     for n in range(10):
         server.routes[f"/r{n}.png"] = redirect(f"/r{n + 1}.png")
-    policy = FetchPolicy(max_redirects=3, retries=0)
+    policy = local(max_redirects=3, retries=0)
     failure = expect_failure(fetch_one(ImageStore(tmp_path, policy), server.url("/r0.png")))
-    assert failure.reason == "too many redirects (more than 3)"
+    assert failure.reason.startswith("too many redirects (more than 3): ")
+    assert failure.reason.endswith("/r3.png -> " + server.url("/r4.png"))  # not requested
     assert sum(server.hits.values()) == 4
 
 
@@ -476,7 +488,7 @@ def test_offline_hit_and_miss(server: Server, tmp_path: Path) -> None:
     have, lack = server.url("/have.png"), server.url("/lack.png")
     expect_image(fetch_one(ImageStore(tmp_path, FAST), have))
 
-    offline = ImageStore(tmp_path, FetchPolicy(offline=True))
+    offline = ImageStore(tmp_path, local(offline=True))
     results = offline.fetch_all([have, lack])
     assert expect_image(results[have]).width == 64
     assert expect_failure(results[lack]).reason == "offline and not cached"
@@ -530,7 +542,7 @@ def test_index_keeps_entries_written_by_another_store(server: Server, tmp_path: 
     a, b = ImageStore(tmp_path, FAST), ImageStore(tmp_path, FAST)
     fetch_one(a, server.url("/one.png"))
     fetch_one(b, server.url("/two.jpg"))
-    fresh = ImageStore(tmp_path, FetchPolicy(offline=True))
+    fresh = ImageStore(tmp_path, local(offline=True))
     assert fresh.lookup(server.url("/one.png")) is not None
     assert fresh.lookup(server.url("/two.jpg")) is not None
 
@@ -547,7 +559,7 @@ def test_concurrency_cap_is_respected(server: Server, tmp_path: Path) -> None:
     for n in range(8):
         server.routes[f"/c{n}.png"] = slow
         urls.append(server.url(f"/c{n}.png"))
-    results = ImageStore(tmp_path, FetchPolicy(concurrency=2)).fetch_all(urls)
+    results = ImageStore(tmp_path, local(concurrency=2)).fetch_all(urls)
     images = [expect_image(r) for r in results.values()]
     assert server.max_in_flight == 2
     # identical bytes under different URL stems: distinct files sharing one hash suffix
@@ -592,3 +604,281 @@ def test_image_size_reads_pixels(tmp_path: Path) -> None:
     path = tmp_path / "x.webp"
     path.write_bytes(make_image("WEBP", (17, 3)))
     assert image_size(path) == (17, 3)
+
+
+# --------------------------------------------------------------------------- hostile servers
+
+
+ORIGINAL_GETADDRINFO = socket.getaddrinfo
+
+
+def trickle(data: bytes, pause: float = 0.05) -> Handler:
+    """Write a whole raw response (status line and headers included) a byte at a time."""
+
+    def handler(request: BaseHTTPRequestHandler) -> None:
+        for byte in data:
+            request.wfile.write(bytes([byte]))
+            request.wfile.flush()
+            time.sleep(pause)
+
+    return handler
+
+
+def test_headers_trickled_a_byte_at_a_time_are_cut_off_at_the_deadline(
+    server: Server, tmp_path: Path
+) -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nX-Filler: " + b"x" * 200 + b"\r\n"
+    server.routes["/slow-head.png"] = trickle(head + b"\r\n" + PNG)
+    started = time.monotonic()
+    failure = expect_failure(
+        fetch_one(
+            ImageStore(tmp_path, local(timeout=0.5, retries=1, backoff=0.01)),
+            server.url("/slow-head.png"),
+        )
+    )
+    assert failure.reason == "timed out after 0.5s (2 attempts)"
+    assert time.monotonic() - started < 2.0  # each byte came within 0.05 s; the total did not
+    assert server.hits["/slow-head.png"] == 2
+
+
+def test_chunk_sizes_trickled_are_cut_off_at_the_deadline(server: Server, tmp_path: Path) -> None:
+    def chunked(request: BaseHTTPRequestHandler) -> None:
+        request.wfile.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        request.wfile.write(b"%x\r\n%s\r\n" % (len(PNG[:600]), PNG[:600]))
+        request.wfile.flush()
+        for _ in range(100):  # a chunk-size line that never ends: "0000000..."
+            request.wfile.write(b"0")
+            request.wfile.flush()
+            time.sleep(0.05)
+
+    server.routes["/slow-chunks.png"] = chunked
+    started = time.monotonic()
+    failure = expect_failure(
+        fetch_one(
+            ImageStore(tmp_path, local(timeout=0.5, retries=0)), server.url("/slow-chunks.png")
+        )
+    )
+    assert failure.reason == "timed out after 0.5s"
+    assert time.monotonic() - started < 1.5
+
+
+@pytest.fixture
+def names(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A patched resolver: these names resolve to these addresses (and nothing else does)."""
+    table = {
+        "metadata.test": "169.254.169.254",
+        "intranet.test": "10.0.0.1",
+        "mapped.test": "::ffff:10.0.0.1",
+        "multi.test": "93.184.216.34",
+    }
+
+    def getaddrinfo(host: str, port: int, *args: object, **kwargs: object) -> list[tuple[Any, ...]]:
+        # other hosts: only numeric forms, read as the system reads them (no DNS query)
+        numeric = socket.AI_NUMERICHOST
+        return ORIGINAL_GETADDRINFO(
+            table.get(host, host), port, type=socket.SOCK_STREAM, flags=numeric
+        )
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return table
+
+
+@pytest.mark.parametrize(
+    ("location", "kind"),
+    [
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("http://10.0.0.1/x.png", "private"),
+        ("http://metadata.test/x.png", "link-local"),
+        ("http://intranet.test/x.png", "private"),
+        ("http://mapped.test/x.png", "private"),
+        ("http://[::ffff:169.254.169.254]/x.png", "link-local"),
+        ("http://2852039166/x.png", "link-local"),  # 169.254.169.254 as one number
+        ("http://[fd00::1]/x.png", "private"),
+        ("http://0.0.0.0/x.png", "unspecified"),
+    ],
+)
+def test_redirects_to_private_addresses_are_refused_without_a_packet(
+    server: Server,
+    tmp_path: Path,
+    names: dict[str, str],
+    loopback_only: list[object],
+    location: str,
+    kind: str,
+) -> None:
+    server.routes["/moved.png"] = redirect(location)
+    failure = expect_failure(fetch_one(ImageStore(tmp_path, FAST), server.url("/moved.png")))
+    assert failure.reason.startswith("refused: ") and f"is a {kind} address" in failure.reason
+    assert loopback_only == []  # the guard refused before any connect was tried
+    assert server.hits["/moved.png"] == 1
+
+
+def test_loopback_is_refused_unless_opted_in(server: Server, tmp_path: Path) -> None:
+    server.routes["/x.png"] = serve(PNG)
+    failure = expect_failure(fetch_one(ImageStore(tmp_path, FetchPolicy()), server.url("/x.png")))
+    assert failure.reason == "refused: 127.0.0.1 is a loopback address (127.0.0.1)"
+    assert not server.hits
+    expect_image(fetch_one(ImageStore(tmp_path, FAST), server.url("/x.png")))
+
+
+def test_a_long_retry_after_costs_one_request_and_skips_the_host(
+    server: Server, tmp_path: Path
+) -> None:
+    busy = lambda r: send(r, b"", 429, "text/plain", {"Retry-After": "3600"})  # noqa: E731
+    server.routes["/a.png"] = busy
+    server.routes["/b.png"] = serve(PNG)
+    started = time.monotonic()
+    store = ImageStore(tmp_path, local(retries=3, backoff=0.01, concurrency=1))
+    results = store.fetch_all([server.url("/a.png"), server.url("/b.png")])
+    assert time.monotonic() - started < 1.0
+    assert expect_failure(results[server.url("/a.png")]).reason == (
+        "HTTP 429: the host asks to wait 3600 s (more than 30 s)"
+    )
+    assert expect_failure(results[server.url("/b.png")]).reason == (
+        "not requested: the host asked to wait 3600 s (more than 30 s)"
+    )
+    assert server.hits == Counter({"/a.png": 1})
+
+
+def test_a_short_retry_after_delays_every_url_of_the_host(server: Server, tmp_path: Path) -> None:
+    times: dict[str, list[float]] = {"/a.png": [], "/b.png": []}
+
+    def once_busy(request: BaseHTTPRequestHandler) -> None:
+        times[request.path].append(time.monotonic())
+        if request.path == "/a.png" and len(times["/a.png"]) == 1:
+            send(request, b"", 429, "text/plain", {"Retry-After": "1"})
+        else:
+            send(request, PNG)
+
+    server.routes["/a.png"] = server.routes["/b.png"] = once_busy
+    store = ImageStore(tmp_path, local(backoff=0.01, concurrency=1))
+    results = store.fetch_all([server.url("/a.png"), server.url("/b.png")])
+    assert all(isinstance(r, CachedImage) for r in results.values()), results
+    first_429 = times["/a.png"][0]
+    assert times["/a.png"][1] - first_429 >= 0.9
+    assert times["/b.png"][0] - first_429 >= 0.9  # another URL of the host waited too
+
+
+def test_the_run_deadline_leaves_the_rest_remote(server: Server, tmp_path: Path) -> None:
+    def slow(request: BaseHTTPRequestHandler) -> None:
+        time.sleep(0.4)
+        send(request, PNG)
+
+    urls = []
+    for n in range(4):
+        server.routes[f"/s{n}.png"] = slow
+        urls.append(server.url(f"/s{n}.png"))
+    started = time.monotonic()
+    results = ImageStore(tmp_path, local(run_seconds=0.6, concurrency=1)).fetch_all(urls)
+    assert time.monotonic() - started < 1.5
+    reasons = sorted(r.reason for r in results.values() if isinstance(r, ImageFailure))
+    assert reasons and all(
+        r in ("not checked: the run's deadline of 0.6 s passed", "timed out after 10s")
+        for r in reasons
+    ), reasons
+    assert sum(isinstance(r, CachedImage) for r in results.values()) >= 1
+
+
+# --------------------------------------------------------------------------- pixels, files
+
+
+def test_too_many_pixels_are_refused_before_decoding(server: Server, tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(buffer, format="PNG")  # 10 KB on the wire
+    server.routes["/huge.png"] = serve(buffer.getvalue())
+    failure = expect_failure(fetch_one(ImageStore(tmp_path, FAST), server.url("/huge.png")))
+    assert failure.reason == (
+        "too many pixels: 9000x9000 is 81.0 megapixels decoded (the limit is 40)"
+    )
+    assert not (tmp_path / "index.json").exists()
+    assert (
+        expect_image(
+            fetch_one(
+                ImageStore(tmp_path / "b", local(max_pixels=9000 * 9000)), server.url("/huge.png")
+            )
+        ).width
+        == 9000
+    )
+
+
+def test_blobs_and_index_are_readable_by_all(server: Server, tmp_path: Path) -> None:
+    server.routes["/p.png"] = serve(PNG)
+    image = expect_image(fetch_one(ImageStore(tmp_path, FAST), server.url("/p.png")))
+    assert stat.S_IMODE(image.path.stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "index.json").stat().st_mode) == 0o644
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"filename": "x", "sha256": "0", "width": 1, "height": 1, "media_type": "image/png"},
+        {"width": "wide"},
+        None,
+        "yesterday",
+        [1, 2],
+    ],
+)
+def test_a_malformed_index_entry_is_dropped_with_a_warning(
+    server: Server, tmp_path: Path, caplog: pytest.LogCaptureFixture, bad: object
+) -> None:
+    server.routes["/good.png"] = serve(PNG)
+    good = expect_image(fetch_one(ImageStore(tmp_path, FAST), server.url("/good.png")))
+    index = json.loads((tmp_path / "index.json").read_text(encoding="utf-8"))
+    index["images"]["https://example.com/bad.png"] = bad
+    (tmp_path / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    with caplog.at_level("WARNING"):
+        store = ImageStore(tmp_path, local(offline=True))
+    assert store.lookup(server.url("/good.png")) == good
+    assert store.lookup("https://example.com/bad.png") is None
+    [record] = [r for r in caplog.records if "malformed" in r.getMessage()]
+    assert "1 malformed entry dropped: 'https://example.com/bad.png'" in record.getMessage()
+
+
+_FETCH_SCRIPT = """
+import sys
+from pathlib import Path
+from cleanguide.images import FetchPolicy, ImageStore
+store = ImageStore(Path(sys.argv[1]), FetchPolicy(allow_loopback=True, concurrency=2))
+store.fetch_all(sys.argv[2:])
+"""
+
+
+def test_a_killed_fetch_keeps_every_image_that_landed(server: Server, tmp_path: Path) -> None:
+    release = threading.Event()
+
+    def stalls(request: BaseHTTPRequestHandler) -> None:
+        if not release.is_set():
+            release.wait(30)
+        send(request, make_image("PNG", (7, 7), "red"))
+
+    quick = [server.url(f"/q{n}.png") for n in range(3)]
+    stalled = [server.url(f"/h{n}.png") for n in range(2)]
+    for n in range(3):
+        server.routes[f"/q{n}.png"] = serve(make_image("PNG", (n + 2, 3)))
+    for n in range(2):
+        server.routes[f"/h{n}.png"] = stalls
+    cache = tmp_path / "cache"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent / "scripts")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _FETCH_SCRIPT, str(cache), *quick, *stalled], env=env
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            index = cache / "index.json"
+            if index.is_file() and len(json.loads(index.read_text("utf-8"))["images"]) == 3:
+                break
+            time.sleep(0.05)
+        proc.kill()  # a CI timeout, half-way through
+        proc.wait()
+    finally:
+        release.set()
+    index = json.loads((cache / "index.json").read_text("utf-8"))["images"]
+    assert sorted(index) == sorted(quick)
+    assert all((cache / entry["filename"]).is_file() for entry in index.values())
+    hits_before = Counter(server.hits)
+    results = ImageStore(cache, FAST).fetch_all([*stalled, *quick])
+    assert all(isinstance(r, CachedImage) for r in results.values()), results
+    fetched_again = {p: n - hits_before[p] for p, n in server.hits.items() if n > hits_before[p]}
+    assert fetched_again == {"/h0.png": 1, "/h1.png": 1}

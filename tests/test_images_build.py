@@ -155,7 +155,11 @@ def make_project(dest: Path, article_text: str, cache: Path) -> Path:
     dest.mkdir(parents=True)
     config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     assert config.count(CACHE_KEY_LINE) == 1, "mkdocs.yml no longer has the expected image_cache"
-    config = config.replace(CACHE_KEY_LINE, f"image_cache: {json.dumps(str(cache))}")
+    # the image server is on 127.0.0.1: the build must opt in (no other private address is
+    # ever admitted)
+    config = config.replace(
+        CACHE_KEY_LINE, f"image_cache: {json.dumps(str(cache))}\n      allow_loopback: true"
+    )
     (dest / "mkdocs.yml").write_text(config, encoding="utf-8")
     shutil.copytree(REPO / "docs", dest / "docs")
     (dest / "content").mkdir()

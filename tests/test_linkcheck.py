@@ -6,15 +6,18 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from cleanguide.linkcheck import BrokenLink, ExternalOptions, check_site, main
+from cleanguide.linkcheck import BrokenLink, ExternalOptions, check_site, check_site_report, main
 
-FAST = ExternalOptions(timeout=2.0, retries=2, backoff=0.01, max_backoff=0.05, min_interval=0.0)
+FAST = ExternalOptions(
+    timeout=2.0, retries=2, backoff=0.01, max_wait=0.05, min_interval=0.0, allow_loopback=True
+)
+"""Quick retries; the test servers on 127.0.0.1 admitted (no other private address is)."""
 
 
 def page(body: str, head: str = "") -> str:
@@ -276,6 +279,10 @@ class _Server:
     def __init__(self) -> None:
         self.hits: list[tuple[float, str, str]] = []
         self.lock = threading.Lock()
+        self.raw: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {}
+        """Path -> a handler writing the whole response itself."""
+        self.headers: dict[str, dict[str, str]] = {}
+        """Path -> more headers for its answer."""
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -289,12 +296,17 @@ class _Server:
                 with outer.lock:
                     outer.hits.append((time.monotonic(), self.command, self.path))
                     n = sum(1 for _, _, p in outer.hits if p == self.path)
+                if self.path in outer.raw:
+                    outer.raw[self.path](self)
+                    return
                 status = outer.status(self.path, self.command, n)
                 if status == 0:
                     time.sleep(1.0)
                     status = 200
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
+                for name, value in outer.headers.get(self.path, {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
 
             def log_message(self, format: str, *args: object) -> None:
@@ -307,6 +319,10 @@ class _Server:
     def status(path: str, method: str, n: int) -> int:
         if path.startswith("/ok"):
             return 200
+        if path.startswith("/redirect"):
+            return 302
+        if path.startswith("/busy"):
+            return 429
         if path == "/flaky":
             return 503 if n <= 2 else 200
         if path == "/no-head":
@@ -362,7 +378,9 @@ def test_external_503_then_200_is_retried(tmp_path: Path, server: _Server) -> No
 @pytest.mark.slow
 def test_external_retries_give_up(tmp_path: Path, server: _Server) -> None:
     site = ext_site(tmp_path / "s", server.base, "/flaky")
-    options = ExternalOptions(timeout=2.0, retries=0, backoff=0.01, min_interval=0.0)
+    options = ExternalOptions(
+        timeout=2.0, retries=0, backoff=0.01, min_interval=0.0, allow_loopback=True
+    )
     [broken] = check_site(site, external=True, options=options)
     assert broken.reason == "HTTP 503"
 
@@ -370,9 +388,11 @@ def test_external_retries_give_up(tmp_path: Path, server: _Server) -> None:
 @pytest.mark.slow
 def test_external_timeout_is_broken(tmp_path: Path, server: _Server) -> None:
     site = ext_site(tmp_path / "s", server.base, "/slow")
-    options = ExternalOptions(timeout=0.2, retries=1, backoff=0.01, min_interval=0.0)
+    options = ExternalOptions(
+        timeout=0.2, retries=1, backoff=0.01, min_interval=0.0, allow_loopback=True
+    )
     [broken] = check_site(site, external=True, options=options)
-    assert broken.reason == "timeout"
+    assert broken.reason == "timed out after 0.2s (2 attempts)"
     assert server.count("/slow") >= 2
 
 
@@ -403,7 +423,9 @@ def test_external_cache_avoids_second_request(tmp_path: Path, server: _Server) -
 def test_external_rate_limit_spaces_requests_to_one_host(tmp_path: Path, server: _Server) -> None:
     interval = 0.2
     site = ext_site(tmp_path / "s", server.base, "/ok1", "/ok2", "/ok3", "/no-head")
-    options = ExternalOptions(timeout=2.0, retries=0, min_interval=interval, workers=4)
+    options = ExternalOptions(
+        timeout=2.0, retries=0, min_interval=interval, workers=4, allow_loopback=True
+    )
     assert check_site(site, external=True, options=options) == []
     times = sorted(t for t, _, _ in server.hits)
     assert len(times) == 5
@@ -418,8 +440,118 @@ def test_main_external_with_cache(
     site = ext_site(tmp_path / "s", server.base, "/ok", "/missing")
     cache = tmp_path / "c.json"
     argv = [str(site), "--external", "--cache", str(cache), "--min-interval", "0", "--retries", "0"]
+    argv.append("--allow-loopback")
     assert main(argv) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0] == f"index.html: link {server.base}/missing (HTTP 404)"
     assert out[-1] == "checked 1 pages, 2 links: 1 broken"
     assert main([*argv, "--ignore", "missing"]) == 0
+
+
+def trickle(data: bytes, pause: float = 0.05) -> Callable[[BaseHTTPRequestHandler], None]:
+    def handler(request: BaseHTTPRequestHandler) -> None:
+        for byte in data:
+            request.wfile.write(bytes([byte]))
+            request.wfile.flush()
+            time.sleep(pause)
+
+    return handler
+
+
+@pytest.mark.slow
+def test_external_headers_trickled_are_broken_not_ok(tmp_path: Path, server: _Server) -> None:
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nX-Filler: " + b"x" * 100 + b"\r\n\r\n"
+    server.raw["/trickle"] = trickle(head)
+    site = ext_site(tmp_path / "s", server.base, "/trickle")
+    options = ExternalOptions(timeout=0.5, retries=0, min_interval=0.0, allow_loopback=True)
+    started = time.monotonic()
+    [broken] = check_site(site, external=True, options=options)
+    assert broken.reason == "timed out after 0.5s"
+    assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.slow
+def test_external_redirect_loop_is_described(tmp_path: Path, server: _Server) -> None:
+    server.headers["/redirect-a"] = {"Location": "/redirect-b"}
+    server.headers["/redirect-b"] = {"Location": f"{server.base}/redirect-a"}
+    site = ext_site(tmp_path / "s", server.base, "/redirect-a")
+    [broken] = check_site(site, external=True, options=FAST)
+    a, b = f"{server.base}/redirect-a", f"{server.base}/redirect-b"
+    assert broken.reason == f"redirect loop after 2 hops: {a} -> {b} -> {a}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "location",
+    ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://[fd00::1]/"],
+)
+def test_external_redirect_to_a_private_address_is_refused(
+    tmp_path: Path, server: _Server, loopback_only: list[object], location: str
+) -> None:
+    server.headers["/redirect-private"] = {"Location": location}
+    site = ext_site(tmp_path / "s", server.base, "/redirect-private")
+    [broken] = check_site(site, external=True, options=FAST)
+    assert broken.reason.startswith("refused: ") and " address (" in broken.reason
+    assert loopback_only == []  # refused before any connect
+    assert server.count("/redirect-private") == 1  # HEAD only: the refusal is final
+
+
+@pytest.mark.slow
+def test_external_long_retry_after_is_not_checked_and_spares_the_host(
+    tmp_path: Path, server: _Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.headers["/busy"] = {"Retry-After": "3600"}
+    site = ext_site(tmp_path / "s", server.base, "/busy", "/ok-later")
+    started = time.monotonic()
+    argv = [str(site), "--external", "--min-interval", "0", "--allow-loopback"]
+    assert main(argv) == 0  # nothing broken: two URLs not checked
+    assert time.monotonic() - started < 1.5
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"not checked: {server.base}/busy (HTTP 429: the host asks to wait 3600 s (more than 30 s))",
+        f"not checked: {server.base}/ok-later (not requested: the host asked to wait 3600 s "
+        "(more than 30 s))",
+        "checked 1 pages, 2 links: 0 broken; 2 external URL(s) not checked",
+    ]
+    assert [p for _, _, p in server.hits] == ["/busy"]
+
+
+@pytest.mark.slow
+def test_external_run_deadline_reports_what_was_not_checked(
+    tmp_path: Path, server: _Server
+) -> None:
+    site = ext_site(tmp_path / "s", server.base, "/slow", "/ok1", "/ok2")
+    options = ExternalOptions(
+        timeout=5.0, retries=0, min_interval=0.0, run_seconds=0.4, allow_loopback=True
+    )
+    started = time.monotonic()
+    report = check_site_report(site, external=True, options=options)
+    assert time.monotonic() - started < 1.5
+    assert report.broken == []
+    assert report.unchecked == [
+        (f"{server.base}{p}", "not checked: the run's deadline of 0.4 s passed")
+        for p in ("/ok1", "/ok2", "/slow")
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bad", ["yesterday", None, True, [], "x"])
+def test_external_malformed_cache_entries_are_dropped_with_a_warning(
+    tmp_path: Path, server: _Server, caplog: pytest.LogCaptureFixture, bad: object
+) -> None:
+    site = ext_site(tmp_path / "s", server.base, "/ok", "/missing")
+    cache = tmp_path / "links.json"
+    check_site(site, external=True, cache_path=cache, options=FAST)
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    if bad == "x":
+        data["urls"][f"{server.base}/ok"] = "x"
+    else:
+        data["urls"][f"{server.base}/ok"]["checked"] = bad
+    cache.write_text(json.dumps(data), encoding="utf-8")
+    hits = server.count("/ok")
+    with caplog.at_level("WARNING"):
+        found = check_site(site, external=True, cache_path=cache, options=FAST)
+    assert [b.target for b in found] == [f"{server.base}/missing"]
+    assert server.count("/ok") == hits + 1  # the bad entry was dropped and checked again
+    assert server.count("/missing") == 2  # (HEAD and GET the first time; cached since)
+    assert any("1 malformed entry dropped" in r.getMessage() for r in caplog.records)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -86,14 +87,22 @@ def test_seed_keeps_content_and_drops_junk(content: Path) -> None:
 
 
 def test_bad_article_is_reported_and_others_build(content: Path) -> None:
-    (content / "broken.md").write_text("no front matter here\n", encoding="utf-8")
+    (content / "broken.md").write_text("---\ntitle: never closed\n", encoding="utf-8")
     (content / "worse.md").write_bytes(b"---\ntitle: x\n---\n\xff\xfe bad bytes\n")
+    (content / "loose.md").write_text("# Loose article\n\nno front matter\n", encoding="utf-8")
     result = pipeline.build(content)
     refused = {a.source: str(a.diagnostics[0]) for a in result.refused}
     assert set(refused) == {"broken.md", "worse.md"}
-    assert refused["broken.md"].startswith("broken.md:1: error:")
+    assert refused["broken.md"].startswith("broken.md:1: error: unterminated front matter")
     assert "worse.md" in refused["worse.md"] and "byte" in refused["worse.md"]
     assert any(p.path.startswith("guides/android-photo-backup/") for p in result.pages)
+    # built, titled by its H1 (shown once, as the title), with a warning
+    home = next(p for p in result.pages if p.path == "guides/loose/index.md")
+    assert home.meta["title"] == "Loose article" and home.body.count("Loose article") == 1
+    assert [str(d) for a in result.articles if a.source == "loose.md" for d in a.diagnostics] == [
+        "loose.md:1: warning: no front matter: titled 'Loose article' after its first heading "
+        "[reader]"
+    ]
 
 
 def test_write_pages_only_changes_what_changed_and_stays_inside(
@@ -149,6 +158,9 @@ def test_cli_build_and_report(
     assert rc == 0
     assert (out / "guides" / "android-photo-backup" / "index.md").is_file()
     assert (tmp_path / "audit" / "android-photo-backup.json").is_file()
+    # published: readable by everyone, whatever the temporary files were made as
+    written = [p for p in (out, tmp_path / "audit") for p in p.rglob("*") if p.is_file()]
+    assert written and {stat.S_IMODE(p.stat().st_mode) for p in written} == {0o644}
     assert "1 guide(s) from 1 article(s), 0 refused" in capsys.readouterr().out
     assert main(["report", "--content", str(content)]) == 0
     report = capsys.readouterr().out

@@ -217,14 +217,51 @@ def test_oversize_front_matter_is_refused() -> None:
 # --------------------------------------------------------------------------- front matter
 
 
-def test_no_front_matter() -> None:
-    error = refused_fixture("no_front_matter.md")
-    assert_at(error, "no_front_matter.md", 1)
-    assert "no front matter" in str(error)
+def test_no_front_matter_is_titled_by_its_first_heading() -> None:
+    article = load(FIXTURES / "no_front_matter.md", root=FIXTURES)
+    assert dict(article.meta) == {"title": "Just a heading"}
+    assert article.body.startswith("# Just a heading") and article.body_line == 1
+    [warning] = article.diagnostics
+    assert (warning.severity, warning.line) == (Severity.WARNING, 1)
+    assert warning.message == "no front matter: titled 'Just a heading' after its first heading"
 
 
-def test_empty_file_has_no_front_matter() -> None:
-    assert_at(refused(b"", "empty.md"), "empty.md", 1)
+@pytest.mark.parametrize(
+    ("text", "title", "line"),
+    [
+        ("Intro.\n\n# The **real** [title](x)\n", "The real title", 3),
+        ("Intro.\n\nSetext title\n============\n", "Setext title", 3),
+        ("```\n# not a heading\n```\n\n# After the code\n", "After the code", 5),
+        ("## Only a second level\n\ntext\n", "How to back up", 1),
+        ("plain text\n", "How to back up", 1),
+    ],
+)
+def test_without_front_matter_the_title_is_the_first_h1_else_the_file_name(
+    text: str, title: str, line: int
+) -> None:
+    article = loads(text, "guides/how-to_back.up.md")
+    assert article.meta["title"] == title
+    assert [d.line for d in article.diagnostics] == [line]
+    assert article.diagnostics[0].message.startswith("no front matter: titled")
+
+
+def test_empty_file_is_refused() -> None:
+    error = refused(b"", "empty.md")
+    assert_at(error, "empty.md", 1)
+    assert "the file is empty" in str(error)
+    assert "empty" in str(refused(b" \n\n\t\n", "blank.md"))
+
+
+@pytest.mark.parametrize("end", [" ", "\t", " \t ", "\t\t"])
+def test_trailing_whitespace_on_front_matter_lines_is_tolerated(end: str) -> None:
+    text = f"---{end}\ntitle: Tabbed{end}\ndate: 2024-05-01{end}\ntags:{end}\n  - a{end}\n---{end}\nbody"
+    article = loads(text, "tab.md")
+    assert dict(article.meta) == {
+        "title": "Tabbed",
+        "date": dt.date(2024, 5, 1),
+        "tags": ("a",),
+    }
+    assert article.diagnostics == () and article.body == "body"
 
 
 def test_unterminated_front_matter_names_opening_line() -> None:
@@ -323,19 +360,57 @@ def test_integer_over_digit_limit_is_an_article_error() -> None:
 # --------------------------------------------------------------------------- meta checks
 
 
-def test_missing_title_is_refused() -> None:
-    error = refused_fixture("missing_title.md")
-    assert_at(error, "missing_title.md", 1)
-    assert "title" in str(error)
+def test_missing_title_comes_from_the_first_heading_or_the_file_name() -> None:
+    article = load(FIXTURES / "missing_title.md", root=FIXTURES)
+    assert article.meta["title"] == "Missing title"
+    [warning] = article.diagnostics
+    assert warning.line == 1
+    assert warning.message == (
+        "front matter has no 'title': titled 'Missing title' after its file name (no first heading)"
+    )
+    with_heading = loads("---\ndate: 2024-01-01\n---\n\n# From the body\n", "t.md")
+    assert with_heading.meta["title"] == "From the body"
+    assert [d.line for d in with_heading.diagnostics] == [5]
 
 
 @pytest.mark.parametrize(
-    ("value", "reason"), [('""', "empty"), ('"\u200b \u202e"', "empty"), ("[a]", "string")]
+    ("value", "reason"),
+    [
+        ('""', "'title' is empty"),
+        ('"\u200b \u202e"', "'title' is empty"),
+        ("[a]", "'title' is a list, not text"),
+        ("{a: 1}", "'title' is a dict, not text"),
+    ],
 )
-def test_bad_title_is_refused_at_its_line(value: str, reason: str) -> None:
-    error = refused(f"---\ndate: 2024-01-01\ntitle: {value}\n---\n", "t.md")
-    assert_at(error, "t.md", 3)
-    assert reason in str(error)
+def test_unusable_title_is_replaced_with_a_warning_at_its_line(value: str, reason: str) -> None:
+    article = loads(f"---\ndate: 2024-01-01\ntitle: {value}\n---\n# Heading\n", "t.md")
+    assert article.meta["title"] == "Heading"
+    [warning] = article.diagnostics
+    assert warning.line == 3
+    assert warning.message == f"{reason}: titled 'Heading' after its first heading"
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("2024-05-01", "date"),
+        ("2024-05-01 10:20:30", "date"),
+        ("1.10", "number"),
+        ("2024", "number"),
+        ("0x1F", "number"),
+        ("yes", "true/false value"),
+        ("False", "true/false value"),
+    ],
+)
+def test_a_title_yaml_reads_as_a_date_or_number_is_used_as_written(value: str, kind: str) -> None:
+    for text in (f"---\ntitle: {value}\n---\n", f"---\ntitle: {value}   # a comment\n---\n"):
+        article = loads(text, "t.md")  # (the comment sends it the YAML way)
+        assert article.meta["title"] == value
+        [warning] = article.diagnostics
+        assert warning.line == 2
+        assert warning.message == (
+            f"'title' {value!r} reads as a {kind} in YAML: used as written (quote it)"
+        )
 
 
 def test_long_title_is_capped_with_a_warning() -> None:

@@ -1,4 +1,12 @@
-"""The build cache: what an earlier build made, keyed by everything that made it.
+"""The caches: what an earlier build made, and what the network answered.
+
+`Cache` is the build cache (SQLite, below); `JsonFile` is for the two caches kept as plain
+JSON files: the screenshot index beside its blobs (committed, so an offline build reuses
+it) and the link checker's results. Both are versioned, written atomically
+(`files.atomic_write`), and read leniently: a damaged file or entry is dropped with a
+warning and made again, never a traceback.
+
+The build cache: what an earlier build made, keyed by everything that made it.
 
 One SQLite file (`.cache/cleanguide/build.sqlite` beside mkdocs.yml by default) with a table
 per kind of record: `articles` (an article's card, audit and pages) and `pages` (a generated
@@ -19,9 +27,11 @@ import json
 import logging
 import sqlite3
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from .files import atomic_write
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
@@ -172,4 +182,80 @@ class Cache:
             self._db = None
 
 
-__all__ = ["SCHEMA", "TABLES", "Cache", "code_version", "key"]
+T = TypeVar("T")
+
+
+class JsonFile(Generic[T]):
+    """A versioned JSON file `{"version": N, "<field>": {key: entry}}` of entries by key.
+
+    `parse` turns a stored entry into its value and raises ValueError, TypeError or
+    KeyError for one it cannot read: that entry is dropped (with one warning for the
+    file), the others kept. A missing file is empty; an unreadable one, or one of
+    another version, is empty with a warning (and replaced by the next `save`).
+    """
+
+    def __init__(
+        self, path: Path, version: int, field: str, parse: Callable[[Any], T], what: str
+    ) -> None:
+        self.path = path
+        self.version = version
+        self.field = field
+        self.parse = parse
+        self.what = what
+        """What the file is, for messages ("screenshot index")."""
+
+    def load(self) -> dict[str, T]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            log.warning(
+                "cleanguide: %s %s unreadable (%s): starting anew", self.what, self.path, exc
+            )
+            return {}
+        if not isinstance(raw, dict) or raw.get("version") != self.version:
+            found = raw.get("version") if isinstance(raw, dict) else type(raw).__name__
+            log.warning(
+                "cleanguide: %s %s has format %r, not %r: starting anew",
+                self.what,
+                self.path,
+                found,
+                self.version,
+            )
+            return {}
+        stored = raw.get(self.field)
+        if not isinstance(stored, dict):
+            log.warning(
+                "cleanguide: %s %s has no %r mapping: starting anew",
+                self.what,
+                self.path,
+                self.field,
+            )
+            return {}
+        entries: dict[str, T] = {}
+        dropped: list[str] = []
+        for k, value in stored.items():
+            try:
+                entries[str(k)] = self.parse(value)
+            except (ValueError, TypeError, KeyError) as exc:
+                dropped.append(f"{k!r} ({type(exc).__name__}: {exc})")
+        if dropped:
+            log.warning(
+                "cleanguide: %s %s: %d malformed entr%s dropped: %s",
+                self.what,
+                self.path,
+                len(dropped),
+                "y" if len(dropped) == 1 else "ies",
+                "; ".join(dropped[:3]) + (" ..." if len(dropped) > 3 else ""),
+            )
+        return entries
+
+    def save(self, entries: Mapping[str, Any]) -> None:
+        """Write the entries (JSON-ready), sorted and indented: friendly to git diffs."""
+        payload = {"version": self.version, self.field: {k: entries[k] for k in sorted(entries)}}
+        text = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        atomic_write(self.path, text.encode("utf-8"))
+
+
+__all__ = ["SCHEMA", "TABLES", "Cache", "JsonFile", "code_version", "key"]

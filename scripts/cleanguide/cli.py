@@ -11,6 +11,7 @@ from pathlib import Path
 from . import __version__, pipeline
 from .cache import Cache
 from .diagnostics import Severity, condensed
+from .files import write_if_changed
 from .images import FetchPolicy, ImageStore
 
 
@@ -21,9 +22,8 @@ def _build(args: argparse.Namespace) -> int:
         return 2
     store = None
     if not args.no_images:
-        store = ImageStore(
-            Path(args.image_cache), FetchPolicy.from_env(FetchPolicy(offline=args.offline))
-        )
+        policy = FetchPolicy(offline=args.offline, allow_loopback=args.allow_loopback)
+        store = ImageStore(Path(args.image_cache), FetchPolicy.from_env(policy))
     cache = Cache(Path(args.build_cache) if args.build_cache else None)
     cache.begin()
     try:
@@ -34,12 +34,16 @@ def _build(args: argparse.Namespace) -> int:
         cache.close()
     _print_diagnostics(result)
     changed = pipeline.write_pages(result.pages, out)
-    files = {path: image.path for path, image in result.images.items()} | result.renditions
-    for site_path, source in files.items():
-        if pipeline.write_if_changed(out / site_path, source.read_bytes()):
+    copies = {p: i.path for p, i in result.images.items()} | result.renditions | result.files
+    for site_path, source in copies.items():
+        if write_if_changed(out / site_path, source.read_bytes()):
             changed.append(out / site_path)
     print(result.summary())
     print(f"cleanguide: {len(changed)} file(s) written under {out}")
+    print(
+        "cleanguide: note: these pages are neutralised Markdown, not sanitised HTML: only a "
+        "build through the MkDocs plugin sanitises what the Markdown renders to"
+    )
     return 1 if (result.refused and args.strict) else 0
 
 
@@ -118,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     b.add_argument("--no-images", action="store_true", help="keep remote screenshot URLs")
     b.add_argument("--offline", action="store_true", help="use cached screenshots only")
+    b.add_argument(
+        "--allow-loopback", action="store_true", help="fetch screenshots from 127.0.0.1 too"
+    )
     b.add_argument("--strict", action="store_true", help="exit 1 if any article is refused")
     b.set_defaults(func=_build)
     r = sub.add_parser("report", help="what cleaning removes from each article, and why")

@@ -7,14 +7,18 @@ generated pages are all known in `on_files`, so they are converted there instead
 - as MkDocs converts them: the site's own extensions, and MkDocs' own link, anchor and
   title processors (the ones `Page.render` registers), so links, anchors and warnings are
   MkDocs' own; then sanitised (`sanitize_html`), as the plugin does for generated pages;
-- with one Markdown instance per process, on every core when there are enough pages to
-  pay for starting the worker processes (`PARALLEL_MIN`), else in this process;
+- in worker processes (workers.py), one Markdown instance each, on every core when there
+  are enough pages to pay for more than one (`PARALLEL_MIN`). Each page is stopped past
+  the article budget (`budget.ARTICLE_SECONDS` of CPU time): no page, whatever Python-Markdown
+  does with it, can stall the build. A stopped page is not left to MkDocs (it would stall
+  there): the caller refuses its article (`Conversion.stopped`);
 - each page's result cached, keyed by its Markdown, its path, the Markdown setup and the
   code. A cached result is used only if every local link it resolved still resolves to
   the same URL, so adding or removing pages never leaves a stale link.
 
 `GeneratedPage.render` takes the result. A page whose Markdown another plugin changed in
-`on_page_markdown` is converted by MkDocs as usual.
+`on_page_markdown`, or whose conversion raised, is converted by MkDocs as usual. Without
+worker processes (they cannot start), pages are converted in this process, unbounded.
 """
 
 from __future__ import annotations
@@ -35,8 +39,9 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.toc import get_toc
 
 from . import cache as cache_mod
-from . import workers
+from .budget import ARTICLE_SECONDS
 from .sanitize import sanitize_html
+from .workers import Pool, worth_it
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -46,7 +51,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
 PARALLEL_MIN = 200
-"""Pages to convert from which worker processes pay for their start (about half a second)."""
+"""Pages to convert from which more than one worker process pays for its start."""
 _CHUNK = 25
 _PAGES_LOGGER = "mkdocs.structure.pages"
 """Where MkDocs' link and anchor processors log."""
@@ -223,9 +228,9 @@ _CONVERTER: tuple[Setup, _Converter] | None = None
 
 
 def _converter(setup: Setup) -> _Converter:
-    """This process's converter for `setup` (made once: a worker gets one setup)."""
+    """This process's converter for `setup` (made again only when the setup changes)."""
     global _CONVERTER
-    if _CONVERTER is None or _CONVERTER[0] is not setup:
+    if _CONVERTER is None or (_CONVERTER[0] is not setup and _CONVERTER[0] != setup):
         logging.getLogger(_PAGES_LOGGER).setLevel(logging.INFO)  # as in a build
         _CONVERTER = (setup, _Converter(setup))
     return _CONVERTER[1]
@@ -246,32 +251,58 @@ def convert_chunk(setup: Setup, jobs: Sequence[tuple[str, str]]) -> list[Convert
 # --- the build's side ---------------------------------------------------------------------
 
 
-def convert_all(
-    setup: Setup, jobs: Mapping[str, str], urls: Mapping[str, str], cache: Cache | None = None
-) -> dict[str, Converted]:
-    """Every page's HTML, from the cache or converted now; pages that failed are left out.
+@dataclass(slots=True)
+class Conversion:
+    """What converting the pages gave."""
 
-    `urls` maps every file of the site (src_uri) to its URL.
+    done: dict[str, Converted] = field(default_factory=dict)
+    """Page (src_uri) -> its HTML; pages that failed are left to MkDocs."""
+    stopped: dict[str, str] = field(default_factory=dict)
+    """Page -> why its conversion was stopped (over the budget, or its worker died)."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Page -> the CPU seconds converting it took (pages converted now)."""
+
+
+def convert_all(
+    setup: Setup,
+    jobs: Mapping[str, str],
+    urls: Mapping[str, str],
+    cache: Cache | None = None,
+    pool: Pool | None = None,
+    limits: Mapping[str, float] | None = None,
+) -> Conversion:
+    """Every page's HTML, from the cache or converted now (in `pool`, each page stopped
+    past its limit: `limits[uri]`, else `budget.ARTICLE_SECONDS` of CPU time).
+
+    `urls` maps every file of the site (src_uri) to its URL. Without a pool the pages are
+    converted in this process, with no limit.
     """
+    limits = limits or {}
     signature = setup.signature()
-    done: dict[str, Converted] = {}
+    out = Conversion()
     keys = {uri: content_key(signature, uri, text) for uri, text in jobs.items()}
     todo: list[tuple[str, str]] = []
     for uri, text in jobs.items():
         entry = cache.get("pages", keys[uri]) if cache is not None else None
         converted = Converted.from_json(entry) if entry is not None else None
         if converted is not None and converted.still_valid(urls):
-            done[uri] = converted
+            out.done[uri] = converted
         else:
             todo.append((uri, text))
-    for (uri, _text), result in zip(todo, _run(setup, todo), strict=True):
-        if isinstance(result, Converted):
-            done[uri] = result
+    allowed = [limits.get(uri, ARTICLE_SECONDS) for uri, _ in todo]
+    for (uri, _text), (result, seconds, stopped) in zip(
+        todo, _run(setup, todo, pool, allowed), strict=True
+    ):
+        out.seconds[uri] = seconds
+        if stopped:
+            out.stopped[uri] = stopped
+        elif isinstance(result, Converted):
+            out.done[uri] = result
             if cache is not None:
                 cache.put("pages", keys[uri], result.to_json())
         else:
             log.debug("cleanguide: %s left to MkDocs: %s", uri, result)
-    return done
+    return out
 
 
 def content_key(signature: str, uri: str, text: str) -> str:
@@ -279,16 +310,20 @@ def content_key(signature: str, uri: str, text: str) -> str:
     return cache_mod.key("html", cache_mod.code_version(), signature, uri, text)
 
 
-def _run(setup: Setup, todo: list[tuple[str, str]]) -> list[Converted | str]:
-    if workers.worth_it(len(todo), PARALLEL_MIN):
+def _run(
+    setup: Setup, todo: list[tuple[str, str]], pool: Pool | None, limits: list[float]
+) -> list[tuple[Converted | str | None, float, str]]:
+    """(result, CPU seconds, why it was stopped) of each page."""
+    if pool is not None and todo:
+        workers = None if worth_it(len(todo), PARALLEL_MIN) else 1
         try:
-            results: list[Converted | str] = workers.map_in_workers(
-                "cleanguide.convert:convert_chunk", setup, todo, _CHUNK
+            outcomes = pool.map(
+                "cleanguide.convert:convert_chunk", setup, todo, limit=limits, workers=workers
             )
-            return results
-        except (OSError, pickle.PickleError, EOFError, ValueError) as exc:
-            log.info("cleanguide: converting in this process (%s)", exc)
-    return convert_chunk(setup, todo)
+            return [(o.result, o.seconds, o.stopped) for o in outcomes]
+        except (OSError, pickle.PickleError, ValueError) as exc:
+            log.info("cleanguide: converting in this process, without a limit (%s)", exc)
+    return [(result, 0.0, "") for result in convert_chunk(setup, todo)]
 
 
 def install(page: mkdocs_pages.Page, converted: Converted, files: Files) -> None:
@@ -307,4 +342,12 @@ def install(page: mkdocs_pages.Page, converted: Converted, files: Files) -> None
         pages_log.log(level, "%s", message)
 
 
-__all__ = ["PARALLEL_MIN", "Converted", "Setup", "content_key", "convert_all", "install"]
+__all__ = [
+    "PARALLEL_MIN",
+    "Conversion",
+    "Converted",
+    "Setup",
+    "content_key",
+    "convert_all",
+    "install",
+]

@@ -1,12 +1,15 @@
-"""Problems found in an article: errors that refuse it, warnings that keep it."""
+"""Problems found in an article: errors that refuse it, warnings that keep it; and MkDocs'
+messages about a generated page, made to point at the article it came from."""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from pathlib import Path
 
 MAX_REPEATS = 5
 """How often one message of one rule about one article is printed before it is counted."""
@@ -72,3 +75,61 @@ def condensed(diagnostics: Iterable[Diagnostic], repeats: int = MAX_REPEATS) -> 
         count = f"{len(lines)} more{where} (see cleanguide report): {message}"
         shown.append(Diagnostic(severity, source, count, None, rule))
     return shown
+
+
+class PageSources(logging.Filter):
+    """Makes what MkDocs logs about a generated page name the article it came from.
+
+    MkDocs names the page (`Doc file 'guides/<slug>/index.md' contains a link ...`), a file
+    that exists in no folder. Installed on MkDocs' loggers, this prefixes such a message
+    with the article's file and, where the message quotes a link the article holds, the
+    line of its first occurrence: `how-to.md:12: Doc file 'guides/how-to/index.md' ...`.
+    """
+
+    _PAGE = re.compile(r"'([^']+\.md)'")
+    _LINK = re.compile(r"(?:link|link to) '([^']+)'")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages: dict[str, str] = {}
+        """Generated page (src_uri) → the article's source, relative to `content_dir`."""
+        self.content_dir: Path | None = None
+        self._texts: dict[str, list[str]] = {}
+
+    def update(self, pages: Mapping[str, str], content_dir: Path) -> None:
+        """The pages of a new build (articles are read again when a message needs a line)."""
+        self.pages = dict(pages)
+        self.content_dir = content_dir
+        self._texts = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        page = next(
+            (m.group(1) for m in self._PAGE.finditer(message) if m.group(1) in self.pages), None
+        )
+        if page is None:
+            return True
+        source = self.pages[page]
+        if message.startswith(f"{source}:"):
+            return True  # already said (a message replayed from the cache)
+        link = self._LINK.search(message)
+        line = self._line(source, link.group(1)) if link else None
+        record.msg = f"{source}:{line}: {message}" if line else f"{source}: {message}"
+        record.args = ()
+        return True
+
+    def _line(self, source: str, link: str) -> int | None:
+        """The first line of the article holding `link` (or its part before `#`)."""
+        if source not in self._texts:
+            try:
+                assert self.content_dir is not None
+                text = (self.content_dir / source).read_text(encoding="utf-8", errors="replace")
+            except (OSError, AssertionError):
+                text = ""
+            self._texts[source] = text.splitlines()
+        for needle in dict.fromkeys([f"({link}", link, link.split("#", 1)[0]]):
+            if needle:
+                for number, line in enumerate(self._texts[source], start=1):
+                    if needle in line:
+                        return number
+        return None

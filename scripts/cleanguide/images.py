@@ -1,9 +1,12 @@
 """Fetch article screenshots once into a persistent, content-addressed cache.
 
-Each remote screenshot is downloaded at most once (with a timeout, retries, a size cap and
-content sniffing), checked with Pillow and stored as `<stem>-<hash10>.<ext>` in a cache
+Each remote screenshot is downloaded at most once by the package's one HTTP client
+(net.py: one deadline per request, retries, per-host waits, the address guard, a deadline
+for all the screenshots of a build), within a size cap and with content sniffing; decoded
+by Pillow within a pixel cap; and stored as `<stem>-<hash10>.<ext>` (mode 0644) in a cache
 directory that can be committed, so an offline build (CI) reuses it. `index.json` in that
-directory maps each URL to its blob and pixel size.
+directory maps each URL to its blob and pixel size; it is rewritten as each blob lands, so
+a build killed half-way keeps what it fetched.
 
 Nothing here raises for a bad URL: every problem becomes an `ImageFailure` that names the URL
 and the reason; the caller decides whether that is a warning or an error.
@@ -11,20 +14,13 @@ and the reason; the caller decides whether that is a warning or an error.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
-import http.client
 import io
-import json
 import logging
 import os
 import re
-import socket
-import ssl
-import tempfile
 import threading
-import time
 import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
@@ -32,9 +28,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
-from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from PIL import Image
+
+from . import net
+from .cache import JsonFile
+from .files import write_if_changed
 
 logger = logging.getLogger("mkdocs.plugins.cleanguide.images")
 
@@ -50,10 +50,7 @@ INDEX_VERSION = 1
 OFFLINE_ENV = "CLEANGUIDE_OFFLINE"
 """Environment variable that, when truthy ("1", "true", "yes", "on"), forbids the network."""
 
-_ALLOWED_SCHEMES = frozenset({"http", "https"})
-_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_CHUNK = 64 * 1024
-_SNIFF_BYTES = 512
+_ACCEPT = "image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1"
 _STEM_MAX = 60
 _HASH_LEN = 10
 _FILENAME_RE = re.compile(r"^[a-z0-9-]{1,60}-[0-9a-f]{10}\.(?:png|jpg|gif|webp)$")
@@ -75,14 +72,24 @@ class FetchPolicy:
     """Extra attempts after a timeout, a connection error, a 5xx or a 429 (never after a 4xx)."""
     backoff: float = 0.5
     """Delay before the first retry, in seconds; doubled before each further retry."""
+    max_wait: float = 30.0
+    """Longest wait for a retry or a host's `Retry-After`; a host asking more is skipped."""
+    min_interval: float = 0.0
+    """Seconds between two requests to one host."""
+    run_seconds: float = 300.0
+    """Seconds for all the downloads of one build; the ones not started by then stay remote."""
     max_bytes: int = 10 * 2**20
     """Largest accepted body, enforced while streaming (Content-Length is not trusted)."""
+    max_pixels: int = 40_000_000
+    """Largest accepted image, in decoded pixels (width x height), read before decoding."""
     max_redirects: int = 5
     """Redirect hops followed before giving up with "too many redirects"."""
     concurrency: int = 4
     """Downloads in flight at the same time."""
     offline: bool = False
     """Never touch the network: cached URLs are hits, others fail "offline and not cached"."""
+    allow_loopback: bool = False
+    """Admit servers on loopback addresses (tests); other non-public addresses never."""
     user_agent: str = "cleanguide/0.1"
     """The User-Agent header sent with every request."""
 
@@ -95,10 +102,25 @@ class FetchPolicy:
             raise ValueError(f"FetchPolicy.backoff must be >= 0, got {self.backoff}")
         if self.max_bytes < 1:
             raise ValueError(f"FetchPolicy.max_bytes must be >= 1, got {self.max_bytes}")
+        if self.max_pixels < 1:
+            raise ValueError(f"FetchPolicy.max_pixels must be >= 1, got {self.max_pixels}")
         if self.max_redirects < 0:
             raise ValueError(f"FetchPolicy.max_redirects must be >= 0, got {self.max_redirects}")
         if self.concurrency < 1:
             raise ValueError(f"FetchPolicy.concurrency must be >= 1, got {self.concurrency}")
+
+    def net_policy(self) -> net.Policy:
+        """The HTTP client's policy for screenshots."""
+        return net.Policy(
+            timeout=self.timeout,
+            retries=self.retries,
+            backoff=self.backoff,
+            max_wait=self.max_wait,
+            min_interval=self.min_interval,
+            max_redirects=self.max_redirects,
+            user_agent=self.user_agent,
+            allow_loopback=self.allow_loopback,
+        )
 
     @classmethod
     def from_env(
@@ -210,16 +232,25 @@ def _describe_refused(head: bytes, content_type: str) -> str:
     return f"not an image (unrecognised bytes{suffix})"
 
 
-def _decode(data: bytes, kind: _Kind) -> tuple[int, int]:
-    """Width and height of `data`, fully decoded; raises `_Refused` if corrupt or a bomb."""
+def _decode(data: bytes, kind: _Kind, max_pixels: int) -> tuple[int, int]:
+    """Width and height of `data`, fully decoded; raises `_Refused` if corrupt, a bomb or
+    more than `max_pixels` (read from the header, before anything is decoded)."""
     try:
         with _PIL_OPEN_LOCK, warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             probe = Image.open(io.BytesIO(data), formats=[kind.pil_format])
+        width, height = probe.size
+        if width * height > max_pixels:
+            raise _Refused(
+                f"too many pixels: {width}x{height} is {width * height / 1e6:.1f} megapixels "
+                f"decoded (the limit is {max_pixels / 1e6:g})"
+            )
         probe.verify()
         with Image.open(io.BytesIO(data), formats=[kind.pil_format]) as img:
             img.load()
             width, height = img.size
+    except _Refused:
+        raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise _Refused(f"decompression bomb refused ({exc})") from exc
     except Exception as exc:  # Pillow raises many types (OSError, SyntaxError, struct.error...)
@@ -262,37 +293,10 @@ def _normalize_url(url: str) -> str:
 
     Raises `_Refused` for any other scheme or a URL without a host.
     """
-    text = url.strip()
-    if text.startswith("//"):
-        text = "https:" + text
-    parts = urlsplit(text)
-    scheme = parts.scheme.lower()
-    if not scheme:
-        raise _Refused("not an absolute URL")
-    if scheme not in _ALLOWED_SCHEMES:
-        raise _Refused(f"scheme {scheme!r} not allowed")
-    if not parts.hostname:
-        raise _Refused("invalid URL (no host)")
     try:
-        parts.port  # noqa: B018 - raises ValueError for a bad port
-    except ValueError as exc:
-        raise _Refused(f"invalid URL ({exc})") from exc
-    return urlunsplit((scheme, parts.netloc, parts.path or "/", parts.query, ""))
-
-
-def _request_target(parts: SplitResult) -> str:
-    """Path and query of a split URL, percent-encoded to ASCII for the request line."""
-    path = quote(parts.path or "/", safe="/%!$&'()*+,;=:@-._~")
-    query = quote(parts.query, safe="/%!$&'()*+,;=:@-._~?")
-    return f"{path}?{query}" if query else path
-
-
-def _human_bytes(count: int) -> str:
-    """10485760 -> "10 MiB"; 1536 -> "1.5 KiB"; 1000 -> "1000 bytes"."""
-    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if count >= size:
-            return f"{round(count / size, 1):g} {unit}"
-    return f"{count} bytes"
+        return net.check_url(url)
+    except net.FetchError as exc:
+        raise _Refused(exc.reason) from None
 
 
 def _exc_text(exc: BaseException) -> str:
@@ -301,25 +305,13 @@ def _exc_text(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-# --------------------------------------------------------------------------- HTTP
-
-
 class _Refused(Exception):
     """A fetch failed; `reason` becomes `ImageFailure.reason`."""
 
-    def __init__(self, reason: str, retryable: bool = False) -> None:
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
         """Short human reason."""
-        self.retryable = retryable
-        """True for timeouts, connection errors, 5xx and 429."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Redirect:
-    """A 3xx answer pointing elsewhere."""
-
-    location: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,152 +322,28 @@ class _Body:
     kind: _Kind
 
 
-class _Downloader:
-    """One GET chain (redirects, retries, size cap, sniffing) under a `FetchPolicy`."""
+def _download(client: net.Client, url: str, policy: FetchPolicy) -> _Body:
+    """The image at `url` (redirects followed), sniffed as its first bytes come in."""
 
-    def __init__(self, policy: FetchPolicy) -> None:
-        self.policy = policy
-        self._tls = ssl.create_default_context()
+    def sniff(head: bytes, response: net.Response) -> None:
+        if _sniff(head) is None:
+            raise net.FetchError(_describe_refused(head, response.header("Content-Type")))
 
-    def download(self, url: str) -> _Body:
-        """Follow redirects from `url` to an accepted image body, or raise `_Refused`."""
-        current, seen = url, {url}
-        for _hop in range(self.policy.max_redirects + 1):
-            answer = self._with_retries(current)
-            if isinstance(answer, _Body):
-                return answer
-            current = self._next_hop(current, answer.location, seen)
-        raise _Refused(f"too many redirects (more than {self.policy.max_redirects})")
-
-    @staticmethod
-    def _next_hop(current: str, location: str, seen: set[str]) -> str:
-        """The absolute, re-checked target of a redirect."""
-        target = urljoin(current, location.strip())
-        try:
-            target = _normalize_url(target)
-        except _Refused as exc:
-            raise _Refused(f"redirected to {target}: {exc.reason}") from exc
-        if target in seen:
-            raise _Refused(f"redirect loop (back to {target})")
-        seen.add(target)
-        return target
-
-    def _with_retries(self, url: str) -> _Body | _Redirect:
-        """One hop, retried with exponential backoff on transient failures."""
-        attempts = self.policy.retries + 1
-        for attempt in range(attempts):
-            try:
-                return self._get_once(url)
-            except _Refused as exc:
-                if not exc.retryable or attempt == attempts - 1:
-                    if attempt:
-                        raise _Refused(f"{exc.reason} ({attempt + 1} attempts)") from exc
-                    raise
-                delay = self.policy.backoff * 2**attempt
-                logger.debug("%s: %s; retrying in %.2fs", url, exc.reason, delay)
-                time.sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _get_once(self, url: str) -> _Body | _Redirect:
-        """A single GET, mapping network errors to `_Refused`."""
-        deadline = time.monotonic() + self.policy.timeout
-        conn = self._connection(url)
-        try:
-            return self._exchange(conn, url, deadline)
-        except _Refused:
-            raise
-        except TimeoutError as exc:
-            raise _Refused(f"timed out after {self.policy.timeout:g}s", retryable=True) from exc
-        except socket.gaierror as exc:
-            host = urlsplit(url).hostname
-            raise _Refused(f"cannot resolve host {host!r} ({_exc_text(exc)})") from exc
-        except ssl.SSLCertVerificationError as exc:
-            raise _Refused(f"TLS certificate error ({_exc_text(exc)})") from exc
-        except (OSError, http.client.HTTPException) as exc:
-            raise _Refused(f"connection failed ({_exc_text(exc)})", retryable=True) from exc
-        finally:
-            conn.close()
-
-    def _connection(self, url: str) -> http.client.HTTPConnection:
-        """An unopened connection to the URL's host."""
-        parts = urlsplit(url)
-        try:
-            host = (parts.hostname or "").encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise _Refused(f"invalid URL (host: {exc})") from exc
-        if parts.scheme == "https":
-            return http.client.HTTPSConnection(
-                host, parts.port, timeout=self.policy.timeout, context=self._tls
-            )
-        return http.client.HTTPConnection(host, parts.port, timeout=self.policy.timeout)
-
-    def _exchange(
-        self, conn: http.client.HTTPConnection, url: str, deadline: float
-    ) -> _Body | _Redirect:
-        """Send the request and interpret the response."""
-        headers = {
-            "User-Agent": self.policy.user_agent,
-            "Accept": "image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1",
-            "Accept-Encoding": "identity",
-            "Connection": "close",
-        }
-        conn.request("GET", _request_target(urlsplit(url)), headers=headers)
-        _set_deadline(conn, deadline)
-        response = conn.getresponse()
-        status = response.status
-        if status in _REDIRECT_STATUSES:
-            location = response.getheader("Location")
-            if not location:
-                raise _Refused(f"HTTP {status} without a Location header")
-            return _Redirect(location)
-        if status == 429 or status >= 500:
-            raise _Refused(f"HTTP {status}", retryable=True)
-        if not 200 <= status < 300:
-            raise _Refused(f"HTTP {status}")
-        return self._read_body(conn, response, deadline)
-
-    def _read_body(
-        self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse, deadline: float
-    ) -> _Body:
-        """Stream the body: sniff the first bytes, stop at `max_bytes` or the deadline."""
-        limit = self.policy.max_bytes
-        too_big = f"larger than {_human_bytes(limit)}"
-        declared = response.getheader("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise _Refused(too_big)
-        content_type = response.getheader("Content-Type", "")
-        buffer = bytearray()
-        kind: _Kind | None = None
-        while True:
-            _set_deadline(conn, deadline)
-            chunk = response.read1(_CHUNK)
-            if not chunk:
-                break
-            buffer += chunk
-            if len(buffer) > limit:
-                raise _Refused(too_big)
-            if kind is None and len(buffer) >= _SNIFF_BYTES:
-                kind = _sniff_or_refuse(bytes(buffer[:_SNIFF_BYTES]), content_type)
-        if kind is None:
-            kind = _sniff_or_refuse(bytes(buffer), content_type)
-        return _Body(bytes(buffer), kind)
-
-
-def _sniff_or_refuse(head: bytes, content_type: str) -> _Kind:
-    """The accepted format of `head`, or `_Refused` describing what it was."""
-    kind = _sniff(head)
+    try:
+        response = client.request(
+            url, headers={"Accept": _ACCEPT}, max_bytes=policy.max_bytes, inspect=sniff
+        )
+    except net.FetchError as exc:
+        raise _Refused(exc.reason) from None
+    if not 200 <= response.status < 300:
+        tries = f" ({response.attempts} attempts)" if response.attempts > 1 else ""
+        if response.status in net.REDIRECTS:
+            raise _Refused(f"HTTP {response.status} without a Location header")
+        raise _Refused(f"HTTP {response.status}{tries}")
+    kind = _sniff(response.body[:512])
     if kind is None:
-        raise _Refused(_describe_refused(head, content_type))
-    return kind
-
-
-def _set_deadline(conn: http.client.HTTPConnection, deadline: float) -> None:
-    """Shrink the socket timeout so the whole request fits in the policy's timeout."""
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TimeoutError("deadline passed")
-    if conn.sock is not None:
-        conn.sock.settimeout(remaining)
+        raise _Refused(_describe_refused(response.body[:512], response.header("Content-Type")))
+    return _Body(response.body, kind)
 
 
 # --------------------------------------------------------------------------- the cache
@@ -495,21 +363,20 @@ class _Entry:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_json(cls, raw: Any) -> _Entry | None:
-        """The entry, or None if malformed (an unsafe filename counts as malformed)."""
+    def from_json(cls, raw: Any) -> _Entry:
+        """The entry; ValueError, TypeError or KeyError if malformed (or its name unsafe)."""
         if not isinstance(raw, dict):
-            return None
-        try:
-            entry = cls(
-                filename=str(raw["filename"]),
-                sha256=str(raw["sha256"]).lower(),
-                width=int(raw["width"]),
-                height=int(raw["height"]),
-                media_type=str(raw["media_type"]),
-            )
-        except (KeyError, TypeError, ValueError):
-            return None
-        return entry if entry.is_safe() else None
+            raise TypeError(f"an entry is a mapping, not {type(raw).__name__}")
+        entry = cls(
+            filename=str(raw["filename"]),
+            sha256=str(raw["sha256"]).lower(),
+            width=int(raw["width"]),
+            height=int(raw["height"]),
+            media_type=str(raw["media_type"]),
+        )
+        if not entry.is_safe():
+            raise ValueError(f"unsafe or inconsistent filename {entry.filename!r}")
+        return entry
 
     def is_safe(self) -> bool:
         """A plain cache filename (no path parts) that carries its own hash prefix."""
@@ -528,9 +395,11 @@ class ImageStore:
         """Directory holding `index.json` and the blobs (created on first write)."""
         self.policy = policy
         """How downloads behave; `offline=True` forbids the network."""
-        self._downloader = _Downloader(self.policy)
+        self._file = JsonFile(
+            self.index_path, INDEX_VERSION, "images", _Entry.from_json, "screenshot index"
+        )
         self._lock = threading.Lock()
-        self._index: dict[str, _Entry] = _read_index(self.index_path)
+        self._index: dict[str, _Entry] = self._file.load()
         self._verified: set[str] = set()
         self._dirty = False
 
@@ -555,7 +424,8 @@ class ImageStore:
         """Every URL's image or failure, keyed by the URL as given; never raises for a bad URL.
 
         Duplicates (also after normalisation) are fetched once; downloads run on at most
-        `policy.concurrency` threads; the index is saved once at the end.
+        `policy.concurrency` threads, within `policy.run_seconds` together; the index is
+        saved as each image lands.
         """
         keys: dict[str, list[str]] = {}
         results: dict[str, CachedImage | ImageFailure] = {}
@@ -577,9 +447,9 @@ class ImageStore:
         with self._lock:
             if not self._dirty:
                 return
-            merged = _read_index(self.index_path)
+            merged = self._file.load()
             merged.update(self._index)
-            _write_index(self.index_path, merged)
+            self._file.save({url: entry.to_json() for url, entry in merged.items()})
             self._index = merged
             self._dirty = False
 
@@ -596,16 +466,18 @@ class ImageStore:
             else:
                 missing.append(key)
         if missing:
+            client = net.Client(self.policy.net_policy(), run_seconds=self.policy.run_seconds)
             workers = min(self.policy.concurrency, len(missing))
             with ThreadPoolExecutor(workers, thread_name_prefix="cleanguide-img") as pool:
-                out.update(zip(missing, pool.map(self._fetch_one, missing), strict=True))
+                fetched = pool.map(lambda key: self._fetch_one(client, key), missing)
+                out.update(zip(missing, fetched, strict=True))
         return out
 
-    def _fetch_one(self, key: str) -> CachedImage | ImageFailure:
+    def _fetch_one(self, client: net.Client, key: str) -> CachedImage | ImageFailure:
         """Download, verify and store one URL; every problem becomes an `ImageFailure`."""
         try:
-            body = self._downloader.download(key)
-            width, height = _decode(body.data, body.kind)
+            body = _download(client, key, self.policy)
+            width, height = _decode(body.data, body.kind, self.policy.max_pixels)
             image = self._store(key, body, width, height)
         except _Refused as exc:
             logger.debug("%s: %s", key, exc.reason)
@@ -617,15 +489,17 @@ class ImageStore:
         return image
 
     def _store(self, key: str, body: _Body, width: int, height: int) -> CachedImage:
-        """Write the blob (if new) and record it in the in-memory index."""
+        """Write the blob (if new), then the index with it: a build killed after this
+        keeps the image."""
         digest = hashlib.sha256(body.data).hexdigest()
         filename = _cache_filename(key, digest, body.kind)
         entry = _Entry(filename, digest, width, height, body.kind.media_type)
-        _write_blob(self.cache_dir / entry.filename, body.data)
+        write_if_changed(self.cache_dir / entry.filename, body.data)
         with self._lock:
             self._index[key] = entry
             self._verified.add(entry.filename)
             self._dirty = True
+        self.save()
         return self._cached(key, entry)
 
     def _blob_ok(self, entry: _Entry) -> bool:
@@ -649,64 +523,6 @@ class ImageStore:
     def _cached(self, url: str, entry: _Entry) -> CachedImage:
         path = self.cache_dir / entry.filename
         return CachedImage(url, path, entry.filename, entry.width, entry.height, entry.media_type)
-
-
-# --------------------------------------------------------------------------- files
-
-
-def _read_index(path: Path) -> dict[str, _Entry]:
-    """The index on disk; missing, unreadable or foreign-version files read as empty."""
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        logger.warning("ignoring unreadable image cache index %s: %s", path, exc)
-        return {}
-    if not isinstance(raw, dict) or raw.get("version") != INDEX_VERSION:
-        logger.warning("ignoring image cache index %s: unknown format", path)
-        return {}
-    images = raw.get("images")
-    if not isinstance(images, dict):
-        images = {}
-    index = {url: entry for url, value in images.items() if (entry := _Entry.from_json(value))}
-    if len(index) != len(images):
-        logger.warning("ignoring malformed entries in image cache index %s", path)
-    return index
-
-
-def _write_index(path: Path, index: Mapping[str, _Entry]) -> None:
-    """Atomically replace `index.json` (sorted, indented: friendly to git diffs)."""
-    payload = {
-        "version": INDEX_VERSION,
-        "images": {url: index[url].to_json() for url in sorted(index)},
-    }
-    text = json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    _atomic_write(path, text.encode("utf-8"))
-
-
-def _write_blob(path: Path, data: bytes) -> None:
-    """Store a content-addressed blob unless an identical one is already there."""
-    with contextlib.suppress(OSError):
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return
-    _atomic_write(path, data)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory and `os.replace`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 # --------------------------------------------------------------------------- renditions
@@ -758,7 +574,7 @@ def renditions(image: CachedImage, cache_dir: Path) -> list[Rendition]:
         path = folder / name
         if not path.is_file():
             try:
-                _write_blob(path, _webp(image.path, width, height))
+                write_if_changed(path, _webp(image.path, width, height))
             except (OSError, ValueError) as exc:
                 logger.warning("cannot make a %dpx WebP of %s: %s", width, image.path, exc)
                 return []

@@ -8,34 +8,31 @@ Root-relative URLs and absolute URLs of the site itself are resolved against the
 site's base path, read from the `<link rel="canonical">` of its home page (MkDocs
 writes one when `site_url` is set), so `404.html`'s `/repo/assets/...` links check too.
 
-With `external=True` each distinct http(s) URL is requested once: HEAD, then GET when
-HEAD fails; timeouts, 429 and 5xx are retried with exponential backoff; requests to
-one host are spaced by a minimum interval; results are kept in a JSON cache file.
+With `external=True` each distinct http(s) URL is requested once, by the package's HTTP
+client (net.py: one deadline per request, retries, per-host spacing and `Retry-After`,
+redirect chains, the address guard): HEAD, then GET when HEAD fails. The whole run has a
+deadline; what it did not reach, or what a host asked to come back to much later, is
+reported as not checked. Results are kept in a JSON cache file (cache.JsonFile: a damaged
+entry is dropped with a warning).
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
-import json
 import logging
-import os
 import re
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from . import __version__
+from . import __version__, net
+from .cache import JsonFile
 
 log = logging.getLogger("mkdocs.plugins.cleanguide.linkcheck")
 
@@ -87,9 +84,14 @@ class Report:
     pages: int
     links: int
     broken: list[BrokenLink]
+    unchecked: list[tuple[str, str]] = field(default_factory=list)
+    """External URLs not checked, and why (the run's deadline, a host's long wait)."""
 
     def summary(self) -> str:
-        return f"checked {self.pages} pages, {self.links} links: {len(self.broken)} broken"
+        text = f"checked {self.pages} pages, {self.links} links: {len(self.broken)} broken"
+        if self.unchecked:
+            text += f"; {len(self.unchecked)} external URL(s) not checked"
+        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,77 +399,56 @@ class _Outcome:
     reason: str
     status: int | None = None
     transient: bool = False
-    """A timeout, 429 or 5xx: worth retrying, and not cached."""
-    retry_after: float | None = None
+    """A timeout, 429 or 5xx: not cached, so the next run asks again."""
+    unchecked: bool = False
+    """No answer to judge by (the run's deadline, a host's long wait): neither ok nor broken."""
+
+
+def _cached_outcome(raw: object) -> tuple[_Outcome, float]:
+    """A link cache entry: the outcome and when it was checked (else ValueError/TypeError)."""
+    if not isinstance(raw, dict):
+        raise TypeError(f"an entry is a mapping, not {type(raw).__name__}")
+    checked, ok, status = raw["checked"], raw["ok"], raw.get("status")
+    if isinstance(checked, bool) or not isinstance(checked, (int, float)):
+        raise TypeError(f"'checked' is {checked!r}, not a time")
+    if not isinstance(ok, bool):
+        raise TypeError(f"'ok' is {ok!r}, not true or false")
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+        raise TypeError(f"'status' is {status!r}, not a number")
+    return _Outcome(ok, str(raw.get("reason", "")), status), float(checked)
 
 
 class _Cache:
-    """A JSON file of URL results with the time each was checked."""
+    """The results of earlier runs, with the time each URL was checked."""
 
     def __init__(self, path: Path | None, max_age: float) -> None:
-        self.path = path
+        self.file = (
+            JsonFile(path, CACHE_VERSION, "urls", _cached_outcome, "link cache") if path else None
+        )
         self.max_age = max_age
-        self.entries: dict[str, dict[str, Any]] = self._load() if path else {}
-
-    def _load(self) -> dict[str, dict[str, Any]]:
-        assert self.path is not None
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            log.warning("ignoring unreadable link cache %s: %s", self.path, exc)
-            return {}
-        if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
-            return {}
-        entries = data.get("urls", {})
-        return entries if isinstance(entries, dict) else {}
+        self.entries: dict[str, tuple[_Outcome, float]] = self.file.load() if self.file else {}
 
     def get(self, url: str, now: float) -> _Outcome | None:
         entry = self.entries.get(url)
-        if not isinstance(entry, dict) or now - float(entry.get("checked", 0)) > self.max_age:
+        if entry is None or now - entry[1] > self.max_age:
             return None
-        return _Outcome(bool(entry.get("ok")), str(entry.get("reason", "")), entry.get("status"))
+        return entry[0]
 
     def put(self, url: str, outcome: _Outcome, now: float) -> None:
-        if outcome.transient:
+        if outcome.transient or outcome.unchecked:
             self.entries.pop(url, None)
             return
-        self.entries[url] = {
-            "ok": outcome.ok,
-            "status": outcome.status,
-            "reason": outcome.reason,
-            "checked": now,
-        }
+        self.entries[url] = (outcome, now)
 
     def save(self, now: float) -> None:
-        if self.path is None:
+        if self.file is None:
             return
-        fresh = {u: e for u, e in self.entries.items() if now - e.get("checked", 0) <= self.max_age}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        payload = {"version": CACHE_VERSION, "urls": dict(sorted(fresh.items()))}
-        tmp.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
-
-
-class _HostThrottle:
-    """Keeps requests to one host at least `interval` seconds apart."""
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self._last: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait(self, host: str) -> None:
-        while True:
-            with self._lock:
-                now = time.monotonic()
-                due = self._last.get(host, float("-inf")) + self.interval
-                if now >= due:
-                    self._last[host] = now
-                    return
-            time.sleep(due - now)
+        fresh = {
+            url: {"ok": o.ok, "status": o.status, "reason": o.reason, "checked": checked}
+            for url, (o, checked) in self.entries.items()
+            if now - checked <= self.max_age
+        }
+        self.file.save(fresh)
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,15 +456,32 @@ class ExternalOptions:
     """How http(s) URLs are requested."""
 
     timeout: float = 10.0
+    """Seconds for one request: connect, headers and body together."""
     retries: int = 2
     backoff: float = 1.0
     """First retry delay in seconds; doubled on each further retry."""
-    max_backoff: float = 30.0
+    max_wait: float = 30.0
+    """Longest wait for a retry or a `Retry-After`; a host asking more is not checked."""
     min_interval: float = 1.0
     """Minimum seconds between two requests to one host."""
     workers: int = 4
     """Hosts checked at once (one host's URLs are always requested one by one)."""
+    run_seconds: float | None = 900.0
+    """Seconds for the whole external check; URLs not reached by then are not checked."""
+    allow_loopback: bool = False
+    """Admit servers on loopback addresses (a local test server); other private ones never."""
     user_agent: str = USER_AGENT
+
+    def policy(self) -> net.Policy:
+        return net.Policy(
+            timeout=self.timeout,
+            retries=self.retries,
+            backoff=self.backoff,
+            max_wait=self.max_wait,
+            min_interval=self.min_interval,
+            user_agent=self.user_agent,
+            allow_loopback=self.allow_loopback,
+        )
 
 
 _DEFAULT_OPTIONS = ExternalOptions()
@@ -492,9 +490,7 @@ _DEFAULT_OPTIONS = ExternalOptions()
 class _ExternalChecker:
     def __init__(self, options: ExternalOptions) -> None:
         self.options = options
-        self.throttle = _HostThrottle(options.min_interval)
-        self._opener = urllib.request.build_opener()
-        self._opener.addheaders = [("User-Agent", options.user_agent), ("Accept", "*/*")]
+        self.client = net.Client(options.policy(), run_seconds=options.run_seconds)
 
     def check_all(self, urls: Iterable[str]) -> dict[str, _Outcome]:
         by_host: dict[str, list[str]] = defaultdict(list)
@@ -511,65 +507,36 @@ class _ExternalChecker:
         return {url: self.check(url) for url in urls}
 
     def check(self, url: str) -> _Outcome:
-        method = "HEAD"
-        outcome = _Outcome(False, "not checked")
-        for attempt in range(self.options.retries + 1):
-            outcome = self._request(url, method)
-            if method == "HEAD" and _worth_a_get(outcome):
-                method = "GET"  # many servers refuse or mishandle HEAD
-                outcome = self._request(url, method)
-            if not outcome.transient or attempt == self.options.retries:
-                break
-            delay = self._delay(attempt, outcome.retry_after)
-            log.debug("retrying %s in %.2fs (%s)", url, delay, outcome.reason)
-            time.sleep(delay)
-        log.debug("%s %s: %s", method, url, outcome.reason)
-        return outcome
-
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
-        delay = self.options.backoff * 2.0**attempt
-        if retry_after is not None:
-            delay = max(delay, retry_after)
-        return min(delay, self.options.max_backoff)
-
-    def _request(self, url: str, method: str) -> _Outcome:
-        self.throttle.wait(urlsplit(url).netloc.lower())
-        request = urllib.request.Request(url, method=method)
+        """HEAD, then GET if HEAD was answered with an error or refused outright."""
         try:
-            with self._opener.open(request, timeout=self.options.timeout) as response:
-                return _Outcome(True, f"HTTP {response.status}", response.status)
-        except urllib.error.HTTPError as exc:
-            return _http_error(exc)
-        except TimeoutError:
-            return _Outcome(False, "timeout", transient=True)
-        except urllib.error.URLError as exc:
-            if isinstance(exc.reason, TimeoutError):
-                return _Outcome(False, "timeout", transient=True)
-            return _Outcome(False, f"unreachable: {exc.reason}")
-        except ConnectionError as exc:
-            return _Outcome(False, f"connection failed: {exc}", transient=True)
-        except (OSError, ValueError, http.client.HTTPException) as exc:
-            return _Outcome(False, f"request failed: {exc!r}")
+            head = self.client.request(url, "HEAD", body=False)
+        except net.FetchError as exc:
+            if exc.not_checked or not exc.reason.startswith("connection failed"):
+                return _failure(exc)  # a timeout or a refusal: a GET would fare no better
+        else:
+            if _answered_ok(head):
+                return _Outcome(True, f"HTTP {head.status}", head.status)
+        try:
+            get = self.client.request(url, "GET", body=False)  # many servers mishandle HEAD
+        except net.FetchError as exc:
+            return _failure(exc)
+        if _answered_ok(get):
+            return _Outcome(True, f"HTTP {get.status}", get.status)
+        transient = get.status == 429 or get.status >= 500
+        reason = f"HTTP {get.status}" + (
+            f" ({get.attempts} attempts)" if transient and get.attempts > 1 else ""
+        )
+        return _Outcome(False, reason, get.status, transient)
 
 
-def _worth_a_get(head: _Outcome) -> bool:
-    """Whether a failed HEAD should be tried again as GET: not for timeouts or DNS errors."""
-    answered = head.status is not None
-    return not head.ok and (answered or head.reason.startswith("connection failed"))
+def _answered_ok(response: net.Response) -> bool:
+    return 200 <= response.status < 400
 
 
-def _http_error(exc: urllib.error.HTTPError) -> _Outcome:
-    code = exc.code
-    exc.close()
-    retry_after = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
-    transient = code == 429 or code >= 500
-    return _Outcome(False, f"HTTP {code}", code, transient, retry_after)
-
-
-def _retry_after(value: str | None) -> float | None:
-    if value is None or not value.strip().isdigit():
-        return None
-    return float(value.strip())
+def _failure(exc: net.FetchError) -> _Outcome:
+    if exc.not_checked:
+        return _Outcome(False, exc.reason, unchecked=True)
+    return _Outcome(False, exc.reason, transient=exc.retryable)
 
 
 def _check_external(
@@ -577,7 +544,7 @@ def _check_external(
     ignore: Sequence[re.Pattern[str]],
     cache: _Cache,
     options: ExternalOptions,
-) -> tuple[int, list[BrokenLink]]:
+) -> tuple[int, list[BrokenLink], list[tuple[str, str]]]:
     urls = [u for u in occurrences if not _ignored(u, ignore)]
     now = time.time()
     known = {u: hit for u in urls if (hit := cache.get(u, now)) is not None}
@@ -591,10 +558,11 @@ def _check_external(
     broken = [
         BrokenLink(page, written, kind, results[url].reason)
         for url in urls
-        if not results[url].ok
+        if not results[url].ok and not results[url].unchecked
         for page, kind, written in occurrences[url]
     ]
-    return sum(len(occurrences[u]) for u in urls), broken
+    unchecked = [(url, results[url].reason) for url in urls if results[url].unchecked]
+    return sum(len(occurrences[u]) for u in urls), broken, unchecked
 
 
 # --------------------------------------------------------------------------- entry points
@@ -619,17 +587,19 @@ def check_site_report(
     log.debug("site base path %s (host %s)", site.base_path, site.netloc or "unknown")
     occurrences: _Occurrences = defaultdict(list)
     links, broken = 0, []
+    unchecked: list[tuple[str, str]] = []
     for page in site.pages:
         count, found = _check_page(site, page, patterns, occurrences)
         links += count
         broken.extend(found)
     if external:
         cache = _Cache(cache_path, cache_max_age)
-        count, found = _check_external(occurrences, patterns, cache, options or ExternalOptions())
+        options = options or ExternalOptions()
+        count, found, unchecked = _check_external(occurrences, patterns, cache, options)
         links += count
         broken.extend(found)
     broken.sort(key=lambda b: (b.page, b.target, b.kind))
-    return Report(len(site.pages), links, broken)
+    return Report(len(site.pages), links, broken, sorted(unchecked))
 
 
 def check_site(
@@ -686,8 +656,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="reuse cached external results younger than this (default: 7 days)",
     )  # fmt: skip
     parser.add_argument("--site-url", metavar="URL", help="base URL (default: canonical link)")
-    parser.add_argument("--timeout", type=float, default=_DEFAULT_OPTIONS.timeout)
+    parser.add_argument(
+        "--timeout", metavar="SECONDS", type=float, default=_DEFAULT_OPTIONS.timeout,
+        help="for one request: connect, headers and body together",
+    )  # fmt: skip
     parser.add_argument("--retries", type=int, default=_DEFAULT_OPTIONS.retries)
+    parser.add_argument(
+        "--deadline", metavar="SECONDS", type=float, default=_DEFAULT_OPTIONS.run_seconds,
+        help="for the whole external check; what is not reached is reported, not checked",
+    )  # fmt: skip
+    parser.add_argument(
+        "--allow-loopback", action="store_true",
+        help="admit servers on 127.0.0.1 and ::1 (other private addresses never are)",
+    )  # fmt: skip
     parser.add_argument(
         "--min-interval", metavar="SECONDS", type=float, default=_DEFAULT_OPTIONS.min_interval,
         help="minimum time between two requests to one host",
@@ -699,7 +680,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """`cleanguide check-links`: 0 when every link resolves, 1 when some are broken."""
     args = build_parser().parse_args(argv)
     options = ExternalOptions(
-        timeout=args.timeout, retries=args.retries, min_interval=args.min_interval
+        timeout=args.timeout,
+        retries=args.retries,
+        min_interval=args.min_interval,
+        run_seconds=args.deadline,
+        allow_loopback=args.allow_loopback,
     )
     try:
         report = check_site_report(
@@ -721,6 +706,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _lines(report: Report) -> Iterator[str]:
     yield from (str(b) for b in report.broken)
+    yield from (f"not checked: {url} ({reason})" for url, reason in report.unchecked)
     yield report.summary()
 
 

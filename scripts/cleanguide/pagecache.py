@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cache as cache_mod
+from .files import atomic_write
 from .nav import titles_of
 
 if TYPE_CHECKING:
@@ -166,6 +167,12 @@ class PageReuse:
         self.keys[page.url] = key
         return False
 
+    def discard(self, page: Page) -> None:
+        """Neither reuse `page` nor keep it for later builds (it stands in for a refusal)."""
+        self.keys.pop(page.url, None)
+        self.reused.pop(page.url, None)
+        self.all_keys.pop(page.url, None)  # and not recorded as written (dirty builds)
+
     def output(self, page: Page, html: str) -> str:
         if page.url in self.reused:
             cached = self.cache.get("pages", _html_key(self.all_keys[page.url]))
@@ -251,7 +258,7 @@ def merge_search_index(
             source = written if url in written else reused if url in reused else previous
             docs.extend(source.get(url, []))
         data["docs"] = docs
-        path.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
+        atomic_write(path, json.dumps(data, separators=(",", ":"), default=str).encode())
     return fresh_entries
 
 

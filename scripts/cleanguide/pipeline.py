@@ -6,7 +6,8 @@
    the code (rules and patterns included) are those of an earlier build, take all of that
    from the cache without reading it further;
 2. give every guide its folder (`guides/<slug>/`, from the file name, unique);
-3. fetch the screenshots (the image store keeps its own cache);
+3. fetch the screenshots (the image store keeps its own cache), and resolve the links and
+   images that point at files beside the article (localrefs.py);
 4. put the guides in one library: order, topics, related guides, and the pages that list
    them (guides index, topics).
 
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -28,10 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from . import cache as cache_mod
+from . import localrefs
+from .budget import Allowance
 from .cache import Cache
 from .clean import Cleaned, clean, patterns, rules
 from .diagnostics import ArticleError, Diagnostic, Severity
-from .images import CachedImage, ImageFailure, ImageStore, Rendition, renditions
+from .files import atomic_write, write_if_changed
+from .images import CachedImage, ImageFailure, ImageStore, Rendition, image_size, renditions
 from .library import Card, Library, Refusal, card, library_pages, related_section, with_slug
 from .model import Article, Guide
 from .reader import loads, read_bytes
@@ -55,6 +58,8 @@ class ArticleResult:
     """The guide as the library lists it; None when the article was refused."""
     guide: Guide | None = None
     """The typed guide, when this build made it (not when the cache had the article)."""
+    article: Article | None = None
+    """The article as read, when this build read it."""
     cleaned: Cleaned | None = None
     """The cleaning result, when this build made it."""
     _audit: dict[str, Any] | None = None
@@ -64,12 +69,16 @@ class ArticleResult:
     pages: list[PageFile] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
     """Screenshot URLs of the guide, in reading order."""
+    refs: list[tuple[str, int]] = field(default_factory=list)
+    """Each link or image target naming a file beside the article, and its first line."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     image_failures: list[ImageFailure] = field(default_factory=list)
     from_cache: bool = False
     key: str = ""
     """The cache key of the article: its name, its bytes and the code."""
     seconds: float = 0.0
+    """CPU seconds this build spent on the article (read, clean, structure, render): what
+    its pages' conversion may still take is the rest of the budget (budget.py)."""
 
     @property
     def refused(self) -> bool:
@@ -105,6 +114,8 @@ class BuildResult:
     """Guide slug → the paths of its pages, home page first."""
     renditions: dict[str, Path] = field(default_factory=dict)
     """Site path → a smaller WebP copy of a screenshot to copy there (what pages show)."""
+    files: dict[str, Path] = field(default_factory=dict)
+    """Site path (assets/content/x.png) → the file of content/ an article links to."""
 
     @property
     def refused(self) -> list[ArticleResult]:
@@ -199,10 +210,13 @@ def build(
     copies = _renditions(fetched, image_store)
     site_images: dict[str, CachedImage] = {}
     site_copies: dict[str, Path] = {}
+    site_files: dict[str, Path] = {}
+    guides = {r.source: r.card.slug for r in results if r.card is not None}
     for r in results:
         if r.card is not None:
             local = _local_images(r, fetched, copies, site_images, site_copies)
-            r.pages = _guide_pages(r, local, content_dir, cache, directory_urls)
+            targets = _local_targets(r, content_dir, guides, site_files, local)
+            r.pages = _guide_pages(r, local, targets, content_dir, cache, directory_urls)
 
     refused = [Refusal(r.source, _first_error(r)) for r in results if r.refused]
     lib = Library.of([r.card for r in results if r.card is not None], refused)
@@ -214,7 +228,7 @@ def build(
             guide_pages[r.card.slug] = [p.path for p in own]
             pages.extend(own)
     pages.extend(library_pages(lib, site_name))
-    return BuildResult(results, pages, site_images, lib, guide_pages, site_copies)
+    return BuildResult(results, pages, site_images, lib, guide_pages, site_copies, site_files)
 
 
 def _first_error(r: ArticleResult) -> str:
@@ -266,10 +280,10 @@ def _process_all(items: list[tuple[str, bytes]]) -> list[ArticleResult]:
     """
     out = []
     for source, data in items:
-        start = time.perf_counter()
+        start = time.thread_time()
         result = ArticleResult(source=source)
         _process(result, data)
-        result.seconds = time.perf_counter() - start
+        result.seconds = time.thread_time() - start
         out.append(result)
     return out
 
@@ -284,11 +298,12 @@ def _source_of(path: Path, content_dir: Path) -> str:
 def _process(result: ArticleResult, data: bytes) -> None:
     """Read, clean and structure one article into `result` (its card, audit and model)."""
     try:
-        article = loads(data, result.source)
+        article = result.article = loads(data, result.source)
         base = slug_for_article(article.source, str(article.meta["title"]))
         result.guide, result.cleaned = process(article, base)
         result.card = card(result.guide, article)
         result.figures = [f.src for f in result.guide.figures]
+        result.refs = _references(article, result.cleaned)
         result._audit = _audit_of(result.cleaned)
         result.removed = (
             len(result.cleaned.removals),
@@ -332,10 +347,9 @@ def _entry_of(r: ArticleResult) -> dict[str, Any]:
     return {
         "card": r.card.to_json() if r.card else None,
         "figures": r.figures,
+        "refs": r.refs,
         "removed": list(r.removed),
-        "diagnostics": [
-            [d.severity.value, d.source, d.message, d.line, d.rule] for d in r.diagnostics
-        ],
+        "diagnostics": _diagnostics_json(r.diagnostics),
     }
 
 
@@ -343,40 +357,74 @@ def _from_entry(r: ArticleResult, entry: dict[str, Any], cache: Cache) -> None:
     r.from_cache = True
     r.card = Card.from_json(entry["card"]) if entry["card"] else None
     r.figures = list(entry["figures"])
+    r.refs = [(target, line) for target, line in entry["refs"]]
     r.removed = (entry["removed"][0], entry["removed"][1])
     r._cache = cache
     if r.card is not None:
         cache.touch("articles", _audit_key(r.key))  # read only if an audit file changes
-    r.diagnostics = [
-        Diagnostic(Severity(sev), source, message, line, rule)
-        for sev, source, message, line, rule in entry["diagnostics"]
-    ]
+    r.diagnostics = _diagnostics_from(entry["diagnostics"])
 
 
 def _guide_pages(
     r: ArticleResult,
     local: Mapping[str, LocalImage | MissingImage],
+    targets: Mapping[str, str | None],
     content_dir: Path,
     cache: Cache,
     directory_urls: bool = True,
 ) -> list[PageFile]:
-    """The guide's pages: rendered now, or from the cache when made with the same images."""
+    """The guide's pages: rendered now, or from the cache when made with the same images
+    and local links."""
     assert r.card is not None
     images = [[u, repr(i)] for u, i in sorted(local.items())]
-    key = cache_mod.key("pages", r.key, json.dumps([images, directory_urls]))
+    local_links = sorted(targets.items())
+    key = cache_mod.key("pages", r.key, json.dumps([images, local_links, directory_urls]))
     folder = f"{GUIDES_DIR}/{r.card.slug}/"
     if r.guide is None and (entry := cache.get("articles", key)) is not None:
-        return [PageFile(folder + p, body, meta, label) for p, body, meta, label in entry]
+        r.diagnostics.extend(_diagnostics_from(entry["diagnostics"]))
+        return [PageFile(folder + p, body, meta, label) for p, body, meta, label in entry["pages"]]
+    start = time.thread_time()
     if r.guide is None:  # the cache has the article, not with these images: structure it again
-        article = loads(read_bytes(content_dir / r.source, root=content_dir)[1], r.source)
-        r.guide, _ = process(article, r.card.slug)
-    pages = render_guide(r.guide, local, directory_urls)
+        r.article = loads(read_bytes(content_dir / r.source, root=content_dir)[1], r.source)
+        r.guide, _ = process(r.article, r.card.slug)
+    allowance = Allowance()
+    pages = render_guide(r.guide, local, directory_urls, allowance, targets)
+    capped = [_capped(r, text) for text in allowance.capped]
+    r.diagnostics.extend(capped)
+    r.seconds += time.thread_time() - start
     cache.put(
         "articles",
         key,
-        [[p.path.removeprefix(folder), p.body, dict(p.meta), p.label] for p in pages],
+        {
+            "pages": [[p.path.removeprefix(folder), p.body, dict(p.meta), p.label] for p in pages],
+            "diagnostics": _diagnostics_json(capped),
+        },
     )
     return pages
+
+
+def _capped(r: ArticleResult, text: str) -> Diagnostic:
+    """The warning for a piece of the article shown as literal text (budget.py)."""
+    line = None
+    if r.article is not None and (head := text.strip().split("\n", 1)[0][:40]):
+        at = r.article.body.find(head)
+        line = r.article.line_of(at) if at >= 0 else None
+    message = (
+        "text that would take Markdown too long to convert is shown as it is, as code "
+        "(its formatting is dropped)"
+    )
+    return Diagnostic(Severity.WARNING, r.source, message, line, "budget")
+
+
+def _diagnostics_json(diagnostics: Iterable[Diagnostic]) -> list[list[Any]]:
+    return [[d.severity.value, d.source, d.message, d.line, d.rule] for d in diagnostics]
+
+
+def _diagnostics_from(data: Iterable[list[Any]]) -> list[Diagnostic]:
+    return [
+        Diagnostic(Severity(sev), source, message, line, rule)
+        for sev, source, message, line, rule in data
+    ]
 
 
 def _with_related(pages: list[PageFile], lib: Library, slug: str) -> list[PageFile]:
@@ -386,6 +434,53 @@ def _with_related(pages: list[PageFile], lib: Library, slug: str) -> list[PageFi
         return pages
     home = pages[0]
     return [PageFile(home.path, home.body + "\n" + related, home.meta, home.label), *pages[1:]]
+
+
+def _references(article: Article, cleaned: Cleaned) -> list[tuple[str, int]]:
+    """The local link and image targets of the cleaned article, each with its first line."""
+    first: dict[str, int] = {}
+    for target, offset, _ in localrefs.references(cleaned.text):
+        if target not in first:
+            first[target] = article.line_of(cleaned.to_original(offset))
+    return list(first.items())
+
+
+def _local_targets(
+    r: ArticleResult,
+    content_dir: Path,
+    guides: Mapping[str, str],
+    site_files: dict[str, Path],
+    local: dict[str, LocalImage | MissingImage],
+) -> dict[str, str | None]:
+    """Where each local reference of the article points in the site (None: nowhere); files
+    to copy go to `site_files`, images shown as screenshots to `local` with their size."""
+    targets: dict[str, str | None] = {}
+    figures = set(r.figures)
+    for target, line in r.refs:
+        found = localrefs.resolve(r.source, target, content_dir, guides)
+        site_path, copy = found.site_path, found.copy
+        if copy is not None and site_path is not None and target in figures:
+            try:
+                width, height = image_size(copy)
+            except OSError:
+                found = localrefs.Target(None, why="it is not an image Pillow can read")
+                site_path = copy = None
+            else:
+                local[target] = LocalImage(site_path, width, height)
+        if copy is not None and site_path is not None:
+            site_files[site_path] = copy
+        if site_path is None:
+            r.diagnostics.append(
+                Diagnostic(
+                    Severity.WARNING,
+                    r.source,
+                    f"{target!r} does not resolve ({found.why}): shown as text",
+                    line,
+                    "local-link",
+                )
+            )
+        targets[target] = site_path
+    return targets
 
 
 def _local_images(
@@ -451,26 +546,6 @@ def write_pages(pages: Iterable[PageFile], out_dir: Path) -> list[Path]:
         if write_if_changed(target, page.text.encode("utf-8")):
             changed.append(target)
     return changed
-
-
-def write_if_changed(target: Path, data: bytes) -> bool:
-    """Write `data` atomically unless `target` already holds exactly it; True if written."""
-    if target.is_file() and target.read_bytes() == data:
-        return False
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(target, data)
-    return True
-
-
-def atomic_write(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def audit_record(

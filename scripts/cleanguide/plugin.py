@@ -9,7 +9,9 @@
   so `mkdocs serve` never sees its own output and cannot loop).
 - on_nav: the library's navigation (nav.py); then, per generated page, reuse its HTML from
   an earlier build (pagecache.py) or convert its Markdown ahead of MkDocs' loop
-  (convert.py). on_page_context gives each page its own sidebar.
+  (convert.py), in worker processes that stop a page past its article's budget
+  (budget.py): such an article is refused, its pages say so. on_page_context gives each
+  page its own sidebar.
 - on_page_markdown: the library overview on the home page, where `<!-- cleanguide:library -->`
   stands; on_page_content: sanitise the HTML of generated pages MkDocs converted itself.
 - on_post_page, on_post_build: a page's HowTo JSON-LD (structured.py); the reused pages'
@@ -25,6 +27,7 @@ import importlib.util
 import json
 import logging
 import os
+from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,10 +39,11 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
 from . import pipeline
+from .budget import ARTICLE_SECONDS
 from .cache import Cache
 from .cache import key as cache_key
-from .convert import Setup, content_key, convert_all
-from .diagnostics import condensed, log_diagnostic
+from .convert import Conversion, Converted, Setup, content_key, convert_all
+from .diagnostics import Diagnostic, PageSources, Severity, condensed, log_diagnostic
 from .images import FetchPolicy, ImageStore
 from .languages import site_languages
 from .library import TOPICS_DIR, catalog_json, home_overview, index_page
@@ -49,6 +53,7 @@ from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
 from .render import GUIDES_DIR, HOWTO_META
 from .sanitize import sanitize_html
 from .structured import add_to_head, script_element
+from .workers import Pool
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -58,6 +63,8 @@ if TYPE_CHECKING:
     from mkdocs.utils.templates import TemplateContext
 
 log = logging.getLogger("mkdocs.plugins.cleanguide")
+MKDOCS_LOGGERS = ("mkdocs.structure.pages", "mkdocs.commands.build")
+"""Where MkDocs says what is wrong with a page: its messages about ours name the article."""
 
 MARKER = "<!-- cleanguide:library -->"
 """Where the home page shows the library (newest and updated guides, topics)."""
@@ -88,6 +95,9 @@ class CleanguideConfig(Config):  # type: ignore[no-untyped-call]
     """Fetch screenshots into the cache; when off, pages keep the remote URLs."""
     offline = c.Type(bool, default=False)
     """Never touch the network: use cached screenshots only (also CLEANGUIDE_OFFLINE=1)."""
+    allow_loopback = c.Type(bool, default=False)
+    """Fetch screenshots from servers on this machine too (127.0.0.1, ::1): for tests. Other
+    non-public addresses are always refused."""
     audit_dir = c.Type(str, default="build/cleanguide")
     """Where the audit of every removal is written, outside the site."""
     build_cache = c.Type(str, default=".cache/cleanguide/build.sqlite")
@@ -98,7 +108,10 @@ class CleanguideConfig(Config):  # type: ignore[no-untyped-call]
     only on sites whose plugins it knows."""
     convert_ahead = c.Type(bool, default=True)
     """Convert generated pages to HTML before MkDocs' page loop, in parallel and cached
-    (convert.py); off, MkDocs converts each page in its loop."""
+    (convert.py); off, MkDocs converts each page in its loop (and no budget stops it)."""
+    article_budget = c.Type((int, float), default=ARTICLE_SECONDS)
+    """CPU seconds one article may take, the conversion of its pages included; an article
+    whose pages take longer is stopped and refused."""
 
 
 class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped-call]
@@ -122,6 +135,11 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         """The search entries in the site before this build, by page URL (dirty builds)."""
         self.site_lang = "en"
         """The theme's language: the first language of search."""
+        self.pool: Pool | None = None
+        """Worker processes that convert pages (kept across `mkdocs serve` rebuilds)."""
+        self.article_of: dict[str, pipeline.ArticleResult] = {}
+        """Generated page (src_uri) → the article it came from."""
+        self.page_sources = PageSources()
 
     def _path(self, value: str) -> Path:
         return (self.root / value).resolve()
@@ -146,6 +164,11 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         if self.cache is not None:
             self.cache.close()
             self.cache = None
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+        for name in MKDOCS_LOGGERS:
+            logging.getLogger(name).removeFilter(self.page_sources)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
@@ -158,15 +181,22 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             if self.cache is not None:
                 self.cache.close()
             self.cache = Cache(wanted, memory=self.serving)
+        for name in MKDOCS_LOGGERS:
+            logging.getLogger(name).addFilter(self.page_sources)  # (added once)
         config.extra_css.append(f"{ASSETS_DIR}/cleanguide.css")
         config.extra_javascript.append(f"{ASSETS_DIR}/cleanguide.js")
         self.site_lang = str(config.theme.get("language") or "en")
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        if self.config.convert_ahead:
+            self._start_pool()
         store = None
         if self.config.fetch_images:
-            policy = FetchPolicy.from_env(FetchPolicy(offline=self.config.offline))
+            base = FetchPolicy(
+                offline=self.config.offline, allow_loopback=self.config.allow_loopback
+            )
+            policy = FetchPolicy.from_env(base)
             store = ImageStore(self._path(self.config.image_cache), policy)
         assert self.cache is not None
         self.cache.begin()
@@ -178,6 +208,14 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             directory_urls=config.use_directory_urls,
         )
         self.result = result
+        by_slug = {a.card.slug: a for a in result.articles if a.card is not None}
+        self.article_of = {
+            path: by_slug[slug] for slug, paths in result.guide_pages.items() for path in paths
+        }
+        self.page_sources.update(
+            {path: a.source for path, a in self.article_of.items()},
+            self._path(self.config.content_dir),
+        )
         own: dict[str, File] = {}
         self.generated = {}
         for page in result.pages:
@@ -186,6 +224,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             own[generated.src_uri] = generated
         copied = {path: image.path for path, image in result.images.items()}
         copied |= result.renditions
+        copied |= result.files  # files of content/ that articles link to
         copied |= {f"{ASSETS_DIR}/{name}": ASSETS / name for name in ASSET_FILES}
         copied |= lightbox_assets()
         for site_path, source in copied.items():
@@ -220,11 +259,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                     failure.url,
                     failure.reason,
                 )
-        try:
-            assert self.cache is not None
-            pipeline.write_audit(result, self._path(self.config.audit_dir), self.cache)
-        except OSError as exc:
-            log.warning("cleanguide: could not write the audit: %s", exc)
+        self._write_audit()
         log.info("%s", result.summary())
         if failures := result.image_failures():
             # INFO, not WARNING: an offline build must still pass --strict
@@ -232,6 +267,13 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         if result.refused:
             names = ", ".join(a.source for a in result.refused)
             log.error("cleanguide: %d article(s) refused: %s", len(result.refused), names)
+
+    def _write_audit(self) -> None:
+        try:
+            assert self.cache is not None and self.result is not None
+            pipeline.write_audit(self.result, self._path(self.config.audit_dir), self.cache)
+        except OSError as exc:
+            log.warning("cleanguide: could not write the audit: %s", exc)
 
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         assert self.result is not None
@@ -271,8 +313,62 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 key = self.reuse.all_keys[page.url]
                 page.file.unchanged = self.written.get(dest) == key and os.path.isfile(dest)
         if self.config.convert_ahead and todo:
-            for uri, html in convert_all(self.setup, todo, self.urls, self.cache).items():
+            budget = float(self.config.article_budget)
+            limits = {
+                uri: budget - self.article_of[uri].seconds for uri in todo if uri in self.article_of
+            }
+            ready = {uri: text for uri, text in todo.items() if limits.get(uri, budget) > 0}
+            done = convert_all(self.setup, ready, self.urls, self.cache, self.pool, limits)
+            for uri, html in done.done.items():
                 self.generated[uri].converted = html
+            self._refuse_over_budget(todo, done, budget)
+
+    def _start_pool(self) -> None:
+        if self.pool is None:
+            self.pool = Pool()
+        try:
+            self.pool.start(1)  # its imports overlap the pipeline's work
+        except OSError as exc:
+            log.info("cleanguide: converting pages in this process (%s)", exc)
+            self.pool = None
+
+    def _refuse_over_budget(self, todo: dict[str, str], done: Conversion, budget: float) -> None:
+        """Refuse each article a page of which was stopped, or not converted, or whose
+        pages took it over `budget`: every page of it only says so, and the log names it."""
+        assert self.result is not None
+        answered = done.seconds.keys() | done.done.keys()
+        refused = False
+        converted_now: dict[str, list[str]] = {}  # article source (or page) -> its pages
+        for uri in todo:
+            owner = self.article_of.get(uri)
+            converted_now.setdefault(owner.source if owner else uri, []).append(uri)
+        for name, uris in converted_now.items():
+            owner = self.article_of.get(uris[0])
+            spent = (owner.seconds if owner else 0.0) + sum(done.seconds.get(u, 0.0) for u in uris)
+            stopped = [u for u in uris if u in done.stopped or u not in answered]
+            if not stopped and spent <= budget:
+                continue
+            if not stopped:
+                why = f"it took {spent:.1f} s"
+            elif stopped[0] in done.stopped:
+                why = f"converting {stopped[0]} was {done.stopped[stopped[0]]}"
+            else:
+                why = f"reading and structuring it took {spent:.1f} s"
+            message = f"refused: {why}, over the budget of {budget:g} s per article"
+            error = Diagnostic(Severity.ERROR, name, message, rule="budget")
+            log_diagnostic(log, error)
+            if owner is not None and owner.card is not None:
+                owner.diagnostics.append(error)  # for the audit, written again below
+                uris = self.result.guide_pages[owner.card.slug]
+            for uri in uris:
+                page = self.generated[uri]
+                if self.reuse is not None:
+                    self.reuse.discard(page)
+                page.reused = None
+                page.converted = _refused_page(name, budget)
+            refused = True
+        if refused:
+            self._write_audit()
 
     def on_page_markdown(
         self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files
@@ -389,6 +485,15 @@ def _set_search_languages(index: Path, langs: list[str]) -> None:
     if added:
         config["lang"] = have + added
         index.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
+
+
+def _refused_page(source: str, budget: float) -> Converted:
+    """What a page of an article refused for its budget shows."""
+    text = html_escape(
+        f"{source} was not built: its pages take longer than the budget of {budget:g} s "
+        "per article to convert (see the build log)."
+    )
+    return Converted(f"<p>{text}</p>", [], [], {}, [])
 
 
 __all__ = ["MARKER", "CleanguideConfig", "CleanguidePlugin"]

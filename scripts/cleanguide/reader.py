@@ -4,6 +4,11 @@ Everything here assumes hostile input: sizes are bounded before any work is done
 parsed with a loader that cannot expand aliases or recurse deeply, and only allowlisted
 front-matter keys survive, so nothing in a scraped file can reconfigure the site.
 Every refusal is an `ArticleError` naming the file and, where there is one, the line.
+
+Only what cannot be read safely is refused. Scraped articles are often loose: a file
+without front matter, or without a usable title, is titled by its first H1 (else its file
+name); a title YAML reads as a date or a number is used as written; trailing whitespace
+on a front-matter line (a tab YAML refuses) is dropped. Each of these is a warning.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .diagnostics import ArticleError, Diagnostic, Severity
 from .languages import search_language
 from .model import Article
+from .typography import plain
 
 log = logging.getLogger("mkdocs.plugins.cleanguide.reader")
 
@@ -122,9 +128,14 @@ def loads(data: bytes | str, source: str) -> Article:
         text, control_warning = _remove_controls(text, source)
     diagnostics: list[Diagnostic] = [control_warning] if control_warning else []
 
-    front_matter, body, body_line = _split_front_matter(text, source)
-    raw, key_lines = _parse_front_matter(front_matter, source)
-    meta = _vet_meta(raw, key_lines, source, diagnostics)
+    if _opens_front_matter(text):
+        front_matter, body, body_line = _split_front_matter(text, source)
+        parsed = _parse_front_matter(front_matter, source)
+    elif text.strip():
+        body, body_line, parsed = text, 1, None
+    else:
+        raise ArticleError(source, "the file is empty", line=1, rule=RULE)
+    meta = _vet_meta(parsed, body, body_line, source, diagnostics)
     if log.isEnabledFor(logging.DEBUG):
         log.debug("read %s: %d body lines from line %d", source, body.count("\n") + 1, body_line)
     return Article(
@@ -308,6 +319,11 @@ def _remove_controls(text: str, source: str) -> tuple[str, Diagnostic | None]:
 # --------------------------------------------------------------------------- front matter
 
 
+def _opens_front_matter(text: str) -> bool:
+    end = text.find("\n")
+    return (text if end == -1 else text[:end]).rstrip() == _FENCE_OPEN
+
+
 def _split_front_matter(text: str, source: str) -> tuple[str, str, int]:
     """Return (front matter YAML, body, body's first line)."""
     # line by line from the top: the body is never split into lines here
@@ -367,6 +383,8 @@ class _StrictLoader(yaml.SafeLoader):
         self._depth = 0
         self.top: MappingNode | None = None
         self.top_key_lines: dict[Hashable, int] = {}
+        self.top_key_texts: dict[Hashable, str] = {}
+        """Top-level key -> the text of its value, when that is a plain one-line scalar."""
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         event: Event = self.peek_event()  # type: ignore[no-untyped-call]  # untyped in stubs
@@ -405,7 +423,7 @@ class _StrictLoader(yaml.SafeLoader):
         if not isinstance(node, MappingNode):  # defensive: explicit tags are refused earlier
             return super().construct_mapping(node, deep=deep)
         seen: set[Hashable] = set()
-        for key_node, _value in node.value:
+        for key_node, value_node in node.value:
             # Merge keys ("<<") legitimately repeat keys; only plain scalar keys can clash
             # (other keys are unhashable and refused by the base constructor).
             if not isinstance(key_node, ScalarNode) or key_node.tag.endswith(":merge"):
@@ -418,6 +436,8 @@ class _StrictLoader(yaml.SafeLoader):
             seen.add(key)
             if node is self.top:
                 self.top_key_lines[key] = key_node.start_mark.line + _YAML_LINE_OFFSET
+                if _plain_text(value_node):
+                    self.top_key_texts[key] = value_node.value
         return super().construct_mapping(node, deep=deep)
 
     def construct_lenient_timestamp(self, node: ScalarNode) -> object:
@@ -437,13 +457,27 @@ _StrictLoader.add_constructor(
 )
 
 
-_Parsed = tuple[dict[Any, Any], dict[Any, int]]
+def _plain_text(node: Node) -> bool:
+    """Whether a value node is a plain (unquoted) scalar written on one line."""
+    return (
+        isinstance(node, ScalarNode)
+        and node.style is None
+        and bool(node.value)
+        and node.start_mark.line == node.end_mark.line
+    )
+
+
+_Parsed = tuple[dict[Any, Any], dict[Any, int], dict[Any, str]]
+"""The mapping, the file line of each top-level key, the text of each plain scalar value."""
 
 
 def _parse_front_matter(front_matter: str, source: str) -> _Parsed:
     """Parse the YAML into a mapping plus the file line of each top-level key."""
     # YAML treats U+2028/U+2029 as line breaks; the file does not, so lines would drift.
     front_matter = front_matter.replace("\u2028", " ").replace("\u2029", " ")
+    # Trailing spaces and tabs mean nothing in front matter, and YAML refuses a tab there.
+    if " \n" in front_matter or "\t" in front_matter or front_matter.endswith(" "):
+        front_matter = "\n".join(line.rstrip(" \t") for line in front_matter.split("\n"))
     _check_yaml_characters(front_matter, source)
     simple = _parse_simple_front_matter(front_matter)
     if simple is not None:
@@ -464,7 +498,7 @@ def _parse_yaml_front_matter(front_matter: str, source: str) -> _Parsed:
             )
         loader.top = node
         data = loader.construct_document(node)
-        return dict(data), loader.top_key_lines
+        return dict(data), loader.top_key_lines, loader.top_key_texts
     except _Refused as exc:
         raise ArticleError(source, exc.message, line=_file_line(exc.mark), rule=RULE) from None
     except yaml.MarkedYAMLError as exc:
@@ -533,6 +567,7 @@ def _parse_simple_front_matter(front_matter: str) -> _Parsed | None:
         return None
     data: dict[Any, Any] = {}
     key_lines: dict[Any, int] = {}
+    key_texts: dict[Any, str] = {}
     open_key: str | None = None  # a `key:` with no value yet: a block list may follow
     items: list[object] | None = None  # the block list being read
     items_indent = 0
@@ -555,6 +590,8 @@ def _parse_simple_front_matter(front_matter: str) -> _Parsed | None:
                 open_key = None
             data[key] = value
             key_lines[key] = number
+            if text is not None and text[0] not in "\"'[":
+                key_texts[key] = text
             items = None
             continue
         match = _SIMPLE_ITEM_LINE.fullmatch(line)
@@ -575,7 +612,7 @@ def _parse_simple_front_matter(front_matter: str) -> _Parsed | None:
         items.append(value)
     if not data:
         return None
-    return data, key_lines
+    return data, key_lines, key_texts
 
 
 def _simple_scalar(text: str) -> object:
@@ -683,18 +720,23 @@ def _describe(exc: yaml.MarkedYAMLError) -> str:
 
 
 def _vet_meta(
-    raw: dict[Any, Any], key_lines: dict[Any, int], source: str, diagnostics: list[Diagnostic]
+    parsed: _Parsed | None, body: str, body_line: int, source: str, diagnostics: list[Diagnostic]
 ) -> dict[str, Any]:
-    """Keep only allowlisted keys with checked, cleaned values."""
+    """Keep only allowlisted keys with checked, cleaned values (None: no front matter)."""
+    raw, key_lines, key_texts = parsed if parsed is not None else ({}, {}, {})
 
-    def warn(message: str, key: object) -> None:
-        diagnostics.append(Diagnostic(Severity.WARNING, source, message, key_lines.get(key), RULE))
+    def warn(message: str, key: object, line: int | None = None) -> None:
+        where = key_lines.get(key) if line is None else line
+        diagnostics.append(Diagnostic(Severity.WARNING, source, message, where, RULE))
 
     for key in raw:
         if isinstance(key, str) and key not in ALLOWED_KEYS and _is_risky(key):
             warn(f"front matter key {key!r} ignored: it could change how the site is built", key)
 
-    meta: dict[str, Any] = {"title": _vet_title(raw, key_lines, source, warn)}
+    title = _vet_title(raw, key_texts, warn)
+    if title is None:
+        title = _fallback_title(parsed is None, raw, body, body_line, source, warn)
+    meta: dict[str, Any] = {"title": title}
     for key, check in _CHECKS.items():
         if key in raw and raw[key] is not None:
             value = check(key, raw[key], warn)
@@ -703,7 +745,8 @@ def _vet_meta(
     return meta
 
 
-_Warn = Callable[[str, object], None]
+class _Warn(Protocol):
+    def __call__(self, message: str, key: object, line: int | None = None) -> None: ...
 
 
 def _is_risky(key: str) -> bool:
@@ -711,25 +754,89 @@ def _is_risky(key: str) -> bool:
     return lowered in _RISKY_KEYS or lowered.startswith(_RISKY_PREFIXES)
 
 
-def _vet_title(raw: dict[Any, Any], key_lines: dict[Any, int], source: str, warn: _Warn) -> str:
-    line = key_lines.get("title", 1)
-    if "title" not in raw or raw["title"] is None:
-        raise ArticleError(source, "front matter has no 'title'", line=line, rule=RULE)
-    value = raw["title"]
-    if not isinstance(value, str):
-        raise ArticleError(
-            source,
-            f"'title' must be a string, not {type(value).__name__} (quote it)",
-            line=line,
-            rule=RULE,
-        )
-    title = clean_text(value)
+_SCALAR_KINDS: tuple[tuple[type, str], ...] = (
+    (bool, "true/false value"),
+    (dt.date, "date"),
+    (int, "number"),
+    (float, "number"),
+)
+
+
+def _vet_title(raw: dict[Any, Any], key_texts: dict[Any, str], warn: _Warn) -> str | None:
+    """The front matter's title as text, or None when it has no usable one."""
+    value = raw.get("title")
+    text = value if isinstance(value, str) else None
+    if text is None and "title" in key_texts:  # `title: 2024-05-01`, `title: 1.10`
+        kind = next((name for kind, name in _SCALAR_KINDS if isinstance(value, kind)), "")
+        if kind:
+            text = key_texts["title"]
+            warn(f"'title' {text!r} reads as a {kind} in YAML: used as written (quote it)", "title")
+    title = clean_text(text) if text is not None else ""
     if not title:
-        raise ArticleError(source, "'title' is empty", line=line, rule=RULE)
+        return None
+    return _capped_title(title, warn)
+
+
+def _capped_title(title: str, warn: _Warn, key: object = "title", line: int | None = None) -> str:
     if len(title) > MAX_TITLE_CHARS:
-        warn(f"'title' cut to {MAX_TITLE_CHARS} characters (was {len(title)})", "title")
+        warn(f"'title' cut to {MAX_TITLE_CHARS} characters (was {len(title)})", key, line)
         title = title[:MAX_TITLE_CHARS].rstrip()
     return title
+
+
+def _fallback_title(
+    no_front_matter: bool, raw: dict[Any, Any], body: str, body_line: int, source: str, warn: _Warn
+) -> str:
+    """The title of an article whose front matter gives none: its first H1, else its file
+    name; with a warning saying which and why."""
+    if no_front_matter:
+        why, key = "no front matter", None
+    elif "title" not in raw or raw["title"] is None:
+        why, key = "front matter has no 'title'", None
+    elif isinstance(raw["title"], str):
+        why, key = "'title' is empty", "title"
+    else:
+        why, key = f"'title' is a {type(raw['title']).__name__}, not text", "title"
+    heading = first_heading(body)
+    if heading is not None:
+        text, offset = heading
+        line = body_line + offset
+        title = _capped_title(text, warn, None, line)
+        warn(f"{why}: titled {title!r} after its first heading", key, None if key else line)
+        return title
+    stem = source.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    words = _WHITESPACE.sub(" ", re.sub(r"[-_.]+", " ", stem)).strip() or stem or "Untitled"
+    title = _capped_title(clean_text(words[:1].upper() + words[1:]), warn, None, 1)
+    warn(f"{why}: titled {title!r} after its file name (no first heading)", key, None if key else 1)
+    return title
+
+
+_ATX_H1 = re.compile(r" {0,3}#[ \t]+(.*)")
+_FENCE_LINE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_SETEXT_H1 = re.compile(r" {0,3}=+[ \t]*")
+
+
+def first_heading(body: str) -> tuple[str, int] | None:
+    """The plain text of the body's first level-1 heading (`# Title`, or `Title` over a
+    `===` line) outside fenced code, and its line in the body (0-based)."""
+    fence = ""
+    previous = ""
+    for number, line in enumerate(body.split("\n")):
+        if m := _FENCE_LINE.match(line):
+            if not fence:
+                fence = m.group(1)
+            elif m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = ""
+        elif not fence:
+            text = ""
+            if m := _ATX_H1.fullmatch(line):
+                text, at = m.group(1).rstrip(" \t#"), number
+            elif previous.strip() and _SETEXT_H1.fullmatch(line):
+                text, at = previous, number - 1
+            if title := clean_text(plain(text)):
+                return title, at
+        previous = "" if fence else line
+    return None
 
 
 def clean_text(value: str) -> str:

@@ -22,6 +22,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from . import localrefs
+from .budget import Allowance, literal
 from .model import (
     Block,
     BulletList,
@@ -101,7 +103,7 @@ HOWTO_META = "howto"
 
 
 # a link (not an image) to "#...": starts at "[" and looks back (a leading look-behind is slower)
-_FRAGMENT_LINK = re.compile(r"\[(?<!!\[)([^\[\]\n]*)\]\(\s*#[^)\s]*\s*\)")
+_FRAGMENT_LINK = re.compile(r"\[(?<!!\[)([^\[\]\n]*)\]\(\s*#[^)\s\[\]]*\s*\)")
 
 
 def prose(text: str) -> str:
@@ -254,6 +256,8 @@ class _PageWriter:
         anchors: Mapping[tuple[int, str], str] | None = None,
         section: int | None = None,
         directory_urls: bool = True,
+        allowance: Allowance | None = None,
+        targets: Mapping[str, str | None] | None = None,
     ):
         self.page_path = page_path
         self.url_dir = page_url_dir(page_path, directory_urls)
@@ -275,13 +279,27 @@ class _PageWriter:
         """The steps written, in order, as schema.org HowToStep and HowToSection objects."""
         self.step_images: list[str] = []
         """The image URLs written inside the step being written (page-relative or remote)."""
+        self.allowance = allowance if allowance is not None else Allowance()
+        """The inline work Markdown may still do on this guide's text (budget.py)."""
+        self.targets = targets or {}
+        """Each link target naming a file beside the article → its site path, or None
+        (localrefs.py)."""
 
     def blocks(self, blocks: list[Block], base_level: int = 1) -> str:
         return "\n\n".join(filter(None, (self.block(b, base_level) for b in blocks)))
 
     def prose(self, text: str) -> str:
-        """`prose(text)`, and inside a step also `_shield_list_tags`."""
-        return _shield_list_tags(prose(text)) if self.in_step else prose(text)
+        """`prose(text)`, and inside a step also `_shield_list_tags`; literal text when
+        Markdown would take too long over it."""
+        if self.targets:
+            text = localrefs.rewrite(text, self.targets, self.page_path)
+        markdown = _shield_list_tags(prose(text)) if self.in_step else prose(text)
+        return markdown if self.allowance.admit(markdown, text) else literal(text)
+
+    def text(self, text: str) -> str:
+        """`escape_text(text)`, or literal text when Markdown would take too long over it."""
+        escaped = escape_text(text)
+        return escaped if self.allowance.admit(escaped, text) else literal(text)
 
     def block(self, b: Block, base_level: int = 1) -> str:
         if isinstance(b, Paragraph):
@@ -291,7 +309,7 @@ class _PageWriter:
             self.heading = b.text
             anchor = self.anchors.get((self.section, b.text)) if self.section is not None else None
             attrs = f" {{ #{anchor} }}" if anchor else ""  # a contents entry links to it
-            return "#" * level + " " + escape_text(b.text) + attrs
+            return "#" * level + " " + self.text(b.text) + attrs
         if isinstance(b, Figure):
             return self.figure(b)
         if isinstance(b, Note):
@@ -315,6 +333,8 @@ class _PageWriter:
         raise TypeError(f"no renderer for {type(b).__name__}")
 
     def figure(self, f: Figure) -> str:
+        if f.src in self.targets and self.targets[f.src] is None:  # a file that is not there
+            return self.text(f.caption or f.alt or f.src)
         got = self.images.get(f.src)
         alt = f.alt or f.caption or posixpath.basename(urlsplit(f.src).path)
         caption = f.caption or f.alt
@@ -337,20 +357,20 @@ class _PageWriter:
             attrs.append('loading="lazy"')
         self.seen_image = True
         attr_list = "{ " + " ".join(attrs) + " }" if attrs else ""
-        out = f"![{escape_text(alt)}](<{_url(src)}>){attr_list}"
+        out = f"![{self.text(alt)}](<{_url(src)}>){attr_list}"
         if got is not None:  # the zoom view (glightbox) opens the original
             out = f"[{out}](<{_url(original)}>){{ .glightbox }}"
         if caption:
-            out += f"\n/// caption\n{escape_text(caption)}\n///"
+            out += f"\n/// caption\n{self.text(caption)}\n///"
         return out
 
     def missing_figure(self, url: str, alt: str, caption: str) -> str:
         """A screenshot that could not be fetched: a note and a link to it, never a broken image."""
-        what = f" {escape_text(alt)}." if alt != caption else ""
+        what = f" {self.text(alt)}." if alt != caption else ""
         note = f"*Screenshot not available.*{what} [Open the original](<{_url(url)}>)"
         out = f"{note}\n{{: .{MISSING_CLASS} }}"
         if caption:
-            out += f"\n/// caption\n{escape_text(caption)}\n///"
+            out += f"\n/// caption\n{self.text(caption)}\n///"
         return out
 
     def _relative(self, site_path: str) -> str:
@@ -420,7 +440,7 @@ class _PageWriter:
     def step(self, s: Step, prefix: str, name: str) -> str:
         parts = []
         if s.title:
-            parts.append(f"**{escape_text(s.title)}**")
+            parts.append(f"**{self.text(s.title)}**")
         self.in_step += 1
         outer_images, self.step_images = self.step_images, []
         body = self.blocks(s.blocks)
@@ -448,7 +468,7 @@ class _PageWriter:
                 target = f"{target}#{anchor}" if anchor else None
             n = self.counts.get(e.section, 0) if e.section is not None and not e.heading else 0
             count = f" — {n} step{'s' if n != 1 else ''}" if n else ""
-            text = escape_text(e.text)
+            text = self.text(e.text)
             lines.append(f"- [{text}]({target}){count}" if target else f"- {text}")
         return "\n".join(lines)
 
@@ -581,13 +601,18 @@ def render_guide(
     guide: Guide,
     images: Mapping[str, LocalImage | MissingImage] | None = None,
     directory_urls: bool = True,
+    allowance: Allowance | None = None,
+    targets: Mapping[str, str | None] | None = None,
 ) -> list[PageFile]:
     """All pages of one guide: its home page, then one page per method.
 
     Links between the pages, to topics and to screenshots are relative and the same at any
-    `guides/<slug>/`, so the pages can be moved to another slug as they are.
+    `guides/<slug>/`, so the pages can be moved to another slug as they are. `allowance`
+    bounds the work Markdown may do on the guide's text; what it capped is in its `capped`.
+    `targets` resolves the links and images naming files beside the article (localrefs.py).
     """
     images = images or {}
+    allowance = allowance if allowance is not None else Allowance()
     folder = f"{GUIDES_DIR}/{guide.slug}"
     methods = guide.methods
     links = {i: f"{s.slug}.md" for i, s in enumerate(guide.sections) if s.is_method}
@@ -596,7 +621,16 @@ def render_guide(
     home_path = f"{folder}/index.md"
     counts = {i: s.step_count for i, s in enumerate(guide.sections)}
     anchors = _heading_anchors(guide)
-    w = _PageWriter(home_path, images, links, counts, anchors, directory_urls=directory_urls)
+    w = _PageWriter(
+        home_path,
+        images,
+        links,
+        counts,
+        anchors,
+        directory_urls=directory_urls,
+        allowance=allowance,
+        targets=targets,
+    )
     parts = [f"# {escape_text(guide.title)}"]
     facts = []
     if guide.date:
@@ -607,7 +641,7 @@ def render_guide(
         parts.append("*" + " · ".join(facts) + "*")
     if guide.topics:
         topics = [
-            f"[{escape_text(t)}]({posixpath.relpath(topic_path(t), folder)})" for t in guide.topics
+            f"[{w.text(t)}]({posixpath.relpath(topic_path(t), folder)})" for t in guide.topics
         ]
         parts.append("Topics: " + " · ".join(topics))
     intro = w.blocks(guide.intro, 2)
@@ -622,12 +656,12 @@ def render_guide(
             if s.is_method:
                 steps = s.step_count
                 count = f" — {steps} step{'s' if steps != 1 else ''}" if steps else ""
-                overview.append(f"- [{escape_text(s.title)}]({links[i]}){count}")
+                overview.append(f"- [{w.text(s.title)}]({links[i]}){count}")
         if not listed:
             parts.append("\n".join(overview))
     for s in guide.sections:
         if not s.is_method:
-            parts.append(f"## {escape_text(s.title)}")
+            parts.append(f"## {w.text(s.title)}")
             parts.append(w.blocks(s.body, 1))
     if guide.closing:
         parts.append(w.blocks(guide.closing, 2))
@@ -638,11 +672,21 @@ def render_guide(
         if not s.is_method:
             continue
         path = f"{folder}/{links[i]}"
-        w = _PageWriter(path, images, links, counts, anchors, i, directory_urls)
+        w = _PageWriter(
+            path,
+            images,
+            links,
+            counts,
+            anchors,
+            section=i,
+            directory_urls=directory_urls,
+            allowance=allowance,
+            targets=targets,
+        )
         context = f"*From the guide* [{escape_text(guide.title)}](index.md)"
         if dates := _source_dates(guide):
             context += f" · *{dates}*"
-        body = [f"# {escape_text(s.title)}", context, w.blocks(s.body, 2)]
+        body = [f"# {w.text(s.title)}", context, w.blocks(s.body, 2)]
         page = page_file(path, f"{s.title} · {guide.short_title}", _join(body), label=s.title)
         pages.append(_with_howto(page, s.title, guide, w.howto))
     return pages

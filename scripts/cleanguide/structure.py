@@ -45,7 +45,9 @@ from .typography import plain, tidy, title_key
 # --- tokens --------------------------------------------------------------------------------
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([\w+-]*)")
-_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+# the text is group 2 without its closing "#"s (`_heading_text`): a lazy `(.*?)[ \t#]*$` tries
+# the tail at every character, quadratic on a line of " #" repeated
+_HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*)")
 _LIST = re.compile(r"^( {0,3})([*+-]|\d{1,3}[.)])[ \t]+(.*)$")
 _IMAGE_LINE = re.compile(
     r"^\s*\[?!\[(?P<alt>[^\]\n]*)\]\(\s*<?(?P<src>[^\s()<>]+)>?(?:\s+\"(?P<title>[^\"\n]*)\")?\s*\)"
@@ -111,10 +113,8 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
             i = j + 1
             continue
         if m := _HEADING.match(line):
-            if m.group(2).strip():
-                toks.append(
-                    Tok("heading", m.group(2).strip(), where, line_of, level=len(m.group(1)))
-                )
+            if text := m.group(2).rstrip(" \t#").strip():
+                toks.append(Tok("heading", text, where, line_of, level=len(m.group(1))))
             i += 1
             continue
         if _LIST.match(line):
@@ -677,9 +677,17 @@ def _method_number(title: str) -> int | None:
     return int(m.group(1) or m.group(2)) if m and m.group(3).strip() else None
 
 
+def _is_title(heading: Tok, article: Article) -> bool:
+    return title_key(heading.text) == title_key(str(article.meta.get("title", "")))
+
+
 def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
     """The typed guide for one cleaned article; its warnings go to `Guide.diagnostics`."""
     toks = tokenize(readable_text(cleaned), _line_mapper(article, cleaned))
+    # an article that opens with its title as an H1 (the title of one without front matter
+    # comes from there): the page shows it as its title, not as a section
+    if toks and toks[0].kind == "heading" and toks[0].level == 1 and _is_title(toks[0], article):
+        toks = toks[1:]
     diagnostics: list[Diagnostic] = []
 
     def warn(line: int, message: str) -> None:

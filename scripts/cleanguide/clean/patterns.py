@@ -96,7 +96,7 @@ class Patterns:
         verdict = self._verdicts.get(url)
         if verdict is None:  # no need to classify the whole URL
             parts = _split(url)
-            return bool(parts and self._host_verdict(parts[0]) & bit)
+            return bool(parts and self._site_verdict(parts[0], parts[1]) & bit)
         return bool(verdict & bit)
 
     def _verdict(self, url: str) -> int:
@@ -112,12 +112,19 @@ class Patterns:
         if parts is None:
             return 0
         host, path, keys = parts
-        verdict = self._host_verdict(host)
+        verdict = self._site_verdict(host, path)
         if not keys.isdisjoint(self.affiliate_params) or (
             host and self.affiliate_path.search(path)
         ):
             verdict |= _AFFILIATE
         return verdict
+
+    def _site_verdict(self, host: str, path: str) -> int:
+        """The host's bits; a root-relative URL ("/tag-search/?tagId=62") points at the site
+        the article was scraped from: the farm."""
+        if not host and path.startswith("/"):
+            return _FARM
+        return self._host_verdict(host)
 
     def _host_verdict(self, host: str) -> int:
         """The bits of the host, then of each parent domain: a listed host covers subdomains."""

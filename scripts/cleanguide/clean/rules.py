@@ -98,7 +98,9 @@ def _tag_index(
     finds, and the text changes between rules anyway.
     """
     index: dict[str, tuple[list[re.Match[str]], list[int]]] = {n: ([], []) for n in names}
-    for m in _tag_regex(names).finditer(text):
+    # Not past the last ">": a tag never closed would scan to the end of the text, once per
+    # tag (20,000 "<a" took 10 s); before it, each scan stops at the next ">" and takes it.
+    for m in _tag_regex(names).finditer(text, 0, text.rfind(">") + 1):
         opens, closes = index[m.group(2).lower()]
         if not m.group(1):
             opens.append(m)
@@ -546,6 +548,49 @@ def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
         yield lines.start(first), lines.end(len(lines) - 1)
 
 
+# HTML whose content is text up to its own end tag (RCDATA, raw text, and <plaintext>, which
+# has none): left open, it turns the rest of the article into its text.
+_RAW_TEXT_OPEN = re.compile(r"<((?ai:textarea|title|xmp|noscript|plaintext))(?=[\s/>])[^<>]*>?")
+_BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
+
+
+def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove the start tag of a `<textarea>`, `<title>`, `<xmp>`, `<noscript>` or
+    `<plaintext>` that is not closed in its paragraph.
+
+    A browser (and the sanitiser's HTML parser) reads everything after such a tag as its
+    text, up to its end tag however far away: the rest of the article would become the
+    element's content and go with it. Only the tag goes (audited); the text after it stays.
+    Closed in its paragraph, the element is left to the sanitiser.
+    """
+    text = ctx.text
+    if "<" not in text:
+        return
+    opens = list(_RAW_TEXT_OPEN.finditer(text))
+    if not opens:
+        return
+    paragraph_ends = [m.start() for m in _BLANK_LINE.finditer(text)]
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    ticks = [m.start() for m in re.finditer("`", text)]
+    closes: dict[str, list[int]] = {}
+    for m in opens:
+        name = m.group(1).lower()
+        line_start = line_starts[bisect.bisect_right(line_starts, m.start()) - 1]
+        if (bisect.bisect_left(ticks, m.start()) - bisect.bisect_left(ticks, line_start)) % 2:
+            continue  # inside a code span
+        if name != "plaintext":  # (which nothing closes)
+            if name not in closes:
+                closes[name] = [c.start() for c in re.finditer(rf"</(?ai:{name})\s*>", text)]
+            at = bisect.bisect_left(paragraph_ends, m.end())
+            end = paragraph_ends[at] if at < len(paragraph_ends) else len(text)
+            following = closes[name][bisect.bisect_left(closes[name], m.end()) :][:1]
+            if following and following[0] < end:
+                continue
+        why = "has no end tag in HTML" if name == "plaintext" else "is not closed in its paragraph"
+        ctx.warn(m.start(), f"<{name}> {why}: its tag is removed, the text after it kept")
+        yield Cut(m.start(), m.end())
+
+
 def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
     """Remove short paragraphs or quotes that only disclose affiliate links."""
     p = ctx.patterns
@@ -566,7 +611,7 @@ def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
 _TOC_ITEM = re.compile(
     r"^[ \t]{0,3}(?:[*+-]|\d{1,3}[.)])[ \t]+\[([^\[\]\n]*)\]\(\s*#[^)\s]*\s*\)[ \t]*$"
 )
-_HEADING_TEXT = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*?)[ \t#]*$", re.MULTILINE)
+_HEADING_TEXT = re.compile(r"^ {0,3}#{1,6}[ \t]+(.*)", re.MULTILINE)  # "#"s at its end stripped
 
 
 def contents_lists(ctx: RuleContext) -> Iterator[Cut]:
@@ -590,7 +635,7 @@ def contents_lists(ctx: RuleContext) -> Iterator[Cut]:
                 runs.append([(i, m.group(1))])
     if not runs:
         return
-    headings = {title_key(m.group(1)) for m in _HEADING_TEXT.finditer(text)} - {""}
+    headings = {title_key(m.group(1).rstrip(" \t#")) for m in _HEADING_TEXT.finditer(text)} - {""}
     for run in runs:
         if not any(title_key(label) in headings for _, label in run):
             yield Cut(lines.start(run[0][0]), lines.end(run[-1][0]))
@@ -656,6 +701,7 @@ RULES: tuple[Rule, ...] = (
     Rule("rating-widget", rating_widgets, "star-rating widgets"),
     Rule("byline", bylines, "author pictures and 'updated by' lines"),
     Rule("ad-element", ad_elements, "affiliate anchors, ad embeds and tracking pixels"),
+    Rule("raw-text-tag", raw_text_elements, "<textarea>, <title>, <xmp>... left open"),
     Rule("disclaimer", disclaimers, "affiliate disclosures"),
     Rule("junk-link", junk_links, "farm and affiliate links unwrapped, ad images dropped"),
     Rule("contents-list", contents_lists, "in-page tables of contents that name no heading"),

@@ -1,0 +1,155 @@
+"""The time one article may take, and the cap that keeps Markdown conversion inside it.
+
+Every article's whole path (read, clean, structure, render, and the conversion of its pages
+to HTML) is meant to finish within `ARTICLE_SECONDS` of CPU time. Our own stages are linear
+in the article's size. Python-Markdown's inline patterns are not: each match rebuilds the
+text it was found in (a paragraph of 40,000 `<b>` tags copies 120 KB 40,000 times), and a
+`[`, `](` or backtick run that never closes is scanned to the end of the paragraph, in
+Python, once per occurrence. So before Markdown sees a piece of an article (a paragraph, a
+list item, a heading, a caption), `inline_work` estimates that work from the piece itself,
+in one pass, and an `Allowance` per guide admits the piece as Markdown only while both the
+piece and the guide stay inside their caps. A piece over the cap is written as literal text
+(`literal`): every character still shows, as code, and Markdown does it in one step.
+
+The estimate is an upper bound of what the inline patterns scan (in characters: a
+character scanned by a Python loop counts `PYTHON_STEP` times a character copied), not a
+measurement: ordinary prose is far below the caps, and what is capped is text no one
+wrote by hand. The worker that converts pages (convert.py) stops a page that overruns the
+budget anyway, for whatever this model does not see.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+ARTICLE_SECONDS = 2.0
+"""CPU seconds one article may take through every stage, its pages' conversion included."""
+
+PYTHON_STEP = 60
+"""What a character scanned by a Python loop costs, in characters copied."""
+TAG_STEP = 32
+"""What a character costs that html.parser reads again for each `<` left open."""
+PIECE_CAP = 100_000_000
+"""The most inline work one piece of text may need (at most 0.3 s here)."""
+GUIDE_CAP = 300_000_000
+"""The most inline work all the pieces of one guide may need together (at most 0.9 s)."""
+
+# Characters at which an inline pattern of Python-Markdown or a common extension may match
+# (escapes, code, links, images, HTML, entities, emphasis, ~~ ^^ == ++, emoji :name:); each
+# match copies the text it is in.
+_ACTIVE = "\\`[!<&*_~^=+:{"
+_BRACKET_OR_ESCAPE = re.compile(r"\\.|[\[\]()]", re.DOTALL)
+_BACKTICKS = re.compile(r"`+")
+_ANGLE = re.compile(r"[<>]")
+
+
+def inline_work(text: str) -> int:
+    """An upper bound of the work Python-Markdown's inline patterns do on `text`."""
+    size = len(text)
+    matches = sum(text.count(c) for c in _ACTIVE)
+    if not matches:
+        return size
+    scanned = 0
+    if "[" in text:
+        scanned += 3 * _bracket_scans(text)  # reference, link and image each read the text
+    if "`" in text:
+        scanned += _backtick_scans(text)
+    tags = _open_tag_scans(text) if "<" in text else 0
+    return size + matches * size + PYTHON_STEP * scanned + TAG_STEP * tags
+
+
+def _bracket_scans(text: str) -> int:
+    """Characters read looking for each `[`'s `]` and each `](`'s `)`, as Python-Markdown
+    does: to the matching one, or to the end of the text when there is none."""
+    size = len(text)
+    scanned = 0
+    brackets: list[int] = []
+    parens: list[tuple[int, bool]] = []  # an open "(" and whether it opens a link's target
+    last_close = -2  # where the last "]" that closed a "[" was
+    for m in _BRACKET_OR_ESCAPE.finditer(text):
+        at, char = m.start(), m.group()
+        if char == "[":
+            brackets.append(at)
+        elif char == "]":
+            if brackets:
+                scanned += at - brackets.pop()
+                last_close = at
+        elif char == "(":
+            parens.append((at, at == last_close + 1))
+        elif char == ")" and parens:
+            start, target = parens.pop()
+            if target:
+                scanned += at - start
+    scanned += sum(size - at for at in brackets)
+    scanned += sum(size - at for at, target in parens if target)
+    return scanned
+
+
+def _backtick_scans(text: str) -> int:
+    """Characters read looking for the run that closes each backtick run: the next run of
+    the same length, or the end of the text."""
+    size = len(text)
+    scanned = 0
+    waiting: dict[int, int] = {}  # run length -> where an unclosed run of it starts
+    for m in _BACKTICKS.finditer(text):
+        length = m.end() - m.start()
+        start = waiting.pop(length, None)
+        if start is None:
+            waiting[length] = m.start()
+        else:
+            scanned += m.start() - start
+    return scanned + sum(size - at for at in waiting.values())
+
+
+def _open_tag_scans(text: str) -> int:
+    """Characters html.parser reads for each `<` that another `<` follows before any `>`:
+    such a tag is incomplete, and the parser reads on to the next `>` (or the end)."""
+    marks = [(m.start(), m.group()) for m in _ANGLE.finditer(text)]
+    scanned = 0
+    next_close = len(text)
+    following = ""  # the mark after the current one
+    for at, mark in reversed(marks):
+        if mark == ">":
+            next_close = at
+        elif following != ">":
+            scanned += next_close - at
+        following = mark
+    return scanned
+
+
+def literal(text: str) -> str:
+    """`text` as one inline code span on one line: shown as it is, never parsed.
+
+    html.parser reads the whole page before Markdown does (md_in_html), code spans
+    included, and is quadratic on tags left open (20,000 `<!--`): a word joiner (U+2060,
+    invisible) after each `<` leaves it no tag to read.
+    """
+    flat = " ".join(text.split()).replace("<", "<\u2060")
+    longest = max((len(run) for run in _BACKTICKS.findall(flat)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {flat} {fence}"
+
+
+@dataclass(slots=True)
+class Allowance:
+    """How much inline work one guide's text may still cost Python-Markdown."""
+
+    piece_cap: int = PIECE_CAP
+    guide_cap: int = GUIDE_CAP
+    spent: int = 0
+    capped: list[str] = field(default_factory=list)
+    """The article text of each piece written as literal text (for the warning)."""
+
+    def admit(self, markdown: str, text: str) -> bool:
+        """Whether `markdown`, made from the article's `text`, may go to Markdown as it is
+        (its work is then counted)."""
+        work = inline_work(markdown)
+        if work > self.piece_cap or self.spent + work > self.guide_cap:
+            self.capped.append(text)
+            return False
+        self.spent += work
+        return True
+
+
+__all__ = ["ARTICLE_SECONDS", "GUIDE_CAP", "PIECE_CAP", "Allowance", "inline_work", "literal"]

@@ -1,0 +1,175 @@
+"""Links and images of an article that point at files beside it (`other.md`, `shots/a.png`).
+
+A generated page lives under `guides/<slug>/`, not where its article sits in `content/`, so
+a relative reference in the article would point nowhere (and fail a strict build). Each is
+resolved against the article's own folder (a root-relative image, `/images/a.png`, against
+`content/` itself):
+
+- another article: the link goes to the home page of its guide;
+- another file inside `content/`: it is copied into the site (`assets/content/<its path>`)
+  and the link or image points there (an image's pixel size is read for the page);
+- anything else (missing, a folder, outside `content/`): the link's text stays, an image's
+  alt text stays, and a warning names the article, the line and the target.
+
+Absolute URLs, `//host/...`, `#anchors` and other schemes (`mailto:`) are left alone;
+root-relative links (`/tag-search/...`) point at the farm and were unwrapped by the cleaner.
+Only Markdown links and images are read (raw HTML `href`s are left to the sanitiser).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+ASSETS_DIR = "assets/content"
+"""Where files of content/ that articles link to are copied in the site."""
+MAX_FILE_BYTES = 20 * 2**20
+"""Largest file copied from content/ into the site."""
+
+# A link or image; a link's text may hold images (`[![alt](a.png)](b.md)`). The target is
+# written bare or in <...>, with an optional "title".
+LINK = re.compile(
+    r"(!?)\[((?:[^\[\]\n]|!\[[^\[\]\n]*\]\([^()\s]*\))*)\]"
+    r"\(\s*(<[^<>\n]*>|[^\s()<>]*)((?:\s+\"[^\"\n]*\")?)\s*\)"
+)
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
+
+
+def is_local(target: str) -> bool:
+    """Whether a link target names a file of the site's own content (not a URL, not `#x`)."""
+    return bool(target) and not target.startswith(("#", "//")) and not _SCHEME.match(target)
+
+
+def _bare(target: str) -> str:
+    return target[1:-1].strip() if target.startswith("<") else target
+
+
+def references(text: str) -> Iterator[tuple[str, int, bool]]:
+    """Each local link or image target in Markdown `text`, outside code: (target, offset, is
+    it an image)."""
+    for start, end in _prose_spans(text):
+        for m in LINK.finditer(text, start, end):
+            yield from _refs_of(m, text)
+
+
+def _refs_of(m: re.Match[str], text: str) -> Iterator[tuple[str, int, bool]]:
+    for inner in LINK.finditer(m.group(2)):  # images inside a link's text
+        if is_local(_bare(inner.group(3))):
+            yield _bare(inner.group(3)), m.start(2) + inner.start(), bool(inner.group(1))
+    target = _bare(m.group(3))
+    if is_local(target):
+        yield target, m.start(), bool(m.group(1))
+
+
+def _prose_spans(text: str) -> Iterator[tuple[int, int]]:
+    """The parts of `text` outside fenced code blocks and inline code spans."""
+    position = 0
+    fences = list(_FENCE.finditer(text))
+    blocks: list[tuple[int, int]] = []
+    opened: re.Match[str] | None = None
+    for m in fences:
+        if opened is None:
+            opened = m
+        elif m.group(1)[0] == opened.group(1)[0] and len(m.group(1)) >= len(opened.group(1)):
+            blocks.append((opened.start(), m.end()))
+            opened = None
+    if opened is not None:
+        blocks.append((opened.start(), len(text)))
+    for start, end in [*blocks, (len(text), len(text))]:
+        if "`" in text[position:start]:
+            for code in _CODE.finditer(text, position, start):
+                yield position, code.start()
+                position = code.end()
+        yield position, start
+        position = end
+
+
+def content_path(source: str, target: str) -> str | None:
+    """The path inside content/ a target of article `source` names, or None if it leaves."""
+    path = unquote(urlsplit(target).path)
+    if not path:
+        return None
+    base = "" if path.startswith("/") else posixpath.dirname(source)
+    joined = posixpath.normpath(posixpath.join(base, path.lstrip("/")))
+    if joined in (".", "..") or joined.startswith("../"):
+        return None
+    return joined
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a local reference resolved to."""
+
+    site_path: str | None
+    """The page or file in the site it now points at; None: nothing, it shows as text."""
+    copy: Path | None = None
+    """The file of content/ to copy to `site_path`, if it is one."""
+    why: str = ""
+    """Why it resolves to nothing."""
+
+
+def resolve(source: str, target: str, content_dir: Path, guides: Mapping[str, str]) -> Target:
+    """Resolve one reference of article `source`; `guides` maps article sources to slugs."""
+    path = content_path(source, target)
+    if path is None:
+        return Target(None, why="it points outside the content folder")
+    if path in guides:
+        return Target(f"guides/{guides[path]}/index.md")
+    root = content_dir.resolve()
+    try:
+        real = (content_dir / path).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return Target(None, why="there is no such file in the content folder")
+    if not real.is_relative_to(root):
+        return Target(None, why="it points outside the content folder")
+    if not real.is_file():
+        return Target(None, why="it is not a file")
+    if real.stat().st_size > MAX_FILE_BYTES:
+        return Target(None, why=f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
+    return Target(f"{ASSETS_DIR}/{path}", real)
+
+
+def rewrite(text: str, targets: Mapping[str, str | None], page_path: str) -> str:
+    """Markdown `text` of a page at `page_path` with each local reference in `targets`
+    pointing at its site path, or shown as text where it resolves to nothing."""
+    if "](" not in text or not targets:
+        return text
+    out: list[str] = []
+    position = 0
+    for start, end in _prose_spans(text):
+        out.append(text[position:start])
+        out.append(LINK.sub(lambda m: _rewritten(m, targets, page_path), text[start:end]))
+        position = end
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _rewritten(m: re.Match[str], targets: Mapping[str, str | None], page_path: str) -> str:
+    bang, label, written, title = m.groups()
+    label = LINK.sub(lambda inner: _rewritten(inner, targets, page_path), label)
+    target = _bare(written)
+    if not is_local(target) or target not in targets:
+        return f"{bang}[{label}]({written}{title})"
+    site_path = targets[target]
+    if site_path is None:
+        return label  # the link's text, an image's alt text
+    here = posixpath.dirname(page_path) or "."
+    return f"{bang}[{label}](<{posixpath.relpath(site_path, here)}>{title})"
+
+
+__all__ = [
+    "ASSETS_DIR",
+    "LINK",
+    "Target",
+    "content_path",
+    "is_local",
+    "references",
+    "resolve",
+    "rewrite",
+]

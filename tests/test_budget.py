@@ -1,0 +1,286 @@
+"""The per-article budget: our own stages stay linear, Markdown's inline work is capped
+before it starts, and a worker stops any page that overruns the budget anyway.
+
+Times are CPU seconds (`time.process_time`), so other work on the machine moves them little;
+each pathological input below took several seconds before its fix.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import markdown
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from mkdocs.config import load_config
+
+from cleanguide import pipeline, reader, render, typography, workers
+from cleanguide.budget import ARTICLE_SECONDS, GUIDE_CAP, Allowance, inline_work, literal
+from cleanguide.clean import rules
+from cleanguide.model import Heading
+from cleanguide.render import render_guide
+from cleanguide.slugs import slug_for_article
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+CORPUS = sorted((ROOT / "tests" / "corpus").glob("*.md")) + sorted((ROOT / "content").glob("*.md"))
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+fuzz_shapes = _load("fuzz_shapes")
+
+
+def cpu_seconds(work: Callable[[], object]) -> float:
+    start = time.process_time()
+    work()
+    return time.process_time() - start
+
+
+def guide_of(text: str, name: str = "fuzz.md") -> render.Guide:
+    article = reader.loads(text.encode(), name)
+    guide, _ = pipeline.process(article, slug_for_article(name, article.meta["title"]))
+    return guide
+
+
+# --------------------------------------------------------------------------- our own stages
+
+LINEAR = {
+    # a link glued to the next word: `\]\([^)\s]*\)` ran to the end of the line from each "]("
+    "glued link without ')'": lambda: typography.tidy("word" + "](x" * 60_000),
+    "link text over '['": lambda: typography.tidy("[" * 60_000 + "a](b)"),
+    "plain() of '[a](' x N": lambda: typography.plain("[a](" * 50_000),
+    "in-page link without ')'": lambda: render.prose("[a](#b" * 40_000),
+    "heading of ' #' x N": lambda: guide_of("---\ntitle: t\n---\n\n## a" + " #" * 90_000 + " b"),
+    "contents list and headings": lambda: rules.contents_lists(
+        rules.RuleContext("## a" + " #" * 90_000 + "\n\n- [a](#a)\n", None, "x", lambda _: 1)  # type: ignore[arg-type]
+    ),
+    "'<a' never closed x N": lambda: rules._tag_index("<a" * 100_000, ("a",)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINEAR))
+def test_our_patterns_are_linear_on_what_they_were_quadratic_on(name: str) -> None:
+    work = LINEAR[name]
+    seconds = cpu_seconds(lambda: list(work()) if name.startswith("contents") else work())
+    assert seconds < 0.5, f"{name}: {seconds:.2f} s"
+
+
+def test_our_stages_fit_the_budget_on_every_fuzz_shape() -> None:
+    slow = {}
+    for name, text in fuzz_shapes.shapes(1.0).items():
+        seconds = cpu_seconds(lambda text=text: render_guide(guide_of(text)))
+        if seconds > ARTICLE_SECONDS / 2:
+            slow[name] = round(seconds, 2)
+    assert not slow, slow
+
+
+# --------------------------------------------------------------------------- the inline cap
+
+
+def test_inline_work_grows_with_what_markdown_rescans() -> None:
+    small, large = inline_work("[a " * 1000), inline_work("[a " * 2000)
+    assert 3.5 < large / small < 4.5  # every unclosed "[" is read to the end: quadratic
+    assert inline_work("plain words " * 2000) == len("plain words " * 2000)
+    closed = "[a](b) " * 2000
+    assert inline_work(closed) < inline_work(closed.replace(")", "")) / 10
+    # a "<" left open makes html.parser read on; closed tags do not
+    assert inline_work("<b>x</b> " * 1000) * 5 < inline_work("<span x " * 1000)
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
+def test_ordinary_articles_are_far_below_the_caps(path: Path) -> None:
+    allowance = Allowance()
+    render_guide(guide_of(path.read_text(encoding="utf-8"), path.name), allowance=allowance)
+    assert allowance.capped == []
+    assert allowance.spent < GUIDE_CAP / 100
+
+
+def test_a_piece_over_its_cap_or_the_guides_is_written_as_literal_text() -> None:
+    allowance = Allowance(piece_cap=1_000, guide_cap=2_500)
+    writer = render._PageWriter("guides/g/index.md", {}, {}, allowance=allowance)
+    assert writer.prose("just words") == "just words"
+    huge = "[a " * 100
+    assert writer.prose(huge) == literal(huge)
+    assert writer.block(Heading("*" * 200, 2)) == "## " + literal("*" * 200)
+    medium = "*a* " * 5  # 20 chars, 10 matches: about 200 each
+    shown = [writer.prose(medium) for _ in range(20)]
+    assert shown[0] == medium and shown[-1] == literal(medium)  # the guide ran out
+    assert allowance.capped[:2] == [huge, "*" * 200]
+    assert allowance.spent <= 2_500
+
+
+def _site_markdown() -> markdown.Markdown:
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    return markdown.Markdown(
+        extensions=config.markdown_extensions, extension_configs=config.mdx_configs
+    )
+
+
+SITE_MD = _site_markdown()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab `<>[]()*_\\&#!{}:\n", min_size=1, max_size=60))
+def test_literal_text_shows_every_character_and_nothing_else(text: str) -> None:
+    html = SITE_MD.reset().convert("Before\n\n" + literal(text) + "\n\nAfter")
+    code = re.fullmatch(r"<p>Before</p>\n<p><code>(.*)</code></p>\n<p>After</p>", html, re.DOTALL)
+    if not " ".join(text.split()):
+        return
+    assert code is not None, html
+    shown = code.group(1).replace("\u2060", "")
+    shown = shown.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert shown == " ".join(text.split())
+
+
+def test_capped_text_is_warned_about_with_its_line(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "fuzz.md").write_text(fuzz_shapes.shape("unclosed-brackets"), encoding="utf-8")
+    result = pipeline.build(content)
+    [article] = result.articles
+    [warning] = [d for d in article.diagnostics if d.rule == "budget"]
+    construct_line = (
+        fuzz_shapes.shape("unclosed-brackets")
+        .split("\n")
+        .index(fuzz_shapes.construct("unclosed-brackets"))
+    )
+    assert warning.line == construct_line + 1
+    assert "shown as it is" in warning.message
+    page = next(p for p in result.pages if p.path.endswith("method-1-use-settings.md"))
+    assert "`` [a [a [a" in page.body or "` [a [a [a" in page.body
+    # from the cache, the warning comes again
+    cache = pipeline.Cache(tmp_path / "cache.sqlite")
+    pipeline.build(content, cache=cache)
+    again = pipeline.build(content, cache=cache)
+    assert again.articles[0].from_cache
+    assert [d.line for d in again.articles[0].diagnostics if d.rule == "budget"] == [warning.line]
+
+
+# --------------------------------------------------------------------------- the hard stop
+
+
+@pytest.fixture
+def pool(monkeypatch: pytest.MonkeyPatch) -> workers.Pool:
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))  # the workers import tests/worker_tasks.py
+    pool = workers.Pool(2)
+    yield pool
+    pool.close()
+
+
+def test_an_item_past_its_cpu_limit_is_stopped_and_the_others_done(pool: workers.Pool) -> None:
+    started = time.monotonic()
+    outcomes = pool.map("worker_tasks:behave", None, ["a", "spin", "b", "c"], limit=0.3, chunk=4)
+    assert [o.result[0] if o.result else None for o in outcomes] == ["a", None, "b", "c"]
+    assert re.fullmatch(r"stopped after 0\.\d s \(the limit was 0\.3 s\)", outcomes[1].stopped)
+    assert outcomes[1].seconds >= 0.3
+    assert time.monotonic() - started < 10
+    assert all(o.seconds < 0.3 and not o.stopped for o in (outcomes[0], outcomes[2]))
+
+
+def test_each_item_has_its_own_limit(pool: workers.Pool) -> None:
+    outcomes = pool.map("worker_tasks:behave", None, ["spin", "spin"], limit=[0.2, 0.6])
+    assert outcomes[0].stopped.endswith("(the limit was 0.2 s)")
+    assert outcomes[1].stopped.endswith("(the limit was 0.6 s)")
+
+
+def test_a_worker_that_dies_fails_its_item_only(pool: workers.Pool) -> None:
+    outcomes = pool.map("worker_tasks:behave", None, ["a", "die", "b"], limit=5, chunk=3)
+    assert outcomes[1].stopped == "the worker process ended (exit code 3)"
+    assert outcomes[0].result[0] == "a" and outcomes[2].result[0] == "b"
+
+
+def test_an_item_that_waits_is_stopped_by_the_wall_clock(pool: workers.Pool) -> None:
+    started = time.monotonic()
+    [outcome] = pool.map("worker_tasks:behave", None, ["sleep"], limit=0.1)
+    assert outcome.stopped.startswith("stopped after")
+    assert 0.1 * workers.WALL_FACTOR <= time.monotonic() - started < 5
+
+
+def test_workers_stay_up_between_calls(pool: workers.Pool) -> None:
+    first = pool.map("worker_tasks:behave", None, ["a"], limit=5)
+    second = pool.map("worker_tasks:behave", None, ["b"], limit=5)
+    assert first[0].result[1] == second[0].result[1]
+
+
+def test_no_worker_process_is_an_oserror(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", str(ROOT / "no-such-python"))
+    with pytest.raises(OSError):
+        workers.Pool(1).map("worker_tasks:behave", None, ["a"], limit=1)
+
+
+# --------------------------------------------------------------------------- the property
+
+
+@pytest.mark.slow
+def test_every_fuzz_shape_builds_within_the_budget() -> None:
+    """Each shape's whole path, its pages converted by a worker as a build does."""
+    bench = _load("budget_bench")
+    config = bench.site_config()
+    pool = workers.Pool(1)
+    over = {}
+    try:
+        for name, text in fuzz_shapes.shapes(1.0).items():
+            row = bench.measure(name, text, config, pool)
+            assert not row.refused, (name, row.refused)
+            if row.stopped or row.total > ARTICLE_SECONDS:
+                over[name] = (round(row.total, 2), row.stopped)
+    finally:
+        pool.close()
+    assert not over, over
+
+
+@pytest.mark.slow
+def test_a_site_refuses_an_article_over_the_budget_and_builds_the_rest(
+    tmp_path: Path, mkdocs_env: dict[str, str]
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", project)
+    shutil.copytree(ROOT / "docs", project / "docs")
+    shutil.copytree(ROOT / "content", project / "content")
+    # 15,000 steps: several seconds in md_in_html, nothing the inline cap sees
+    (project / "content" / "many-steps.md").write_text(fuzz_shapes.shape("step-labels", 3.0))
+    site = tmp_path / "site"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--no-strict", "-d", str(site)],
+        cwd=project,
+        env=mkdocs_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR")]
+    assert len(errors) == 1, proc.stderr
+    assert re.search(
+        r"many-steps\.md: error: refused: converting guides/many-steps/method-1-use-settings\.md "
+        r"was stopped after \d\.\d s \(the limit was [\d.]+ s\), over the budget of 2 s per "
+        r"article \[budget\]",
+        errors[0],
+    ), errors[0]
+    refused = (site / "guides" / "many-steps" / "method-1-use-settings" / "index.html").read_text()
+    assert "many-steps.md was not built" in refused and "Step 15" not in refused
+    home = (site / "guides" / "many-steps" / "index.html").read_text()
+    assert "many-steps.md was not built" in home
+    seed = (site / "guides" / "android-photo-backup" / "index.html").read_text()
+    assert "Google Photos" in seed
+    audit = json.loads((project / "build" / "cleanguide" / "many-steps.json").read_text())
+    assert [d["rule"] for d in audit["diagnostics"] if d["severity"] == "error"] == ["budget"]
