@@ -9,6 +9,7 @@ Latin script names no single language, so such a guide is searched in the site's
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -65,8 +66,10 @@ _SCRIPTS = (
 )
 _SHARE = 0.3
 """The share of a text's letters a script needs to name the text's language."""
-_SAMPLE = 4000
-"""Letters looked at: the start of a guide says as much as all of it."""
+_SAMPLE = 8000
+"""Characters looked at: the start of a guide says as much as all of it."""
+_ASCII_LETTER = re.compile("[A-Za-z]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
 def search_language(code: str) -> str | None:
@@ -78,25 +81,20 @@ def search_language(code: str) -> str | None:
 def detect(text: str) -> str | None:
     """The language the script of `text` names, or None (Latin script, or no clear majority).
 
-    Chinese characters alone name Chinese; with kana among them, Japanese.
+    Chinese characters alone name Chinese; with kana among them, Japanese. Only the start
+    of the text is read (`_SAMPLE` characters).
     """
-    scripts: Counter[str] = Counter()
-    letters = 0
-    for ch in text:
-        if not ch.isalpha():
-            continue
-        letters += 1
-        if letters >= _SAMPLE:
-            break
-        if ch.isascii():  # Latin: names no language, nothing to look up
-            continue
-        name = unicodedata.name(ch, "")
-        for prefix, _ in _SCRIPTS:
-            if name.startswith(prefix):
-                scripts[prefix] += 1
-                break
+    sample = text[:_SAMPLE]
+    others = [ch for ch in _NON_ASCII.findall(sample) if ch.isalpha()]
+    letters = len(_ASCII_LETTER.findall(sample)) + len(others)
     if not letters:
         return None
+    scripts: Counter[str] = Counter()
+    for ch in others:
+        name = unicodedata.name(ch, "")
+        prefix = next((p for p, _ in _SCRIPTS if name.startswith(p)), None)
+        if prefix is not None:
+            scripts[prefix] += 1
     kana = scripts["HIRAGANA"] + scripts["KATAKANA"]
     if kana and (kana + scripts["CJK UNIFIED"]) / letters >= _SHARE:
         return "ja"

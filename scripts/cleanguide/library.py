@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .model import Article, Guide
 from .render import GUIDES_DIR, TOPICS_DIR, PageFile, escape_text, page_file
@@ -148,33 +148,28 @@ def _compact(text: str) -> str:
     return _NOT_ALNUM.sub("", text.lower())
 
 
+def _address(parts: SplitResult) -> str | None:
+    """A URL compared without scheme, `www.`, query, fragment or trailing slash."""
+    host = (parts.hostname or "").removeprefix("www.")
+    return "url:" + host + parts.path.rstrip("/") if host else None
+
+
 def _url_key(url: str) -> str | None:
-    """An address compared without scheme, `www.`, query, fragment or trailing slash."""
     try:
-        parts = urlsplit(url if "//" in url else "//" + url)
+        return _address(urlsplit(url if "//" in url else "//" + url))
     except ValueError:
         return None
-    host = (parts.hostname or "").removeprefix("www.")
-    if not host:
-        return None
-    return "url:" + host + parts.path.rstrip("/")
 
 
-def _segment_key(target: str) -> str | None:
-    """The last path segment of a link, as letters and digits, if it can name an article.
+def _segment_key(path: str) -> str | None:
+    """The last segment of a link's path, as letters and digits, if it can name an article.
 
     A segment of one word ("windows", "index") names a folder or a tag page far more often
     than an article, so only segments of two words or more count.
     """
-    try:
-        path = urlsplit(target).path
-    except ValueError:
-        return None
     segment = _PAGE_SUFFIX.sub("", path.rstrip("/").rsplit("/", 1)[-1])
     words = [w for w in _NOT_ALNUM.split(segment.lower()) if w]
-    if len(words) < 2:
-        return None
-    return "seg:" + "".join(words)
+    return "seg:" + "".join(words) if len(words) >= 2 else None
 
 
 def names(c: Card) -> list[str]:
@@ -187,10 +182,15 @@ def names(c: Card) -> list[str]:
 
 
 def link_keys(target: str) -> list[str]:
+    """The keys a link can name an article by: its last path segment, and its address."""
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return []
     keys = []
-    if key := _segment_key(target):
+    if key := _segment_key(parts.path):
         keys.append(key)
-    if target.startswith(("http://", "https://", "//")) and (key := _url_key(target)):
+    if parts.netloc and (key := _address(parts)):
         keys.append(key)
     return keys
 
