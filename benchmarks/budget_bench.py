@@ -87,7 +87,9 @@ def measure(
         article = reader.loads(text.encode("utf-8"), f"{name}.md")
     except ArticleError as exc:
         return Row(name, len(text), refused=exc.diagnostic.message)
-    guide, _ = pipeline.process(article, slug_for_article(article.source, article.meta["title"]))
+    guide, _ = pipeline.clean_and_structure(
+        article, slug_for_article(article.source, article.meta["title"])
+    )
     processed = time.thread_time()
     allowance = Allowance()
     pages = render_guide(guide, allowance=allowance)

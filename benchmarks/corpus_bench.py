@@ -686,7 +686,7 @@ def ours_core() -> Callable[[bytes, str], list[Any]]:
     from cleanguide.render import render_guide
 
     def run(data: bytes, name: str) -> list[Any]:
-        guide, _cleaned = pipeline.process(loads(data, name), "slug")
+        guide, _cleaned = pipeline.clean_and_structure(loads(data, name), "slug")
         return render_guide(guide)
 
     return run

@@ -403,7 +403,7 @@ def built_pages(data: bytes, name: str, md: SiteMarkdown) -> list[str]:
     from cleanguide.reader import loads
     from cleanguide.render import render_guide
 
-    guide, _cleaned = pipeline.process(loads(data, name), "guide")
+    guide, _cleaned = pipeline.clean_and_structure(loads(data, name), "guide")
     return [md(page.text) for page in render_guide(guide)]
 
 

@@ -78,7 +78,7 @@ def test_audit_reconstructs_article(path: Path) -> None:
     from cleanguide import pipeline
 
     article = loads(path.read_bytes(), path.name)
-    _guide, cleaned = pipeline.process(article, "slug")
+    _guide, cleaned = pipeline.clean_and_structure(article, "slug")
     assert cleaned.removals, "nothing was removed: the corpus articles all carry junk"
     assert reconstruct(cleaned.text, cleaned.kept, cleaned.removals) == article.body
 

@@ -504,7 +504,7 @@ def test_per_article_budget() -> None:
                 rows.append((name, "refused", time.perf_counter() - start, 0, 0.0))
                 continue
             slug = slug_for_article(name, str(article.meta["title"]))
-            guide, _ = pipeline.process(article, slug)
+            guide, _ = pipeline.clean_and_structure(article, slug)
             seconds = time.perf_counter() - start
             _, peak = tracemalloc.get_traced_memory()
             render_start = time.perf_counter()

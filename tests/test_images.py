@@ -30,7 +30,7 @@ from cleanguide.images import (
     ImageFailure,
     ImageStore,
     image_size,
-    slugify_stem,
+    url_stem,
 )
 
 
@@ -583,12 +583,12 @@ def test_concurrency_cap_is_respected(server: Server, tmp_path: Path) -> None:
     ],
 )
 def test_slugify_stem_examples(path: str, stem: str) -> None:
-    assert slugify_stem(path) == stem
+    assert url_stem(path) == stem
 
 
 @given(st.text())
 def test_slugify_stem_is_always_safe(path: str) -> None:
-    stem = slugify_stem(path)
+    stem = url_stem(path)
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", stem)
     assert len(stem) <= 60
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cleanguide.linkcheck import BrokenLink, ExternalOptions, check_site, check_site_report, main
+from cleanguide.cli import main
+from cleanguide.linkcheck import BrokenLink, ExternalOptions, check_site, check_site_report
 
 FAST = ExternalOptions(
     timeout=2.0, retries=2, backoff=0.01, max_wait=0.05, min_interval=0.0, allow_loopback=True
@@ -245,28 +246,28 @@ def test_real_mkdocs_material_build_passes(tmp_path: Path) -> None:
 
 
 def test_main_exit_codes(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(site)]) == 0
+    assert main(["check-links", str(site)]) == 0
     out = capsys.readouterr().out
     assert out.strip().splitlines()[-1].startswith("checked 3 pages, ")
     assert out.strip().endswith(": 0 broken")
 
     write(site, "a.html", page('<a href="gone.html">x</a>'))
-    assert main([str(site)]) == 1
+    assert main(["check-links", str(site)]) == 1
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "a.html: link gone.html (no file gone.html)"
     assert lines[-1].startswith("checked 4 pages, ") and lines[-1].endswith(": 1 broken")
 
-    assert main([str(site), "--ignore", "^gone"]) == 0
+    assert main(["check-links", str(site), "--ignore", "^gone"]) == 0
 
 
 def test_main_missing_site_dir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(tmp_path / "nope")]) == 2
+    assert main(["check-links", str(tmp_path / "nope")]) == 2
     assert "no site folder" in capsys.readouterr().err
 
 
 def test_main_bad_regex_is_a_usage_error(site: Path) -> None:
     with pytest.raises(SystemExit) as exc:
-        main([str(site), "--ignore", "("])
+        main(["check-links", str(site), "--ignore", "("])
     assert exc.value.code == 2
 
 
@@ -439,7 +440,17 @@ def test_main_external_with_cache(
 ) -> None:
     site = ext_site(tmp_path / "s", server.base, "/ok", "/missing")
     cache = tmp_path / "c.json"
-    argv = [str(site), "--external", "--cache", str(cache), "--min-interval", "0", "--retries", "0"]
+    argv = [
+        "check-links",
+        str(site),
+        "--external",
+        "--cache",
+        str(cache),
+        "--min-interval",
+        "0",
+        "--retries",
+        "0",
+    ]
     argv.append("--allow-loopback")
     assert main(argv) == 1
     out = capsys.readouterr().out.splitlines()
@@ -503,7 +514,7 @@ def test_external_long_retry_after_is_not_checked_and_spares_the_host(
     server.headers["/busy"] = {"Retry-After": "3600"}
     site = ext_site(tmp_path / "s", server.base, "/busy", "/ok-later")
     started = time.monotonic()
-    argv = [str(site), "--external", "--min-interval", "0", "--allow-loopback"]
+    argv = ["check-links", str(site), "--external", "--min-interval", "0", "--allow-loopback"]
     assert main(argv) == 0  # nothing broken: two URLs not checked
     assert time.monotonic() - started < 1.5
     out = capsys.readouterr().out.splitlines()

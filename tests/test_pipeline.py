@@ -192,7 +192,7 @@ def test_forget_caches_empties_every_content_cache() -> None:
     from cleanguide.clean import patterns, rules
 
     body = "# T\n\n[a](https://www.techidaily.com/x/) <a href='https://x.sjv.io/c/1/2/3'>b</a>\n"
-    pipeline.process(loads(f"---\ntitle: T\n---\n{body}".encode(), "a.md"), "a")
+    pipeline.clean_and_structure(loads(f"---\ntitle: T\n---\n{body}".encode(), "a.md"), "a")
     caches = (typography.plain, rules.attrs, rules._tag_index, rules.lines_of)
     assert all(c.cache_info().currsize for c in caches)
     assert patterns.default_patterns()._verdicts

@@ -110,6 +110,7 @@ def test_unique_slug_refuses_empty_base() -> None:
     [
         ("android-photo-backup.md", "Anything", "android-photo-backup"),
         ("guides/Android_Photo Backup.markdown", "Anything", "android-photo-backup"),
+        ("notes/Backup Photos.txt", "Anything", "backup-photos"),
         ("使い方.md", "How to Back Up Photos", "how-to-back-up-photos"),
         ("---.md", "Fallback Title", "fallback-title"),
         (".md", "Dot File", "dot-file"),

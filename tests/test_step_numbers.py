@@ -116,7 +116,7 @@ def test_unseen_like_variants_show_the_authors_numbers(seed: int, tmp_path: Path
 
 
 def _pages(path: Path, md: Any) -> list[tuple[str, str]]:
-    guide, _cleaned = pipeline.process(loads(path.read_bytes(), path.name), path.stem)
+    guide, _cleaned = pipeline.clean_and_structure(loads(path.read_bytes(), path.name), path.stem)
     return [(page.path, md(page.text)) for page in render_guide(guide)]
 
 
@@ -391,7 +391,7 @@ def test_generated_articles_show_the_authors_numbers(blocks: list[Any]) -> None:
     """Whatever the mix, every numbered item shows its number; no id twice on a page."""
     md = _session_md()
     text = "---\ntitle: Generated\n---\n\n" + "\n\n".join(b(k) for k, b in enumerate(blocks))
-    guide, _cleaned = pipeline.process(loads(text.encode(), "g.md"), "g")
+    guide, _cleaned = pipeline.clean_and_structure(loads(text.encode(), "g.md"), "g")
     pages = [md(page.text) for page in render_guide(guide)]
     result = oracle.check(oracle.numbered_items(*oracle.split_front_matter(text)), pages)
     assert not result.failures and not result.invented, text + "\n" + _report(result)

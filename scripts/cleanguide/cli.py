@@ -1,24 +1,44 @@
-"""The `cleanguide` command: build pages for any engine, report the audit, check links."""
+"""The `cleanguide` command: build pages for any engine, report the audit, check links.
+
+Each subcommand is a function of its parsed arguments returning the exit status: 0 done,
+1 what was asked found problems (a refused article with `--strict`, an error in the
+report, a broken link), 2 the command cannot run (a folder that is not there, bad
+arguments).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import re
 import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import __version__, pipeline
 from .cache import Cache
+from .defaults import AUDIT_DIR, BUILD_CACHE, CONTENT_DIR, DOCS_DIR, IMAGE_CACHE
 from .diagnostics import Severity, condensed
 from .files import write_if_changed
 from .images import FetchPolicy, ImageStore
+from .linkcheck import DEFAULT_CACHE_MAX_AGE, ExternalOptions, Report, check_site_report
+
+_LINK_DEFAULTS = ExternalOptions()
+
+
+def _content_folder(args: argparse.Namespace) -> Path | None:
+    """The content folder, or None (said on stderr) when it is not a folder."""
+    content = Path(args.content)
+    if not content.is_dir():
+        print(f"cleanguide: {content} is not a folder", file=sys.stderr)
+        return None
+    return content
 
 
 def _build(args: argparse.Namespace) -> int:
-    content, out = Path(args.content), Path(args.out)
-    if not content.is_dir():
-        print(f"cleanguide: {content} is not a folder", file=sys.stderr)
+    content, out = _content_folder(args), Path(args.out)
+    if content is None:
         return 2
     store = None
     if not args.no_images:
@@ -59,7 +79,12 @@ def _print_diagnostics(result: pipeline.BuildResult) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    result = pipeline.build(Path(args.content), image_store=None)
+    content = _content_folder(args)
+    if content is None:
+        return 2
+    # the screenshot cache is only read: the report counts what an offline build shows
+    store = ImageStore(Path(args.image_cache), FetchPolicy(offline=True), read_only=True)
+    result = pipeline.build(content, image_store=store)
     if args.json:
         json.dump(
             [pipeline.audit_record(a, result.library) for a in result.articles],
@@ -90,34 +115,86 @@ def _report(args: argparse.Namespace) -> int:
         for d in a.diagnostics:
             print(f"  {d.severity.value}: line {d.line or '-'}: {d.message}")
     print(result.summary())
-    return (
-        1
-        if any(d.severity is Severity.ERROR for a in result.articles for d in a.diagnostics)
-        else 0
+    errors = any(d.severity is Severity.ERROR for a in result.articles for d in a.diagnostics)
+    return 1 if errors else 0
+
+
+def _check_links(args: argparse.Namespace) -> int:
+    options = ExternalOptions(
+        timeout=args.timeout,
+        retries=args.retries,
+        min_interval=args.min_interval,
+        run_seconds=args.deadline,
+        allow_loopback=args.allow_loopback,
     )
+    try:
+        report = check_site_report(
+            args.site_dir,
+            external=args.external,
+            ignore=args.ignore,
+            cache_path=args.cache,
+            cache_max_age=args.cache_max_age,
+            site_url=args.site_url,
+            options=options,
+        )
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for line in _link_lines(report):
+        print(line)
+    return 1 if report.broken else 0
 
 
-def _check_links(argv: list[str]) -> int:
-    from . import linkcheck
+def _link_lines(report: Report) -> Iterator[str]:
+    yield from (str(b) for b in report.broken)
+    yield from (f"not checked: {url} ({reason})" for url, reason in report.unchecked)
+    yield report.summary()
 
-    return linkcheck.main(argv)
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise argparse.ArgumentTypeError(f"bad regex {value!r}: {exc}") from exc
+    return value
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["check-links"]:
-        return _check_links(argv[1:])
-    parser = argparse.ArgumentParser(prog="cleanguide", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"cleanguide {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="write the guide pages (Markdown) for any engine")
-    b.add_argument("--content", default="content", help="folder of articles (read only)")
-    b.add_argument("--out", default="docs", help="docs folder; pages go to OUT/guides/")
-    b.add_argument("--image-cache", default=".cache/cleanguide/images")
-    b.add_argument("--audit-dir", default="build/cleanguide")
+class _Help(argparse.HelpFormatter):
+    """Each option's help ends with its default, unless it is a flag (off by default)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default not in (None, False, argparse.SUPPRESS):
+            text += " (default: %(default)s)"
+        return text
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: `build`, `report` and `check-links`."""
+    top = argparse.ArgumentParser(prog="cleanguide", description=__doc__.split("\n", 1)[0])
+    top.add_argument("--version", action="version", version=f"cleanguide {__version__}")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=summary,
+            description=summary,
+            formatter_class=_Help,
+        )
+
+    b = command("build", "write the guide pages (Markdown) for any engine")
+    b.add_argument("--content", default=CONTENT_DIR, help="folder of articles (only read)")
+    b.add_argument("--out", default=DOCS_DIR, help="docs folder; pages go to OUT/guides/")
+    b.add_argument(
+        "--image-cache", default=IMAGE_CACHE, help="screenshots fetched once, kept between builds"
+    )
+    b.add_argument(
+        "--audit-dir", default=AUDIT_DIR, help="where every removal and warning is written"
+    )
     b.add_argument(
         "--build-cache",
-        default=".cache/cleanguide/build.sqlite",
+        default=BUILD_CACHE,
         help="what earlier builds made, to skip unchanged articles ('' for none)",
     )
     b.add_argument("--no-images", action="store_true", help="keep remote screenshot URLs")
@@ -127,13 +204,57 @@ def main(argv: list[str] | None = None) -> int:
     )
     b.add_argument("--strict", action="store_true", help="exit 1 if any article is refused")
     b.set_defaults(func=_build)
-    r = sub.add_parser("report", help="what cleaning removes from each article, and why")
-    r.add_argument("--content", default="content")
+
+    r = command("report", "what cleaning removes from each article, and why")
+    r.add_argument("--content", default=CONTENT_DIR, help="folder of articles (only read)")
+    r.add_argument(
+        "--image-cache",
+        default=IMAGE_CACHE,
+        help="screenshot cache, only read: screenshots not in it count as left remote",
+    )
     r.add_argument("--json", action="store_true", help="the full audit as JSON")
     r.add_argument("-v", "--verbose", action="store_true", help="list every removal")
     r.set_defaults(func=_report)
-    sub.add_parser("check-links", help="check the links of a built site (see check-links -h)")
-    args = parser.parse_args(argv)
+
+    c = command("check-links", "check the links of a built site (offline unless --external)")
+    c.add_argument("site_dir", metavar="SITE_DIR", type=Path, help="the built site")
+    c.add_argument("--external", action="store_true", help="also request http(s) URLs")
+    c.add_argument(
+        "--ignore", metavar="REGEX", action="append", default=[], type=_regex,
+        help="skip URLs matching this regex (repeatable)",
+    )  # fmt: skip
+    c.add_argument("--cache", metavar="FILE", type=Path, help="JSON cache of external results")
+    c.add_argument(
+        "--cache-max-age", metavar="SECONDS", type=float, default=DEFAULT_CACHE_MAX_AGE,
+        help="reuse cached external results younger than this",
+    )  # fmt: skip
+    c.add_argument("--site-url", metavar="URL", help="base URL (default: the canonical link)")
+    c.add_argument(
+        "--timeout", metavar="SECONDS", type=float, default=_LINK_DEFAULTS.timeout,
+        help="for one request: connect, headers and body together",
+    )  # fmt: skip
+    c.add_argument(
+        "--retries", type=int, default=_LINK_DEFAULTS.retries,
+        help="attempts after a timeout, a connection error, a 429 or a 5xx",
+    )  # fmt: skip
+    c.add_argument(
+        "--deadline", metavar="SECONDS", type=float, default=_LINK_DEFAULTS.run_seconds,
+        help="for the whole external check; what is not reached is reported, not checked",
+    )  # fmt: skip
+    c.add_argument(
+        "--allow-loopback", action="store_true",
+        help="admit servers on 127.0.0.1 and ::1 (other private addresses never are)",
+    )  # fmt: skip
+    c.add_argument(
+        "--min-interval", metavar="SECONDS", type=float, default=_LINK_DEFAULTS.min_interval,
+        help="minimum time between two requests to one host",
+    )  # fmt: skip
+    c.set_defaults(func=_check_links)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     return int(args.func(args))
 

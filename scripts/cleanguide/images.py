@@ -21,7 +21,6 @@ import logging
 import os
 import re
 import threading
-import unicodedata
 import warnings
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -34,21 +33,17 @@ from PIL import Image
 
 from . import net
 from .cache import JsonFile
+from .defaults import OFFLINE_ENV
 from .files import write_if_changed
+from .slugs import ascii_slug
 
-logger = logging.getLogger("mkdocs.plugins.cleanguide.images")
-
-DEFAULT_CACHE_DIR = Path(".cache/cleanguide/images")
-"""Where the cache lives, relative to the project root, unless configured otherwise."""
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
 INDEX_NAME = "index.json"
 """The cache index file inside the cache directory."""
 
 INDEX_VERSION = 1
 """Format version written to `index.json`; other versions are ignored (and rewritten)."""
-
-OFFLINE_ENV = "CLEANGUIDE_OFFLINE"
-"""Environment variable that, when truthy ("1", "true", "yes", "on"), forbids the network."""
 
 _ACCEPT = "image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1"
 _STEM_MAX = 60
@@ -63,64 +58,27 @@ _PIL_OPEN_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
-class FetchPolicy:
-    """How screenshots are downloaded. The defaults suit a normal online build."""
+class FetchPolicy(net.Policy):
+    """How screenshots are downloaded: the HTTP client's policy (timeouts, retries, waits,
+    redirects, the address guard) and the limits of a screenshot. The defaults suit a
+    normal online build."""
 
-    timeout: float = 10.0
-    """Seconds allowed for one request (connect, headers and body together)."""
-    retries: int = 2
-    """Extra attempts after a timeout, a connection error, a 5xx or a 429 (never after a 4xx)."""
-    backoff: float = 0.5
-    """Delay before the first retry, in seconds; doubled before each further retry."""
-    max_wait: float = 30.0
-    """Longest wait for a retry or a host's `Retry-After`; a host asking more is skipped."""
-    min_interval: float = 0.0
-    """Seconds between two requests to one host."""
     run_seconds: float = 300.0
     """Seconds for all the downloads of one build; the ones not started by then stay remote."""
     max_bytes: int = 10 * 2**20
     """Largest accepted body, enforced while streaming (Content-Length is not trusted)."""
     max_pixels: int = 40_000_000
     """Largest accepted image, in decoded pixels (width x height), read before decoding."""
-    max_redirects: int = 5
-    """Redirect hops followed before giving up with "too many redirects"."""
     concurrency: int = 4
     """Downloads in flight at the same time."""
     offline: bool = False
     """Never touch the network: cached URLs are hits, others fail "offline and not cached"."""
-    allow_loopback: bool = False
-    """Admit servers on loopback addresses (tests); other non-public addresses never."""
-    user_agent: str = "cleanguide/0.1"
-    """The User-Agent header sent with every request."""
 
     def __post_init__(self) -> None:
-        if self.timeout <= 0:
-            raise ValueError(f"FetchPolicy.timeout must be > 0, got {self.timeout}")
-        if self.retries < 0:
-            raise ValueError(f"FetchPolicy.retries must be >= 0, got {self.retries}")
-        if self.backoff < 0:
-            raise ValueError(f"FetchPolicy.backoff must be >= 0, got {self.backoff}")
-        if self.max_bytes < 1:
-            raise ValueError(f"FetchPolicy.max_bytes must be >= 1, got {self.max_bytes}")
-        if self.max_pixels < 1:
-            raise ValueError(f"FetchPolicy.max_pixels must be >= 1, got {self.max_pixels}")
-        if self.max_redirects < 0:
-            raise ValueError(f"FetchPolicy.max_redirects must be >= 0, got {self.max_redirects}")
-        if self.concurrency < 1:
-            raise ValueError(f"FetchPolicy.concurrency must be >= 1, got {self.concurrency}")
-
-    def net_policy(self) -> net.Policy:
-        """The HTTP client's policy for screenshots."""
-        return net.Policy(
-            timeout=self.timeout,
-            retries=self.retries,
-            backoff=self.backoff,
-            max_wait=self.max_wait,
-            min_interval=self.min_interval,
-            max_redirects=self.max_redirects,
-            user_agent=self.user_agent,
-            allow_loopback=self.allow_loopback,
-        )
+        super(FetchPolicy, self).__post_init__()
+        for name in ("max_bytes", "max_pixels", "concurrency"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
     @classmethod
     def from_env(
@@ -233,7 +191,7 @@ def _describe_refused(head: bytes, content_type: str) -> str:
 
 
 def _decode(data: bytes, kind: _Kind, max_pixels: int) -> tuple[int, int]:
-    """Width and height of `data`, fully decoded; raises `_Refused` if corrupt, a bomb or
+    """Width and height of `data`, fully decoded; raises `_NotFetched` if corrupt, a bomb or
     more than `max_pixels` (read from the header, before anything is decoded)."""
     try:
         with _PIL_OPEN_LOCK, warnings.catch_warnings():
@@ -241,7 +199,7 @@ def _decode(data: bytes, kind: _Kind, max_pixels: int) -> tuple[int, int]:
             probe = Image.open(io.BytesIO(data), formats=[kind.pil_format])
         width, height = probe.size
         if width * height > max_pixels:
-            raise _Refused(
+            raise _NotFetched(
                 f"too many pixels: {width}x{height} is {width * height / 1e6:.1f} megapixels "
                 f"decoded (the limit is {max_pixels / 1e6:g})"
             )
@@ -249,14 +207,14 @@ def _decode(data: bytes, kind: _Kind, max_pixels: int) -> tuple[int, int]:
         with Image.open(io.BytesIO(data), formats=[kind.pil_format]) as img:
             img.load()
             width, height = img.size
-    except _Refused:
+    except _NotFetched:
         raise
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
-        raise _Refused(f"decompression bomb refused ({exc})") from exc
+        raise _NotFetched(f"decompression bomb refused ({exc})") from exc
     except Exception as exc:  # Pillow raises many types (OSError, SyntaxError, struct.error...)
-        raise _Refused(f"corrupt image ({_exc_text(exc)})") from exc
+        raise _NotFetched(f"corrupt image ({_exc_text(exc)})") from exc
     if width < 1 or height < 1:
-        raise _Refused(f"corrupt image (size {width}x{height})")
+        raise _NotFetched(f"corrupt image (size {width}x{height})")
     return width, height
 
 
@@ -273,30 +231,28 @@ def image_size(path: Path) -> tuple[int, int]:
 # --------------------------------------------------------------------------- names and URLs
 
 
-def slugify_stem(url_path: str) -> str:
-    """The last path segment of a URL without its extension, as `[a-z0-9-]`, at most 60 chars."""
+def url_stem(url_path: str) -> str:
+    """The last path segment of a URL without its extension, as an ASCII slug of at most
+    60 characters ("image" when it has no Latin letter or digit)."""
     name = PurePosixPath(unquote(url_path)).name
     stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_stem.lower()).strip("-")
-    slug = slug[:_STEM_MAX].rstrip("-")
-    return slug or "image"
+    return ascii_slug(stem, max_bytes=_STEM_MAX) or "image"
 
 
 def _cache_filename(url: str, digest: str, kind: _Kind) -> str:
     """`<stem>-<hash10>.<ext>` for a URL whose bytes hash to `digest` (hex sha256)."""
-    return f"{slugify_stem(urlsplit(url).path)}-{digest[:_HASH_LEN]}.{kind.extension}"
+    return f"{url_stem(urlsplit(url).path)}-{digest[:_HASH_LEN]}.{kind.extension}"
 
 
 def _normalize_url(url: str) -> str:
     """The cache key of a URL: http(s) only, `//host` as https, no fragment.
 
-    Raises `_Refused` for any other scheme or a URL without a host.
+    Raises `_NotFetched` for any other scheme or a URL without a host.
     """
     try:
         return net.check_url(url)
     except net.FetchError as exc:
-        raise _Refused(exc.reason) from None
+        raise _NotFetched(exc.reason) from None
 
 
 def _exc_text(exc: BaseException) -> str:
@@ -305,8 +261,9 @@ def _exc_text(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-class _Refused(Exception):
-    """A fetch failed; `reason` becomes `ImageFailure.reason`."""
+class _NotFetched(Exception):
+    """A screenshot that cannot be had (a bad URL, an answer that is no image, a bomb...);
+    `reason` becomes `ImageFailure.reason`."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -334,15 +291,15 @@ def _download(client: net.Client, url: str, policy: FetchPolicy) -> _Body:
             url, headers={"Accept": _ACCEPT}, max_bytes=policy.max_bytes, inspect=sniff
         )
     except net.FetchError as exc:
-        raise _Refused(exc.reason) from None
+        raise _NotFetched(exc.reason) from None
     if not 200 <= response.status < 300:
         tries = f" ({response.attempts} attempts)" if response.attempts > 1 else ""
         if response.status in net.REDIRECTS:
-            raise _Refused(f"HTTP {response.status} without a Location header")
-        raise _Refused(f"HTTP {response.status}{tries}")
+            raise _NotFetched(f"HTTP {response.status} without a Location header")
+        raise _NotFetched(f"HTTP {response.status}{tries}")
     kind = _sniff(response.body[:512])
     if kind is None:
-        raise _Refused(_describe_refused(response.body[:512], response.header("Content-Type")))
+        raise _NotFetched(_describe_refused(response.body[:512], response.header("Content-Type")))
     return _Body(response.body, kind)
 
 
@@ -390,11 +347,15 @@ class _Entry:
 class ImageStore:
     """Screenshots by URL, fetched at most once into `cache_dir` and reused forever after."""
 
-    def __init__(self, cache_dir: Path, policy: FetchPolicy = FetchPolicy()) -> None:
+    def __init__(
+        self, cache_dir: Path, policy: FetchPolicy = FetchPolicy(), read_only: bool = False
+    ) -> None:
         self.cache_dir = Path(cache_dir)
         """Directory holding `index.json` and the blobs (created on first write)."""
-        self.policy = policy
+        self.policy = dataclasses.replace(policy, offline=True) if read_only else policy
         """How downloads behave; `offline=True` forbids the network."""
+        self.read_only = read_only
+        """Only read the cache: nothing is fetched, and no WebP copy is made."""
         self._file = JsonFile(
             self.index_path, INDEX_VERSION, "images", _Entry.from_json, "screenshot index"
         )
@@ -412,7 +373,7 @@ class ImageStore:
         """The cached image for `url` if its index entry and intact blob exist; no network."""
         try:
             key = _normalize_url(url)
-        except _Refused:
+        except _NotFetched:
             return None
         with self._lock:
             entry = self._index.get(key)
@@ -432,7 +393,7 @@ class ImageStore:
         for url in dict.fromkeys(urls):
             try:
                 keys.setdefault(_normalize_url(url), []).append(url)
-            except _Refused as exc:
+            except _NotFetched as exc:
                 results[url] = ImageFailure(url, exc.reason)
         try:
             for key, outcome in self._resolve(list(keys)).items():
@@ -466,7 +427,7 @@ class ImageStore:
             else:
                 missing.append(key)
         if missing:
-            client = net.Client(self.policy.net_policy(), run_seconds=self.policy.run_seconds)
+            client = net.Client(self.policy, run_seconds=self.policy.run_seconds)
             workers = min(self.policy.concurrency, len(missing))
             with ThreadPoolExecutor(workers, thread_name_prefix="cleanguide-img") as pool:
                 fetched = pool.map(lambda key: self._fetch_one(client, key), missing)
@@ -479,13 +440,13 @@ class ImageStore:
             body = _download(client, key, self.policy)
             width, height = _decode(body.data, body.kind, self.policy.max_pixels)
             image = self._store(key, body, width, height)
-        except _Refused as exc:
-            logger.debug("%s: %s", key, exc.reason)
+        except _NotFetched as exc:
+            log.debug("%s: %s", key, exc.reason)
             return ImageFailure(key, exc.reason)
         except Exception as exc:  # a bug must not abort the whole build's image pass
-            logger.exception("unexpected error fetching %s", key)
+            log.exception("unexpected error fetching %s", key)
             return ImageFailure(key, f"unexpected error ({_exc_text(exc)})")
-        logger.info("fetched %s -> %s (%dx%d)", key, image.filename, width, height)
+        log.info("fetched %s -> %s (%dx%d)", key, image.filename, width, height)
         return image
 
     def _store(self, key: str, body: _Body, width: int, height: int) -> CachedImage:
@@ -514,7 +475,7 @@ class ImageStore:
         except OSError:
             return False
         if digest != entry.sha256:
-            logger.warning("cached %s does not match its hash; fetching it again", path)
+            log.warning("cached %s does not match its hash; fetching it again", path)
             return False
         with self._lock:
             self._verified.add(entry.filename)
@@ -557,8 +518,9 @@ def rendition_widths(width: int) -> list[int]:
     return sorted({w for w in RENDITION_WIDTHS if w < widest} | {widest})
 
 
-def renditions(image: CachedImage, cache_dir: Path) -> list[Rendition]:
-    """The WebP renditions of `image`, smallest first, made now if not made before.
+def renditions(image: CachedImage, cache_dir: Path, make: bool = True) -> list[Rendition]:
+    """The WebP renditions of `image`, smallest first, made now if not made before (or,
+    without `make`, only if they were all made before).
 
     None for a GIF (it may be animated: the page shows it as it is) or a file Pillow cannot
     read again; the page then shows the original.
@@ -573,10 +535,12 @@ def renditions(image: CachedImage, cache_dir: Path) -> list[Rendition]:
         name = f"{stem}-{width}w.webp"
         path = folder / name
         if not path.is_file():
+            if not make:
+                return []
             try:
                 write_if_changed(path, _webp(image.path, width, height))
             except (OSError, ValueError) as exc:
-                logger.warning("cannot make a %dpx WebP of %s: %s", width, image.path, exc)
+                log.warning("cannot make a %dpx WebP of %s: %s", width, image.path, exc)
                 return []
         out.append(Rendition(path, name, width, height))
     return out

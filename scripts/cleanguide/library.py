@@ -31,8 +31,9 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
+from .defaults import GUIDES_DIR, TOPICS_DIR, guide_home, topic_home
 from .model import Article, Guide
-from .render import GUIDES_DIR, TOPICS_DIR, PageFile, escape_text, page_file
+from .render import PageFile, escape_text, page_file
 from .slugs import slugify, topic_slug
 
 PAGE_SIZE = 50
@@ -323,14 +324,6 @@ def _related(lib: Library) -> dict[str, list[Related]]:
 # --- pages ---------------------------------------------------------------------------------
 
 
-def guide_home(slug: str) -> str:
-    return f"{GUIDES_DIR}/{slug}/index.md"
-
-
-def topic_home(slug: str) -> str:
-    return f"{TOPICS_DIR}/{slug}/index.md"
-
-
 def index_page(number: int) -> str:
     """The path of page `number` (1-based) of the guides index."""
     return f"{GUIDES_DIR}/index.md" if number == 1 else f"{GUIDES_DIR}/page-{number}.md"
@@ -551,7 +544,6 @@ __all__ = [
     "LINKED_MAX",
     "PAGE_SIZE",
     "RELATED_MAX",
-    "TOPICS_DIR",
     "TOPIC_CANDIDATES",
     "Card",
     "Library",

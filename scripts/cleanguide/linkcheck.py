@@ -18,13 +18,11 @@ entry is dropped with a warning).
 
 from __future__ import annotations
 
-import argparse
 import logging
 import re
-import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -34,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 from . import __version__, net
 from .cache import JsonFile
 
-log = logging.getLogger("mkdocs.plugins.cleanguide.linkcheck")
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
 USER_AGENT = f"cleanguide-linkcheck/{__version__} (+https://pypi.org/project/cleanguide/)"
 CACHE_VERSION = 1
@@ -102,7 +100,9 @@ class _Ref:
 
 
 @dataclass(slots=True)
-class _Parsed:
+class _Page:
+    """What the check reads of one HTML page."""
+
     refs: list[_Ref] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     canonical: str | None = None
@@ -116,7 +116,7 @@ class _PageParser(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.out = _Parsed()
+        self.out = _Page()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value for name, value in attrs if value is not None}
@@ -176,7 +176,7 @@ def _parse_srcset(value: str) -> list[str]:
     return urls
 
 
-def _parse_file(path: Path) -> _Parsed:
+def _parse_file(path: Path) -> _Page:
     parser = _PageParser()
     parser.feed(path.read_text(encoding="utf-8", errors="replace"))
     parser.close()
@@ -201,7 +201,7 @@ class _Site:
     def __init__(self, root: Path, site_url: str | None) -> None:
         self.root = root
         self._real_root = root.resolve()
-        self._parsed: dict[str, _Parsed] = {}
+        self._parsed: dict[str, _Page] = {}
         self._located: dict[str, tuple[str | None, str]] = {}
         self.pages = sorted(
             p.relative_to(root).as_posix()
@@ -218,7 +218,7 @@ class _Site:
             return None
         return self.parsed("index.html").canonical
 
-    def parsed(self, rel: str) -> _Parsed:
+    def parsed(self, rel: str) -> _Page:
         if rel not in self._parsed:
             self._parsed[rel] = _parse_file(self.root / rel)
         return self._parsed[rel]
@@ -452,45 +452,23 @@ class _Cache:
 
 
 @dataclass(frozen=True, slots=True)
-class ExternalOptions:
-    """How http(s) URLs are requested."""
+class ExternalOptions(net.Policy):
+    """How http(s) URLs are requested: the HTTP client's policy, gentler with each host than
+    for screenshots, and how many hosts are checked at once."""
 
-    timeout: float = 10.0
-    """Seconds for one request: connect, headers and body together."""
-    retries: int = 2
     backoff: float = 1.0
-    """First retry delay in seconds; doubled on each further retry."""
-    max_wait: float = 30.0
-    """Longest wait for a retry or a `Retry-After`; a host asking more is not checked."""
     min_interval: float = 1.0
-    """Minimum seconds between two requests to one host."""
+    user_agent: str = USER_AGENT
     workers: int = 4
     """Hosts checked at once (one host's URLs are always requested one by one)."""
     run_seconds: float | None = 900.0
     """Seconds for the whole external check; URLs not reached by then are not checked."""
-    allow_loopback: bool = False
-    """Admit servers on loopback addresses (a local test server); other private ones never."""
-    user_agent: str = USER_AGENT
-
-    def policy(self) -> net.Policy:
-        return net.Policy(
-            timeout=self.timeout,
-            retries=self.retries,
-            backoff=self.backoff,
-            max_wait=self.max_wait,
-            min_interval=self.min_interval,
-            user_agent=self.user_agent,
-            allow_loopback=self.allow_loopback,
-        )
-
-
-_DEFAULT_OPTIONS = ExternalOptions()
 
 
 class _ExternalChecker:
     def __init__(self, options: ExternalOptions) -> None:
         self.options = options
-        self.client = net.Client(options.policy(), run_seconds=options.run_seconds)
+        self.client = net.Client(options, run_seconds=options.run_seconds)
 
     def check_all(self, urls: Iterable[str]) -> dict[str, _Outcome]:
         by_host: dict[str, list[str]] = defaultdict(list)
@@ -629,86 +607,3 @@ def check_site(
         site_url=site_url,
         options=options,
     ).broken
-
-
-def _regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise argparse.ArgumentTypeError(f"bad regex {value!r}: {exc}") from exc
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cleanguide check-links",
-        description="Check the links of a built site (offline unless --external).",
-    )
-    parser.add_argument("site_dir", metavar="SITE_DIR", type=Path)
-    parser.add_argument("--external", action="store_true", help="also request http(s) URLs")
-    parser.add_argument(
-        "--ignore", metavar="REGEX", action="append", default=[], type=_regex,
-        help="skip URLs matching this regex (repeatable)",
-    )  # fmt: skip
-    parser.add_argument("--cache", metavar="FILE", type=Path, help="JSON cache of external results")
-    parser.add_argument(
-        "--cache-max-age", metavar="SECONDS", type=float, default=DEFAULT_CACHE_MAX_AGE,
-        help="reuse cached external results younger than this (default: 7 days)",
-    )  # fmt: skip
-    parser.add_argument("--site-url", metavar="URL", help="base URL (default: canonical link)")
-    parser.add_argument(
-        "--timeout", metavar="SECONDS", type=float, default=_DEFAULT_OPTIONS.timeout,
-        help="for one request: connect, headers and body together",
-    )  # fmt: skip
-    parser.add_argument("--retries", type=int, default=_DEFAULT_OPTIONS.retries)
-    parser.add_argument(
-        "--deadline", metavar="SECONDS", type=float, default=_DEFAULT_OPTIONS.run_seconds,
-        help="for the whole external check; what is not reached is reported, not checked",
-    )  # fmt: skip
-    parser.add_argument(
-        "--allow-loopback", action="store_true",
-        help="admit servers on 127.0.0.1 and ::1 (other private addresses never are)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--min-interval", metavar="SECONDS", type=float, default=_DEFAULT_OPTIONS.min_interval,
-        help="minimum time between two requests to one host",
-    )  # fmt: skip
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """`cleanguide check-links`: 0 when every link resolves, 1 when some are broken."""
-    args = build_parser().parse_args(argv)
-    options = ExternalOptions(
-        timeout=args.timeout,
-        retries=args.retries,
-        min_interval=args.min_interval,
-        run_seconds=args.deadline,
-        allow_loopback=args.allow_loopback,
-    )
-    try:
-        report = check_site_report(
-            args.site_dir,
-            external=args.external,
-            ignore=args.ignore,
-            cache_path=args.cache,
-            cache_max_age=args.cache_max_age,
-            site_url=args.site_url,
-            options=options,
-        )
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    for line in _lines(report):
-        print(line)
-    return 1 if report.broken else 0
-
-
-def _lines(report: Report) -> Iterator[str]:
-    yield from (str(b) for b in report.broken)
-    yield from (f"not checked: {url} ({reason})" for url, reason in report.unchecked)
-    yield report.summary()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-ASSETS_DIR = "assets/content"
-"""Where files of content/ that articles link to are copied in the site."""
+from .defaults import CONTENT_FILES_DIR, guide_home
+
 MAX_FILE_BYTES = 20 * 2**20
 """Largest file copied from content/ into the site."""
 
@@ -120,7 +120,7 @@ def resolve(source: str, target: str, content_dir: Path, guides: Mapping[str, st
     if path is None:
         return Target(None, why="it points outside the content folder")
     if path in guides:
-        return Target(f"guides/{guides[path]}/index.md")
+        return Target(guide_home(guides[path]))
     root = content_dir.resolve()
     try:
         real = (content_dir / path).resolve(strict=True)
@@ -132,7 +132,7 @@ def resolve(source: str, target: str, content_dir: Path, guides: Mapping[str, st
         return Target(None, why="it is not a file")
     if real.stat().st_size > MAX_FILE_BYTES:
         return Target(None, why=f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
-    return Target(f"{ASSETS_DIR}/{path}", real)
+    return Target(f"{CONTENT_FILES_DIR}/{path}", real)
 
 
 def rewrite(text: str, targets: Mapping[str, str | None], page_path: str) -> str:
@@ -164,7 +164,6 @@ def _rewritten(m: re.Match[str], targets: Mapping[str, str | None], page_path: s
 
 
 __all__ = [
-    "ASSETS_DIR",
     "LINK",
     "Target",
     "content_path",

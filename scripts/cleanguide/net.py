@@ -34,7 +34,6 @@ import email.utils
 import http.client
 import io
 import ipaddress
-import logging
 import selectors
 import socket
 import ssl
@@ -45,8 +44,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
-
-log = logging.getLogger("mkdocs.plugins.cleanguide.net")
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _SCHEMES = frozenset({"http", "https"})

@@ -17,7 +17,6 @@ One bad article is reported and skipped; every other guide still builds.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import time
 from collections import Counter
@@ -32,21 +31,17 @@ from . import localrefs
 from .budget import Allowance
 from .cache import Cache
 from .clean import Cleaned, clean, patterns, rules
+from .defaults import ARTICLE_SUFFIXES, GUIDES_DIR, IMAGES_DIR
 from .diagnostics import ArticleError, Diagnostic, Severity
 from .files import atomic_write, write_if_changed
 from .images import CachedImage, ImageFailure, ImageStore, Rendition, image_size, renditions
 from .library import Card, Library, Refusal, card, library_pages, related_section, with_slug
 from .model import Article, Guide
 from .reader import loads, read_bytes
-from .render import GUIDES_DIR, LocalImage, MissingImage, PageFile, render_guide
+from .render import LocalImage, MissingImage, PageFile, render_guide
 from .slugs import slug_for_article, unique_slug
 from .structure import build_guide
 from .typography import plain
-
-log = logging.getLogger("mkdocs.plugins.cleanguide.pipeline")
-
-IMAGES_DIR = "assets/images"
-ARTICLE_SUFFIXES = (".md", ".markdown", ".txt")
 
 
 @dataclass(slots=True)
@@ -175,7 +170,7 @@ def find_articles(content_dir: Path) -> list[Path]:
     return found
 
 
-def process(article: Article, slug: str) -> tuple[Guide, Cleaned]:
+def clean_and_structure(article: Article, slug: str) -> tuple[Guide, Cleaned]:
     """One article through clean and structure."""
     cleaned = clean(article)
     return build_guide(article, cleaned, slug), cleaned
@@ -300,7 +295,7 @@ def _process(result: ArticleResult, data: bytes) -> None:
     try:
         article = result.article = loads(data, result.source)
         base = slug_for_article(article.source, str(article.meta["title"]))
-        result.guide, result.cleaned = process(article, base)
+        result.guide, result.cleaned = clean_and_structure(article, base)
         result.card = card(result.guide, article)
         result.figures = [f.src for f in result.guide.figures]
         result.refs = _references(article, result.cleaned)
@@ -386,7 +381,7 @@ def _guide_pages(
     start = time.thread_time()
     if r.guide is None:  # the cache has the article, not with these images: structure it again
         r.article = loads(read_bytes(content_dir / r.source, root=content_dir)[1], r.source)
-        r.guide, _ = process(r.article, r.card.slug)
+        r.guide, _ = clean_and_structure(r.article, r.card.slug)
     allowance = Allowance()
     pages = render_guide(r.guide, local, directory_urls, allowance, targets)
     capped = [_capped(r, text) for text in allowance.capped]
@@ -519,7 +514,9 @@ def _renditions(
     if store is None or not images:
         return {}
     with ThreadPoolExecutor(min(len(images), os.cpu_count() or 1)) as pool:
-        made = pool.map(lambda i: renditions(i, store.cache_dir), images.values())
+        made = pool.map(
+            lambda i: renditions(i, store.cache_dir, not store.read_only), images.values()
+        )
         return dict(zip(images, made, strict=True))
 
 
@@ -617,16 +614,13 @@ def write_audit(result: BuildResult, audit_dir: Path, cache: Cache | None = None
 
 
 __all__ = [
-    "GUIDES_DIR",
-    "IMAGES_DIR",
     "ArticleResult",
     "BuildResult",
     "audit_json",
     "audit_record",
     "build",
+    "clean_and_structure",
     "find_articles",
-    "process",
     "write_audit",
-    "write_if_changed",
     "write_pages",
 ]

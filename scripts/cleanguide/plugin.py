@@ -43,14 +43,23 @@ from .budget import ARTICLE_SECONDS
 from .cache import Cache
 from .cache import key as cache_key
 from .convert import Conversion, Converted, Setup, content_key, convert_all
+from .defaults import (
+    ASSETS_DIR,
+    AUDIT_DIR,
+    BUILD_CACHE,
+    CONTENT_DIR,
+    GUIDES_DIR,
+    IMAGE_CACHE,
+    TOPICS_DIR,
+)
 from .diagnostics import Diagnostic, PageSources, Severity, condensed, log_diagnostic
 from .images import FetchPolicy, ImageStore
 from .languages import site_languages
-from .library import TOPICS_DIR, catalog_json, home_overview, index_page
+from .library import catalog_json, home_overview, index_page
 from .nav import GuideNav, LibraryNav, library_nav, sidebar
 from .pagecache import REUSED_TEMPLATE_TEXT, SEARCH_INDEX, PageReuse, reusable, search_entries
 from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
-from .render import GUIDES_DIR, HOWTO_META
+from .render import HOWTO_META
 from .sanitize import sanitize_html
 from .structured import add_to_head, script_element
 from .workers import Pool
@@ -62,7 +71,7 @@ if TYPE_CHECKING:
     from mkdocs.structure.pages import Page
     from mkdocs.utils.templates import TemplateContext
 
-log = logging.getLogger("mkdocs.plugins.cleanguide")
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 MKDOCS_LOGGERS = ("mkdocs.structure.pages", "mkdocs.commands.build")
 """Where MkDocs says what is wrong with a page: its messages about ours name the article."""
 
@@ -70,7 +79,6 @@ MARKER = "<!-- cleanguide:library -->"
 """Where the home page shows the library (newest and updated guides, topics)."""
 CATALOG = f"{GUIDES_DIR}/catalog.json"
 ASSETS = Path(__file__).resolve().parent / "assets"
-ASSETS_DIR = "assets/cleanguide"
 ASSET_FILES = ("cleanguide.css", "cleanguide.js")
 LIGHTBOX_FILES = ("glightbox.min.js", "glightbox.min.css")
 """The zoom view's files, taken from the installed mkdocs-glightbox package at build time;
@@ -87,9 +95,9 @@ def lightbox_assets() -> dict[str, Path]:
 
 
 class CleanguideConfig(Config):  # type: ignore[no-untyped-call]
-    content_dir = c.Type(str, default="content")
+    content_dir = c.Type(str, default=CONTENT_DIR)
     """Folder of articles, relative to mkdocs.yml. Read only."""
-    image_cache = c.Type(str, default=".cache/cleanguide/images")
+    image_cache = c.Type(str, default=IMAGE_CACHE)
     """Persistent screenshot cache (commit it to build offline)."""
     fetch_images = c.Type(bool, default=True)
     """Fetch screenshots into the cache; when off, pages keep the remote URLs."""
@@ -98,9 +106,9 @@ class CleanguideConfig(Config):  # type: ignore[no-untyped-call]
     allow_loopback = c.Type(bool, default=False)
     """Fetch screenshots from servers on this machine too (127.0.0.1, ::1): for tests. Other
     non-public addresses are always refused."""
-    audit_dir = c.Type(str, default="build/cleanguide")
+    audit_dir = c.Type(str, default=AUDIT_DIR)
     """Where the audit of every removal is written, outside the site."""
-    build_cache = c.Type(str, default=".cache/cleanguide/build.sqlite")
+    build_cache = c.Type(str, default=BUILD_CACHE)
     """What earlier builds made, so unchanged articles and pages are not made again ("" for
     none; safe to delete)."""
     reuse_pages = c.Type(bool, default=True)

@@ -32,7 +32,7 @@ from .languages import search_language
 from .model import Article
 from .typography import plain
 
-log = logging.getLogger("mkdocs.plugins.cleanguide.reader")
+log = logging.getLogger(f"mkdocs.plugins.{__name__}")
 
 MAX_BYTES = 2 * 1024 * 1024
 """Largest article file accepted; real articles are well under 200 KiB."""

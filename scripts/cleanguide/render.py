@@ -24,6 +24,7 @@ import yaml
 
 from . import localrefs
 from .budget import Allowance, literal
+from .defaults import GUIDES_DIR, topic_home
 from .model import (
     Block,
     BulletList,
@@ -45,8 +46,6 @@ from .slugs import slugify, topic_slug, unique_slug
 from .typography import plain
 
 INDENT = "    "
-GUIDES_DIR = "guides"
-TOPICS_DIR = "topics"
 
 
 @dataclass(frozen=True, slots=True)
@@ -715,7 +714,7 @@ def _with_howto(
 
 def topic_path(name: str) -> str:
     """The page of a topic (a tag or category) in the docs folder."""
-    return f"{TOPICS_DIR}/{topic_slug(name)}/index.md"
+    return topic_home(topic_slug(name))
 
 
 def page_url_dir(path: str, directory_urls: bool = True) -> str:

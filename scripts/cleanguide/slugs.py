@@ -19,6 +19,8 @@ import re
 import unicodedata
 from pathlib import PurePosixPath
 
+from .defaults import ARTICLE_SUFFIXES
+
 DEFAULT_MAX_BYTES = 80
 MIN_MAX_BYTES = 16
 """Smallest `max_bytes` accepted: room for a hash slug (`g-` + 8 hex) and a suffix."""
@@ -75,15 +77,22 @@ def slugify(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """
     if max_bytes < MIN_MAX_BYTES:
         raise ValueError(f"max_bytes must be at least {MIN_MAX_BYTES}, got {max_bytes}")
-    ascii_slug, lost_letters = _ascii_slug(text)
-    if ascii_slug and (not lost_letters or lost_letters <= sum(c.isalpha() for c in ascii_slug)):
-        return _truncate(ascii_slug, max_bytes)
+    folded, lost_letters = _ascii_slug(text)
+    if folded and (not lost_letters or lost_letters <= sum(c.isalpha() for c in folded)):
+        return _truncate(folded, max_bytes)
     # Mostly non-Latin (or nothing usable at all): keep whatever ASCII there is as a
     # readable prefix and make the slug distinct with a hash of the full text.
     suffix = _HASH_PREFIX + _text_hash(text)
     room = max_bytes - len(suffix) - 1
-    prefix = _truncate(ascii_slug, room) if ascii_slug and room > 0 else ""
+    prefix = _truncate(folded, room) if folded and room > 0 else ""
     return f"{prefix}-{suffix}" if prefix else suffix
+
+
+def ascii_slug(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """The slug of the Latin letters and digits of `text` alone, others dropped ("" when it
+    has none): for names that need no hash to stay apart, such as a screenshot's file name
+    beside the hash of its bytes."""
+    return _truncate(_ascii_slug(text)[0], max_bytes)
 
 
 def unique_slug(base: str, taken: set[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
@@ -119,11 +128,11 @@ def topic_slug(name: str) -> str:
 def slug_for_article(source: str, title: str) -> str:
     """The guide slug: from the file name, which the user chose and which stays stable.
 
-    `android-photo-backup.md` -> `android-photo-backup`. Falls back to the title when
-    the stem has no ASCII letters or digits (e.g. `使い方.md`, `---.md`).
+    `android-photo-backup.md` -> `android-photo-backup` (so `.markdown` and `.txt`). Falls
+    back to the title when the stem has no ASCII letters or digits (`使い方.md`, `---.md`).
     """
     stem = PurePosixPath(source.replace("\\", "/")).name
-    for suffix in (".markdown", ".md"):
+    for suffix in ARTICLE_SUFFIXES:
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
             break

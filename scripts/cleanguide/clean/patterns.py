@@ -7,7 +7,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -312,13 +311,6 @@ def _comment_call(lead_in: str, sentences: list[str]) -> re.Pattern[str]:
         + "|".join(f"(?:{p})" for p in sentences)
         + r")[.!?]*(?=\s|$)"
     )
-
-
-def load(path: Path | None = None) -> Patterns:
-    """Load patterns from a YAML file; the packaged defaults when `path` is None."""
-    if path is None:
-        return default_patterns()
-    return from_mapping(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
 @functools.cache
