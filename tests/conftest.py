@@ -1,5 +1,9 @@
 """Shared fixtures for the integration, serve and browser tests.
 
+Hypothesis runs as the profile named by $HYPOTHESIS_PROFILE says: "dev" (the default, quick)
+or "thorough" (CI: `scripts/test` sets it), never with a deadline (a machine busy with
+other work must not fail a property).
+
 One fixture is autouse: `loopback_only`, so that no test in this process can send a packet
 to another address than loopback, whatever the code under test does (see its docstring).
 Tests that build or serve the site work on a copy of the project
@@ -24,6 +28,15 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 REPO = Path(__file__).resolve().parent.parent
 GUIDE = "guides/android-photo-backup/"

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from webtools import CHROMIUM, CHROMIUM_MISSING, chromium, serve_directory
+from webtools import BROWSER_MISSING, chromium, serve_directory
 
 LOCAL_HOSTS = {"127.0.0.1"}
 TIMEOUT_MS = 15_000
@@ -22,7 +22,7 @@ TIMEOUT_MS = 15_000
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=CHROMIUM_MISSING),
+    pytest.mark.skipif(bool(BROWSER_MISSING), reason=BROWSER_MISSING),
 ]
 
 

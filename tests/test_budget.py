@@ -20,7 +20,7 @@ from types import ModuleType
 
 import markdown
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from mkdocs.config import load_config
 
@@ -137,7 +137,6 @@ def _site_markdown() -> markdown.Markdown:
 SITE_MD = _site_markdown()
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="ab `<>[]()*_\\&#!{}:\n", min_size=1, max_size=60))
 def test_literal_text_shows_every_character_and_nothing_else(text: str) -> None:
     html = SITE_MD.reset().convert("Before\n\n" + literal(text) + "\n\nAfter")

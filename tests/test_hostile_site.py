@@ -44,7 +44,7 @@ from cleanguide import pipeline, reader
 from cleanguide.diagnostics import ArticleError
 from cleanguide.render import render_guide
 from cleanguide.slugs import slug_for_article
-from webtools import CHROMIUM, CHROMIUM_MISSING, serve_directory
+from webtools import BROWSER_MISSING, serve_directory
 from webtools import chromium as launch_chromium
 
 pytestmark = pytest.mark.slow
@@ -543,8 +543,8 @@ def served(build: Build) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(CHROMIUM_MISSING)
+    if BROWSER_MISSING:
+        pytest.skip(BROWSER_MISSING)
     with launch_chromium() as browser:
         yield browser
 

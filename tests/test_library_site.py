@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup, Tag
 
-from webtools import CHROMIUM, CHROMIUM_MISSING, chromium, serve_directory
+from webtools import BROWSER_MISSING, chromium, serve_directory
 
 pytestmark = pytest.mark.slow
 
@@ -291,7 +291,7 @@ def assert_same_tree(a: Path, b: Path) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason=CHROMIUM_MISSING)
+@pytest.mark.skipif(bool(BROWSER_MISSING), reason=BROWSER_MISSING)
 def test_the_index_filter_finds_guides_on_every_page(library: Path) -> None:
     with serve_directory(library) as base, chromium() as browser:
         page = browser.new_page(viewport={"width": 390, "height": 844})

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cleanguide.diagnostics import ArticleError, Severity
@@ -570,22 +570,17 @@ def test_symlink_loop(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- properties
 
-_SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-
-@_SETTINGS
 @given(st.binary(max_size=4000))
 def test_loads_only_raises_article_error_on_bytes(data: bytes) -> None:
     _only_article_errors(data)
 
 
-@_SETTINGS
 @given(st.binary(max_size=2000))
 def test_loads_only_raises_article_error_inside_front_matter(data: bytes) -> None:
     _only_article_errors(b"---\ntitle: t\n" + data + b"\n---\nbody")
 
 
-@_SETTINGS
 @given(st.text(max_size=2000))
 def test_loads_only_raises_article_error_on_yaml_like_text(text: str) -> None:
     _only_article_errors("---\n" + text + "\n---\nbody")
@@ -635,7 +630,6 @@ _YAML_BITS = st.sampled_from(
 )
 
 
-@_SETTINGS
 @given(st.lists(_YAML_BITS, max_size=40).map("".join))
 def test_loads_only_raises_article_error_on_yaml_fragments(text: str) -> None:
     _only_article_errors("---\n" + text + "\n---\nbody")

@@ -19,8 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from webtools import (
-    CHROMIUM,
-    CHROMIUM_MISSING,
+    BROWSER_MISSING,
     MeasuredSite,
     build_measured_site,
     chromium,
@@ -30,7 +29,7 @@ from webtools import (
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=CHROMIUM_MISSING),
+    pytest.mark.skipif(bool(BROWSER_MISSING), reason=BROWSER_MISSING),
 ]
 
 PHONE = {"width": 390, "height": 844}
@@ -79,7 +78,7 @@ def context(browser: Any) -> Iterator[Any]:
 def test_axe_finds_no_violation_on_any_page_type(
     browser: Any, base_url: str, measured: MeasuredSite
 ) -> None:
-    from axe_playwright_python.sync_playwright import Axe
+    Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe
 
     axe = Axe()
     found: list[str] = []

@@ -8,7 +8,7 @@ import string
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cleanguide.render import (
@@ -89,14 +89,12 @@ def pyyaml(data: dict[str, object]) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
-@settings(max_examples=3000)
 @given(title=text, description=text)
 def test_emitter_matches_pyyaml(title: str, description: str) -> None:
     data: dict[str, object] = {"title": title, "description": description}
     assert _yaml_mapping(data) == pyyaml(data)
 
 
-@settings(max_examples=1000)
 @given(
     key=st.one_of(st.sampled_from(["on", "yes", "null", "a", "_x", "title"]), st.text()),
     value=text,
@@ -106,7 +104,6 @@ def test_emitter_matches_pyyaml_for_any_key(key: str, value: str) -> None:
     assert _yaml_mapping(data) == pyyaml(data)
 
 
-@settings(max_examples=1000)
 @given(title=text, description=text, extra=text)
 def test_front_matter_is_safe_dump(title: str, description: str, extra: str) -> None:
     expected: dict[str, object] = {"title": _meta_value(title)}
@@ -116,7 +113,6 @@ def test_front_matter_is_safe_dump(title: str, description: str, extra: str) -> 
     assert front_matter(title, description, note=extra) == "---\n" + pyyaml(expected) + "---\n\n"
 
 
-@settings(max_examples=1000)
 @given(title=text, description=text)
 def test_front_matter_reads_back(title: str, description: str) -> None:
     block = front_matter(title, description)
@@ -167,7 +163,6 @@ MARKDOWNISH = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=2000)
 @given(st.one_of(st.text(), MARKDOWNISH))
 def test_escape_text_is_html_escape_then_backslashes(text: str) -> None:
     collapsed = " ".join(text.split())
@@ -175,7 +170,6 @@ def test_escape_text_is_html_escape_then_backslashes(text: str) -> None:
     assert escape_text(text) == expected
 
 
-@settings(max_examples=2000)
 @given(st.one_of(st.text(), MARKDOWNISH))
 def test_prose_skips_fragment_links_only_when_there_are_none(text: str) -> None:
     assert prose(text) == neutralise_markdown(_FRAGMENT_LINK.sub(r"\1", text))

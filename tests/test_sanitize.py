@@ -11,7 +11,7 @@ from collections.abc import Callable
 import markdown
 import pytest
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cleanguide.sanitize import (
@@ -500,24 +500,19 @@ HTMLISH = st.lists(
     max_size=30,
 ).map("".join)
 
-PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-
-@PROPERTY
 @given(st.one_of(st.text(), HTMLISH))
 def test_sanitize_html_is_idempotent(text: str) -> None:
     once = sanitize_html(text)
     assert sanitize_html(once) == once
 
 
-@PROPERTY
 @given(st.one_of(st.text(), HTMLISH))
 def test_neutralise_markdown_is_idempotent(text: str) -> None:
     once = neutralise_markdown(text)
     assert neutralise_markdown(once) == once
 
 
-@PROPERTY
 @given(st.one_of(st.text(), HTMLISH))
 def test_pipeline_never_raises_and_is_safe(text: str) -> None:
     assert_safe(pipeline(text))
@@ -554,7 +549,6 @@ NEAR_MISS = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=2000, deadline=None)
 @given(st.one_of(st.text(), HTMLISH, NEAR_MISS))
 def test_fast_path_agrees_with_full_passes(text: str) -> None:
     acting = re.compile("[<{]|" + _SCAN_RE.pattern.split("|", 1)[1])  # _SCAN_RE minus "`"
@@ -580,7 +574,6 @@ def test_markdown_word_classes_are_the_case_insensitive_letters() -> None:
         assert set(members) == {c for c in candidates if folded.fullmatch(c)}, letter
 
 
-@settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="`\\\n ~x*_[]()!#>-|", max_size=80))
 def test_backticks_alone_change_nothing(text: str) -> None:
     # the fast path skips texts whose only scan trigger is a backtick

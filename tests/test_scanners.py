@@ -14,7 +14,7 @@ from importlib import resources
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cleanguide import reader, render, typography
@@ -95,13 +95,11 @@ def reference_fences(text: str) -> list[tuple[int, int]]:
     return fences
 
 
-@settings(max_examples=400, deadline=None)
 @given(TEXTS)
 def test_fences_match_the_multiline_regex(text: str) -> None:
     assert engine._fences(text) == reference_fences(text)
 
 
-@settings(max_examples=400, deadline=None)
 @given(TEXTS)
 def test_markdown_links_match_the_lookbehind_regex(text: str) -> None:
     lookbehind = re.compile(r"(?<!!)" + rules._MD_LINK.pattern)
@@ -110,7 +108,6 @@ def test_markdown_links_match_the_lookbehind_regex(text: str) -> None:
     ]
 
 
-@settings(max_examples=400, deadline=None)
 @given(TEXTS, st.sampled_from(["ul", "a", "img", "li", "script", "ins"]))
 def test_elements_match_per_tag_regexes(text: str, tag: str) -> None:
     # the regexes each tag had, with ASCII-only case folding (U+017F is not "s" in HTML)
@@ -124,7 +121,6 @@ def test_elements_match_per_tag_regexes(text: str, tag: str) -> None:
     assert [end for _, end, _, _ in found] == first_close
 
 
-@settings(max_examples=200, deadline=None)
 @given(TEXTS)
 def test_lines_tile_the_text(text: str) -> None:
     lines = rules.lines_of(text)
@@ -170,7 +166,6 @@ def reference_plain(text: str) -> str:
     return " ".join(text.split())
 
 
-@settings(max_examples=400, deadline=None)
 @given(TEXTS)
 def test_typography_shortcuts_change_nothing(text: str) -> None:
     assert typography._fix_prose(text) == reference_fix_prose(text)
@@ -180,7 +175,6 @@ def test_typography_shortcuts_change_nothing(text: str) -> None:
         assert typography.tidy(text) == reference_fix_prose(joined)
 
 
-@settings(max_examples=400, deadline=None)
 @given(TEXTS, st.integers(min_value=0, max_value=4))
 def test_closed_list_items_match_the_lazy_regex(text: str, enough: int) -> None:
     lazy = re.compile(r"<li\b.*?</li\s*>", re.IGNORECASE | re.DOTALL)
@@ -189,7 +183,6 @@ def test_closed_list_items_match_the_lazy_regex(text: str, enough: int) -> None:
     assert rules._closed_items(text, 0, len(text), enough) == min(found, enough)
 
 
-@settings(max_examples=400, deadline=None)
 @given(st.text(alphabet="adsbygoglekisADSBYGOGLEKIS\u017f\u0131\u0130\u212a .-", max_size=40))
 def test_may_contain_never_misses_a_case_insensitive_match(text: str) -> None:
     for word in ("adsbygoogle", "kiss", "sky"):
@@ -227,7 +220,6 @@ def test_patterns_whose_shortcut_word_is_missing_are_refused(
         from_mapping(data)
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=" \n\tab", max_size=900))
 def test_excerpt_flattens_like_the_whole_text(text: str) -> None:
     flat = " ".join(text.split())
@@ -236,7 +228,6 @@ def test_excerpt_flattens_like_the_whole_text(text: str) -> None:
     assert engine._excerpt(text) == expected
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="ab\n\r ", max_size=60), st.data())
 def test_line_of_counts_newlines_before_the_offset(body: str, data: st.DataObject) -> None:
     article = Article(source="a.md", meta={}, body=body, body_line=4)
@@ -244,7 +235,6 @@ def test_line_of_counts_newlines_before_the_offset(body: str, data: st.DataObjec
     assert article.line_of(offset) == 4 + body.count("\n", 0, offset)
 
 
-@settings(max_examples=400, deadline=None)
 @given(
     st.text(
         alphabet="a \t\n\r\x00\x01\x1f\x7f\x80\x85\x9f\xa0\xa9\u00e9\u65e5\U0001f600", max_size=30
@@ -260,7 +250,6 @@ def test_clean_utf8_bytes_mean_no_control_characters(text: str) -> None:
     )
 
 
-@settings(max_examples=400, deadline=None)
 @given(st.text(alphabet="adsbygoglADSBYGOGL\n \u017f\u00e9\u65e5", max_size=60))
 def test_lines_containing_finds_every_line_with_the_word(text: str) -> None:
     found = lines_containing(text, "adsbygoogle")
@@ -282,7 +271,6 @@ _URL_BITS = [
 URL_PIECES = st.lists(st.sampled_from(_URL_BITS), max_size=12).map("".join)
 
 
-@settings(max_examples=2000, deadline=None)
 @given(st.one_of(URL_PIECES, st.text(max_size=30)))
 def test_url_fast_split_agrees_with_urlsplit(url: str) -> None:
     assert patterns._split(url) == patterns._split_by_urlsplit(url.strip())
@@ -302,7 +290,6 @@ ATTRIBUTES = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=1000, deadline=None)
 @given(st.one_of(ATTRIBUTES, st.sampled_from(['<a href="x">', '<A HREF = "&amp;" >'])))
 def test_attrs_take_each_attributes_first_value(tag: str) -> None:
     expected: dict[str, str] = {}
@@ -313,14 +300,12 @@ def test_attrs_take_each_attributes_first_value(tag: str) -> None:
     assert rules._href(tag) == expected.get("href", "")
 
 
-@settings(max_examples=1000, deadline=None)
 @given(st.text(alphabet="`~a\n", max_size=40), st.integers(min_value=0, max_value=100))
 def test_fence_run_search_agrees_with_in(text: str, backticks: int) -> None:
     for t in (text, "`a" * backticks + text, text + "~" * backticks):
         assert engine._has_fence_run(t) == ("```" in t or "~~~" in t)
 
 
-@settings(max_examples=2000, deadline=None)
 @given(st.text(alphabet=["a", " ", "\t", ",", ".", "!", "(", "[", ")", '"', "\u201d", "\n"]))
 def test_space_repairs_match_their_look_behind_first_forms(text: str) -> None:
     punct = re.sub(r"(?<=[^\s(\[])[ \t]+([,.;:!?])(?=\s|$|\))", r"\1", text)
@@ -329,7 +314,6 @@ def test_space_repairs_match_their_look_behind_first_forms(text: str) -> None:
     assert typography._SPACE_BEFORE_CLOSING_QUOTE.sub(r"\1", text) == quote
 
 
-@settings(max_examples=1000, deadline=None)
 @given(st.text(alphabet=["!", "[", "]", "(", ")", "#", "a", " ", "\n"]))
 def test_fragment_links_match_their_look_behind_first_form(text: str) -> None:
     # the anchor holds no bracket (render.py: a pattern over brackets is quadratic)
@@ -337,7 +321,6 @@ def test_fragment_links_match_their_look_behind_first_form(text: str) -> None:
     assert render._FRAGMENT_LINK.sub(r"\1", text) == old
 
 
-@settings(max_examples=1000, deadline=None)
 @given(st.one_of(URL_PIECES, st.text(max_size=30)))
 def test_farm_and_ad_checks_by_host_agree_with_the_full_verdict(url: str) -> None:
     p = from_mapping(DEFAULT_PATTERN_DATA)  # its own, empty verdict memo
@@ -358,7 +341,6 @@ def reference_split_front_matter(text: str) -> tuple[str, str, int] | None:
     return None
 
 
-@settings(max_examples=2000, deadline=None)
 @given(
     st.lists(st.sampled_from(["---", "...", "--- ", "a: b", "", " ", "x", "----"])).map("\n".join)
 )

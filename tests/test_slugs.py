@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cleanguide.slugs import RESERVED, slug_for_article, slugify, unique_slug
@@ -126,7 +126,6 @@ def test_slug_for_article_non_latin_everything_still_gives_a_slug() -> None:
     assert slug == slug_for_article("写真.md", "写真のバックアップ")
 
 
-@settings(max_examples=500, deadline=None)
 @given(st.text(max_size=300), st.integers(min_value=16, max_value=120))
 def test_slugify_properties(text: str, max_bytes: int) -> None:
     slug = slugify(text, max_bytes=max_bytes)
@@ -138,7 +137,6 @@ def test_slugify_properties(text: str, max_bytes: int) -> None:
     assert slugify(slug, max_bytes=max_bytes) == slug  # idempotent
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.text(min_size=1, max_size=40), st.sets(st.text(max_size=45), max_size=20))
 def test_unique_slug_properties(base: str, taken: set[str]) -> None:
     slug = unique_slug(base, taken)

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup, Tag
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cleanguide import pipeline
@@ -385,7 +385,6 @@ _BLOCKS = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_BLOCKS, min_size=1, max_size=14))
 def test_generated_articles_show_the_authors_numbers(blocks: list[Any]) -> None:
     """Whatever the mix, every numbered item shows its number; no id twice on a page."""

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from webtools import CHROMIUM, CHROMIUM_MISSING, chromium, serve_directory
+from webtools import BROWSER_MISSING, chromium, serve_directory
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "steps"
@@ -27,7 +27,7 @@ CASES = ("phases-under-headings", "phases-run-together", "numbers-as-written", "
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=CHROMIUM_MISSING),
+    pytest.mark.skipif(bool(BROWSER_MISSING), reason=BROWSER_MISSING),
 ]
 
 

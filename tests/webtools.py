@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gzip
+import importlib.util
 import io
 import os
 import re
@@ -30,7 +31,18 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-first-run",
 ]
-CHROMIUM_MISSING = "/usr/bin/chromium is missing (apt-get install chromium)"
+
+
+def _browser_missing() -> str:
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    if importlib.util.find_spec("playwright") is None:
+        return "Playwright is missing (pip install -e '.[test]')"
+    return ""
+
+
+BROWSER_MISSING = _browser_missing()
+"""Why the browser tests cannot run here (Debian's chromium or Playwright is missing), or ""."""
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
