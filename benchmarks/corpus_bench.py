@@ -98,8 +98,8 @@ Outputs
 =======
 * **ours**: ``cleanguide.reader.loads`` -> ``pipeline.process`` -> ``render.render_guide``;
   each page's Markdown (front matter stripped) is rendered to HTML with Python-Markdown and
-  the extensions MkDocs is configured with (toc, admonition, attr_list, md_in_html, tables,
-  pymdownx.superfences, pymdownx.blocks.caption), and the pages are concatenated.
+  the extensions (and their settings) mkdocs.yml configures for the site, and the pages are
+  concatenated.
 * **trafilatura** 2.3.1: the article body (front matter stripped by this module) is rendered
   to HTML with the same Markdown, wrapped in ``<html><body><article>...</article></body>
   </html>`` and passed to ``trafilatura.extract(html, output_format="html",
@@ -158,15 +158,6 @@ from bs4 import BeautifulSoup, Comment
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATHS = (ROOT / "tests" / "corpus", ROOT / "content")
-MARKDOWN_EXTENSIONS = [
-    "toc",
-    "admonition",
-    "attr_list",
-    "md_in_html",
-    "tables",
-    "pymdownx.superfences",
-    "pymdownx.blocks.caption",
-]
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "output_format": "html",
     "include_images": True,
@@ -661,8 +652,13 @@ class _Markdown:
 
     def __init__(self) -> None:
         import markdown
+        from mkdocs.config import load_config
 
-        self.md = markdown.Markdown(extensions=MARKDOWN_EXTENSIONS)
+        config = load_config(str(ROOT / "mkdocs.yml"))
+        self.extensions = list(config.markdown_extensions)
+        self.md = markdown.Markdown(
+            extensions=self.extensions, extension_configs=config.mdx_configs
+        )
 
     def __call__(self, text: str) -> str:
         self.md.reset()
@@ -1070,7 +1066,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "runs": args.runs,
             "caches": "warm" if args.warm else "emptied before each timed call",
             "trafilatura_options": TRAFILATURA_OPTIONS,
-            "markdown_extensions": MARKDOWN_EXTENSIONS,
+            "markdown_extensions": md.extensions,
             "articles": [asdict(r) for r in reports],
             "total": totals(reports),
             "speedup": speedups(reports),

@@ -7,16 +7,17 @@ import re
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import markdown
 import pytest
 from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
+from mkdocs.config import load_config
 
 from cleanguide.sanitize import (
     _SCAN_RE,
-    RENDER_EXTENSIONS,
     _may_scan,
     _neutralise_passes,
     neutralise_markdown,
@@ -69,12 +70,19 @@ ALLOWED_TAGS = {
 FORBIDDEN_ATTRIBUTES = {"style", "srcdoc", "formaction", "name", "action", "data", "rel-x"}
 
 
-def render(text: str) -> str:
-    return markdown.Markdown(extensions=list(RENDER_EXTENSIONS)).convert(text)
+SITE = load_config(str(Path(__file__).resolve().parent.parent / "mkdocs.yml"))
 
 
-def pipeline(text: str) -> str:
-    return sanitize_html(render(neutralise_markdown(text)))
+def render(text: str, more: tuple[str, ...] = ()) -> str:
+    """`text` as the site renders it: with mkdocs.yml's extensions (and `more`)."""
+    extensions = [*SITE.markdown_extensions, *more]
+    return markdown.Markdown(extensions=extensions, extension_configs=SITE.mdx_configs).convert(
+        text
+    )
+
+
+def pipeline(text: str, more: tuple[str, ...] = ()) -> str:
+    return sanitize_html(render(neutralise_markdown(text), more))
 
 
 def soup_of(fragment: str) -> BeautifulSoup:
@@ -324,7 +332,8 @@ def test_markdown_features_survive() -> None:
         "```python\nprint('hi')  # comment\n```\n\n"
         '1. one\n2. two\n\n![Alt](img/a.png "Title")\n'
     )
-    out = pipeline(article)
+    # what def_list and footnotes make survives too, should mkdocs.yml turn them on
+    out = pipeline(article, more=("def_list", "footnotes"))
     assert_safe(out)
     soup = soup_of(out)
     assert soup.find("h1", id="back-up-photos") is not None
@@ -353,10 +362,7 @@ def test_classes_are_filtered() -> None:
 
 
 def test_headerlink_kept() -> None:
-    md = markdown.Markdown(
-        extensions=list(RENDER_EXTENSIONS), extension_configs={"toc": {"permalink": True}}
-    )
-    out = sanitize_html(md.convert("## Open Settings"))
+    out = sanitize_html(render("## Open Settings"))
     link = soup_of(out).find("a", class_="headerlink")
     assert link is not None
     assert link["href"] == "#open-settings"

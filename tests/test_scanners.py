@@ -81,25 +81,6 @@ DEFAULT_PATTERN_DATA = yaml.safe_load(
 )
 
 
-def reference_fences(text: str) -> list[tuple[int, int]]:
-    fences: list[tuple[int, int]] = []
-    opened: re.Match[str] | None = None
-    for m in re.finditer(r"^ {0,3}(`{3,}|~{3,})", text, re.MULTILINE):
-        if opened is None:
-            opened = m
-        elif m.group(1)[0] == opened.group(1)[0] and len(m.group(1)) >= len(opened.group(1)):
-            fences.append((opened.start(), m.end()))
-            opened = None
-    if opened is not None:
-        fences.append((opened.start(), len(text)))
-    return fences
-
-
-@given(TEXTS)
-def test_fences_match_the_multiline_regex(text: str) -> None:
-    assert engine._fences(text) == reference_fences(text)
-
-
 @given(TEXTS)
 def test_markdown_links_match_the_lookbehind_regex(text: str) -> None:
     lookbehind = re.compile(r"(?<!!)" + rules._MD_LINK.pattern)
@@ -298,12 +279,6 @@ def test_attrs_take_each_attributes_first_value(tag: str) -> None:
         expected.setdefault(m.group(1).lower(), html.unescape(value))
     assert dict(rules.attrs(tag)) == expected
     assert rules._href(tag) == expected.get("href", "")
-
-
-@given(st.text(alphabet="`~a\n", max_size=40), st.integers(min_value=0, max_value=100))
-def test_fence_run_search_agrees_with_in(text: str, backticks: int) -> None:
-    for t in (text, "`a" * backticks + text, text + "~" * backticks):
-        assert engine._has_fence_run(t) == ("```" in t or "~~~" in t)
 
 
 @given(st.text(alphabet=["a", " ", "\t", ",", ".", "!", "(", "[", ")", '"', "\u201d", "\n"]))

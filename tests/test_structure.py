@@ -15,6 +15,7 @@ from cleanguide.model import (
     Procedure,
     Step,
 )
+from cleanguide.render import render_guide
 from cleanguide.structure import build_guide
 from cleanguide.typography import plain, tidy
 
@@ -258,3 +259,14 @@ def test_typography_puts_the_space_back_after_a_colon() -> None:
     assert tidy("Go to folders:**Windows > System32**") == "Go to folders: **Windows > System32**"
     assert tidy("Note,**this**; and;**that**") == "Note, **this**; and; **that**"
     assert tidy("at 10:**30** sharp") == "at 10:**30** sharp"  # digits: not a word's colon
+
+
+def test_a_fence_in_a_list_item_is_its_steps_code_copied_as_is() -> None:
+    code = '<a href="https://www.techidaily.com/x/">farm</a>\n  indented\n2. not a step'
+    indented = "\n".join("    " + line for line in code.split("\n"))
+    g = guide_of(f"1. Open the file:\n\n    ```html\n{indented}\n    ```\n\n2. Save it.\n")
+    s1, s2 = (s for b in g.intro if isinstance(b, Procedure) for s in b.steps)
+    assert (s1.number, s2.number) == (1, 2)
+    assert s1.blocks == [Paragraph("Open the file:"), Code(code, "html")]
+    pages = render_guide(g)
+    assert f"```html\n{code}\n```" in pages[0].body

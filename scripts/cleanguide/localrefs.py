@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .defaults import CONTENT_FILES_DIR, guide_home
+from .text import fence_spans
 
 MAX_FILE_BYTES = 20 * 2**20
 """Largest file copied from content/ into the site."""
@@ -38,7 +39,6 @@ LINK = re.compile(
 )
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.MULTILINE)
 
 
 def is_local(target: str) -> bool:
@@ -70,18 +70,7 @@ def _refs_of(m: re.Match[str], text: str) -> Iterator[tuple[str, int, bool]]:
 def _prose_spans(text: str) -> Iterator[tuple[int, int]]:
     """The parts of `text` outside fenced code blocks and inline code spans."""
     position = 0
-    fences = list(_FENCE.finditer(text))
-    blocks: list[tuple[int, int]] = []
-    opened: re.Match[str] | None = None
-    for m in fences:
-        if opened is None:
-            opened = m
-        elif m.group(1)[0] == opened.group(1)[0] and len(m.group(1)) >= len(opened.group(1)):
-            blocks.append((opened.start(), m.end()))
-            opened = None
-    if opened is not None:
-        blocks.append((opened.start(), len(text)))
-    for start, end in [*blocks, (len(text), len(text))]:
+    for start, end in [*fence_spans(text), (len(text), len(text))]:
         if "`" in text[position:start]:
             for code in _CODE.finditer(text, position, start):
                 yield position, code.start()

@@ -5,24 +5,13 @@ Renderers read these objects; they never re-parse article text.
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-import itertools
-import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .diagnostics import Diagnostic
-
-
-def line_starts(lines: Sequence[str]) -> list[int]:
-    """Where each of `lines` (a text split at "\\n") starts in that text, plus one past the end.
-
-    C-level running sums: a per-character or per-line Python loop costs ~1 ms per article.
-    """
-    lengths = itertools.accumulate(map(len, lines), initial=0)
-    return list(map(operator.add, lengths, itertools.count()))  # + one newline per line
+from .text import Lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,19 +28,17 @@ class Article:
     """1-based line of the source file on which `body` starts."""
     diagnostics: tuple[Diagnostic, ...] = ()
     """Warnings raised while reading (ignored keys, encoding fallbacks...)."""
-    _starts: list[int] | None = field(default=None, init=False, repr=False, compare=False)
-    """Where each line of `body` starts, built on the first `line_of` call."""
+    _lines: Lines | None = field(default=None, init=False, repr=False, compare=False)
+    """The lines of `body`, indexed on the first `line_of` call."""
 
     def line_of(self, offset: int) -> int:
         """The source-file line of a character offset into `body`."""
-        # Indexed once: line_of is called per removal and warning, and counting from the
-        # start each time made 20,000 unterminated markers quadratic. Built lazily, so
-        # articles that never ask for a line pay nothing.
-        starts = self._starts
-        if starts is None:
-            starts = line_starts(self.body.split("\n"))
-            object.__setattr__(self, "_starts", starts)
-        return self.body_line + bisect.bisect_right(starts, offset) - 1
+        # Indexed once: counting newlines from the start for each removal and warning made
+        # 20,000 unterminated markers quadratic.
+        if self._lines is None:
+            object.__setattr__(self, "_lines", Lines(self.body))
+        assert self._lines is not None
+        return self.body_line + self._lines.index(offset)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .diagnostics import ArticleError, Diagnostic, Severity
 from .languages import search_language
 from .model import Article
+from .text import Lines, fences
 from .typography import plain
 
 log = logging.getLogger(f"mkdocs.plugins.{__name__}")
@@ -812,30 +813,27 @@ def _fallback_title(
 
 
 _ATX_H1 = re.compile(r" {0,3}#[ \t]+(.*)")
-_FENCE_LINE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _SETEXT_H1 = re.compile(r" {0,3}=+[ \t]*")
 
 
 def first_heading(body: str) -> tuple[str, int] | None:
     """The plain text of the body's first level-1 heading (`# Title`, or `Title` over a
     `===` line) outside fenced code, and its line in the body (0-based)."""
-    fence = ""
+    lines = Lines(body)
+    code = {n for f in fences(lines) for n in range(f.first, f.last + 1)}
     previous = ""
-    for number, line in enumerate(body.split("\n")):
-        if m := _FENCE_LINE.match(line):
-            if not fence:
-                fence = m.group(1)
-            elif m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
-                fence = ""
-        elif not fence:
-            text = ""
-            if m := _ATX_H1.fullmatch(line):
-                text, at = m.group(1).rstrip(" \t#"), number
-            elif previous.strip() and _SETEXT_H1.fullmatch(line):
-                text, at = previous, number - 1
-            if title := clean_text(plain(text)):
-                return title, at
-        previous = "" if fence else line
+    for number, line in enumerate(lines.parts):
+        if number in code:
+            previous = ""
+            continue
+        text = ""
+        if m := _ATX_H1.fullmatch(line):
+            text, at = m.group(1).rstrip(" \t#"), number
+        elif previous.strip() and _SETEXT_H1.fullmatch(line):
+            text, at = previous, number - 1
+        if title := clean_text(plain(text)):
+            return title, at
+        previous = line
     return None
 
 

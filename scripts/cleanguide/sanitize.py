@@ -24,27 +24,12 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Final
 
-import markdown
 import nh3
 from pygments.token import STANDARD_TYPES
 
-__all__ = ["RENDER_EXTENSIONS", "neutralise_markdown", "sanitize_html"]
+from .text import Lines, fences
 
-RENDER_EXTENSIONS: Final[tuple[str, ...]] = (
-    "toc",
-    "admonition",
-    "attr_list",
-    "md_in_html",
-    "pymdownx.details",
-    "pymdownx.superfences",
-    "pymdownx.highlight",
-    "pymdownx.inlinehilite",
-    "tables",
-    "def_list",
-    "footnotes",
-)
-"""The Markdown extensions guides are rendered with; both layers are written against them."""
-
+__all__ = ["neutralise_markdown", "sanitize_html"]
 
 # ---------------------------------------------------------------------------------------------
 # Layer 2: sanitize_html
@@ -450,40 +435,15 @@ class _Finder:
         return hit
 
 
-def _fenced_line_ranges(lines: list[str]) -> list[tuple[int, int]]:
-    """Line ranges ``[start, end)`` that pymdownx.superfences will turn into code blocks.
-
-    Asking superfences itself (its preprocessor only, on a private Markdown instance) is
-    the only way to agree with the renderer about option validation, indentation, and
-    blockquote fences; a fence guessed wrongly would leave live Markdown untouched.
-    """
-    md = markdown.Markdown(extensions=list(RENDER_EXTENSIONS))
-    fences = md.preprocessors["fenced_code_block"]
-    found: list[tuple[int, int]] = []
-
-    def record(ws: str, content: str, start: int, end: int) -> None:
-        # Stands in for superfences' own method, which would also highlight the code
-        # (slow, and not needed here). Its formatter only declines a block when there is
-        # none, which is checked the same way.
-        if fences.formatter is not None:
-            found.append((start, end))
-        fences.clear()
-
-    fences.process_nested_block = record
-    fences.run(md.preprocessors["normalize_whitespace"].run(list(lines)))
-    return sorted(found)
-
-
 def _split_fences(text: str) -> list[tuple[bool, str]]:
-    """Split text into (is_code, chunk) pieces that join back to ``text``."""
-    if "```" not in text and "~~~" not in text:
-        return [(False, text)]  # no fence can open: skip asking superfences (the hot path)
-    lines = text.split("\n")
+    """Split text into (is_code, chunk) pieces that join back to ``text``: fenced code as
+    the renderer finds it (text.fences), and the prose around it."""
+    index = Lines(text)
+    lines = index.parts
     pieces: list[tuple[bool, str]] = []
     position = 0
-    for start, end in _fenced_line_ranges(lines):
-        if start < position or end > len(lines):
-            continue
+    for fence in fences(index):
+        start, end = fence.first, fence.last + 1
         if start > position:
             pieces.append((False, "\n".join(lines[position:start]) + "\n"))
         code = "\n".join(lines[start:end])

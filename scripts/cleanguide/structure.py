@@ -36,15 +36,14 @@ from .model import (
     Raw,
     Section,
     Step,
-    line_starts,
 )
 from .slugs import slugify, unique_slug
+from .text import Fence, Lines, fences
 from .titles import first_sentence, short_title
 from .typography import plain, tidy, title_key
 
 # --- tokens --------------------------------------------------------------------------------
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([\w+-]*)")
 # the text is group 2 without its closing "#"s (`_heading_text`): a lazy `(.*?)[ \t#]*$` tries
 # the tail at every character, quadratic on a line of " #" repeated
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*)")
@@ -93,10 +92,17 @@ class Tok:
         return self.line_of(self.at)
 
 
+def _code_blocks(lines: Lines) -> dict[int, Fence]:
+    """The fenced code blocks of the text, by their first line; those inside a quote stay
+    in its text (the quote is copied as it is)."""
+    return {f.first: f for f in fences(lines) if ">" not in f.indent}
+
+
 def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
     """Split Markdown into block tokens, each with its source line."""
-    lines = text.split("\n")
-    starts = line_starts(lines)
+    index = Lines(text)
+    lines = index.parts
+    code = _code_blocks(index)
     toks: list[Tok] = []
     i, n = 0, len(lines)
     while i < n:
@@ -104,13 +110,11 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
         if not line.strip():
             i += 1
             continue
-        where = starts[i]
-        if m := _FENCE.match(line):
-            fence, j = m.group(1), i + 1
-            while j < n and not lines[j].strip().startswith(fence):
-                j += 1
-            toks.append(Tok("code", "\n".join(lines[i + 1 : j]), where, line_of, lang=m.group(2)))
-            i = j + 1
+        where = index.start(i)
+        if i in code:
+            block = code[i]
+            toks.append(Tok("code", block.code(index), where, line_of, lang=block.lang))
+            i = block.last + 1
             continue
         if m := _HEADING.match(line):
             if text := m.group(2).rstrip(" \t#").strip():
@@ -118,7 +122,7 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
             i += 1
             continue
         if _LIST.match(line):
-            items, i = _list(lines, i)
+            items, i = _list(lines, i, code)
             toks.append(Tok("list", "", where, line_of, items=items))
             continue
         kind = "para"
@@ -130,12 +134,7 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
         elif _HTML_START.match(stripped):
             kind = "html"
         j = i + 1
-        while (
-            j < n
-            and lines[j].strip()
-            and not _HEADING.match(lines[j])
-            and not _FENCE.match(lines[j])
-        ):
+        while j < n and lines[j].strip() and not _HEADING.match(lines[j]) and j not in code:
             if kind == "para" and _LIST.match(lines[j]) and not _LIST.match(line):
                 break
             j += 1
@@ -144,8 +143,14 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
     return toks
 
 
-def _list(lines: list[str], i: int) -> tuple[tuple[tuple[str, str], ...], int]:
-    """The list starting at line i: its (marker, text) items, and the line after it."""
+def _list(
+    lines: list[str], i: int, code: Mapping[int, Fence]
+) -> tuple[tuple[tuple[str, str], ...], int]:
+    """The list starting at line i: its (marker, text) items, and the line after it.
+
+    A fenced code block indented into an item belongs to it, all of it as it is (a line of
+    code is never read as a list item); one less indented ends the list.
+    """
     items: list[list[str]] = []
     markers: list[str] = []
     n = len(lines)
@@ -156,8 +161,12 @@ def _list(lines: list[str], i: int) -> tuple[tuple[tuple[str, str], ...], int]:
             markers.append(m.group(2))
             items.append([m.group(3)])
         elif line.strip():
-            if _HEADING.match(line) or _FENCE.match(line):
+            if _HEADING.match(line) or (i in code and len(code[i].indent) < 4):
                 break
+            if i in code:
+                items[-1].extend(lines[i : code[i].last + 1])
+                i = code[i].last + 1
+                continue
             items[-1].append(line)
         else:
             j = i + 1
@@ -231,9 +240,12 @@ def merge_blocks(blocks: list[Block]) -> list[Block]:
 
 
 def prose_blocks(text: str) -> list[Block]:
-    """Blocks of one paragraph-like chunk: image lines become figures, the rest paragraphs."""
-    if "![" not in text and "<" not in text:
-        return _classify_para(text)  # no figure or embed: one paragraph (or note, or list)
+    """Blocks of one paragraph-like chunk (a list item's, a step's): fenced code becomes
+    code blocks, image lines figures, the rest paragraphs."""
+    lines = Lines(text)
+    code = _code_blocks(lines)
+    if not code and "![" not in text and "<" not in text:
+        return _classify_para(text)  # one paragraph (or note, or list)
     out: list[Block] = []
     buf: list[str] = []
 
@@ -243,7 +255,15 @@ def prose_blocks(text: str) -> list[Block]:
             out.extend(_classify_para(para))
             buf.clear()
 
-    for line in text.split("\n"):
+    skip_to = 0
+    for i, line in enumerate(lines.parts):
+        if i < skip_to:
+            continue
+        if i in code:
+            flush()
+            out.append(Code(code[i].code(lines), code[i].lang))
+            skip_to = code[i].last + 1
+            continue
         fig = _figure_from(line)
         if fig:
             flush()
@@ -403,9 +423,10 @@ def _has_digit_paren(text: str) -> bool:
 
 
 def _inline_marks(text: str) -> tuple[str, list[_Mark]]:
-    """The text before the first marker found inside `text`, and the markers."""
+    """The text before the first marker found inside `text`, and the markers (none in a
+    text holding code: code is never split)."""
     maybe_label, maybe_item = _may_hold_label(text), _has_digit_paren(text)
-    if not (maybe_label or maybe_item):
+    if not (maybe_label or maybe_item) or fences(text):
         return text, []  # most paragraphs
     labels = list(_INLINE_LABEL.finditer(text)) if maybe_label else []
     items = _INLINE_ITEM.finditer(text) if maybe_item else ()

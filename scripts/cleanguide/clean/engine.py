@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..diagnostics import Diagnostic, Severity
 from ..model import Article
+from ..text import fence_spans
 from .patterns import Patterns
 
 EXCERPT_CHARS = 80
@@ -262,59 +262,12 @@ def _normalise(cuts: list[Cut], length: int) -> list[Cut]:
     return clean
 
 
-_FENCE_RUN = re.compile(r"`{3,}|~{3,}")
-
-
-def _fences(text: str) -> list[tuple[int, int]]:
-    """Spans of fenced code blocks; an unclosed fence runs to the end, as in Markdown.
-
-    A fence is a run of 3+ backticks or tildes with at most 3 spaces before it on its line
-    (found by the run, then checked: a `^ {0,3}` multi-line regex is 10x slower).
-    """
-    fences: list[tuple[int, int]] = []
-    opened: tuple[int, str] | None = None  # (start of its line, the run)
-    for m in _FENCE_RUN.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        indent = m.start() - line_start
-        if indent > 3 or text.count(" ", line_start, m.start()) != indent:
-            continue
-        run = m.group(0)
-        if opened is None:
-            opened = (line_start, run)
-        elif run[0] == opened[1][0] and len(run) >= len(opened[1]):
-            fences.append((opened[0], m.end()))
-            opened = None
-    if opened is not None:
-        fences.append((opened[0], len(text)))
-    return fences
-
-
-def _has_fence_run(text: str) -> bool:
-    """Whether "```" or "~~~" occurs in `text`.
-
-    Searching a long text for one character is about 40x faster than for "```", and most
-    texts hold few backticks or tildes: look at each, unless there are many.
-    """
-    for char, run in (("`", "```"), ("~", "~~~")):
-        at, looked = text.find(char), 0
-        while at != -1:
-            if text.startswith(run, at):
-                return True
-            looked += 1
-            if looked > 64:  # many of them: one plain search after all
-                if run in text:
-                    return True
-                break
-            at = text.find(char, at + 1)
-    return False
-
-
 def _protect_code(cuts: list[Cut], text: str) -> list[Cut]:
-    """Drop cuts that touch a fenced code block: code is quoted verbatim, never cleaned."""
-    if not cuts or not _has_fence_run(text):
+    """Drop cuts that touch fenced code: code is quoted verbatim, never cleaned."""
+    if not cuts:
         return cuts
-    fences = _fences(text)
-    return [c for c in cuts if not any(c.start < e and s < c.end for s, e in fences)]
+    code = fence_spans(text)
+    return [c for c in cuts if not any(c.start < e and s < c.end for s, e in code)]
 
 
 def _grouped(cuts: list[Cut]) -> Iterable[tuple[str, list[Cut]]]:

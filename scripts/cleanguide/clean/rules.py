@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 
-from ..model import line_starts
+from ..text import Lines
 from ..typography import title_key
 from .engine import Cut, Rule, RuleContext
 from .patterns import Patterns, lines_containing, may_contain
@@ -123,38 +123,6 @@ class Elements:
             i = bisect.bisect_left(self.closes, m.end() + 1)
             end = self.closes[i] if i < len(self.closes) else -1
             yield m.start(), end, m.group(0), m.end()
-
-
-class Lines:
-    """The lines of a text, split at "\\n"; where each starts is worked out only when asked.
-
-    Line-based rules test every line but cut few: splitting is one C call, and offsets
-    come from C-level running sums on first use.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.parts = text.split("\n")
-        if len(self.parts) > 1 and not self.parts[-1]:
-            self.parts.pop()  # nothing after the final newline
-        elif not text:
-            self.parts = []
-        self._starts: list[int] | None = None
-
-    def __len__(self) -> int:
-        return len(self.parts)
-
-    def start(self, i: int) -> int:
-        if self._starts is None:
-            self._starts = line_starts(self.parts)
-        return self._starts[i]
-
-    def end(self, i: int) -> int:
-        """Where line i ends, its newline included."""
-        return min(self.start(i) + len(self.parts[i]) + 1, len(self.text))
-
-    def with_newline(self, i: int) -> str:
-        return self.text[self.start(i) : self.end(i)]
 
 
 @functools.lru_cache(maxsize=2)
@@ -570,12 +538,12 @@ def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
     if not opens:
         return
     paragraph_ends = [m.start() for m in _BLANK_LINE.finditer(text)]
-    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    lines = lines_of(text)
     ticks = [m.start() for m in re.finditer("`", text)]
     closes: dict[str, list[int]] = {}
     for m in opens:
         name = m.group(1).lower()
-        line_start = line_starts[bisect.bisect_right(line_starts, m.start()) - 1]
+        line_start = lines.start(lines.index(m.start()))
         if (bisect.bisect_left(ticks, m.start()) - bisect.bisect_left(ticks, line_start)) % 2:
             continue  # inside a code span
         if name != "plaintext":  # (which nothing closes)
