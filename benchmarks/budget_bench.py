@@ -88,7 +88,7 @@ def measure(
     except ArticleError as exc:
         return Row(name, len(text), refused=exc.diagnostic.message)
     guide, _ = pipeline.clean_and_structure(
-        article, slug_for_article(article.source, article.meta["title"])
+        article, slug_for_article(article.source, article.meta.title)
     )
     processed = time.thread_time()
     allowance = Allowance()

@@ -56,7 +56,7 @@ def cpu_seconds(work: Callable[[], object]) -> float:
 
 def guide_of(text: str, name: str = "fuzz.md") -> render.Guide:
     article = reader.loads(text.encode(), name)
-    guide, _ = pipeline.clean_and_structure(article, slug_for_article(name, article.meta["title"]))
+    guide, _ = pipeline.clean_and_structure(article, slug_for_article(name, article.meta.title))
     return guide
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from cleanguide.clean import RULES, Rule, clean, reconstruct
 from cleanguide.clean.engine import Cut, RuleContext
+from cleanguide.meta import Meta
 from cleanguide.model import Article
 
 FIXTURES = Path(__file__).parent / "fixtures" / "clean"
@@ -24,7 +25,7 @@ _CASE = re.compile(r"<<< input\n(.*?)>>> expected\n(.*?)(?:!!! warnings (\d+)\n?
 
 
 def article(body: str, source: str = "case.md") -> Article:
-    return Article(source=source, meta={"title": "t"}, body=body, body_line=5)
+    return Article(source=source, meta=Meta("t"), body=body, body_line=5)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])

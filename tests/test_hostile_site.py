@@ -503,7 +503,7 @@ def test_per_article_budget() -> None:
                 assert name in MUST_REFUSE | MAY_REFUSE, str(exc)
                 rows.append((name, "refused", time.perf_counter() - start, 0, 0.0))
                 continue
-            slug = slug_for_article(name, str(article.meta["title"]))
+            slug = slug_for_article(name, article.meta.title)
             guide, _ = pipeline.clean_and_structure(article, slug)
             seconds = time.perf_counter() - start
             _, peak = tracemalloc.get_traced_memory()

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cleanguide.diagnostics import ArticleError, Severity
-from cleanguide.reader import MAX_BYTES, MAX_LINE_CHARS, load, loads, parse_date
+from cleanguide.meta import Meta, parse_date
+from cleanguide.reader import MAX_BYTES, MAX_LINE_CHARS, load, loads
 
 FIXTURES = Path(__file__).parent / "fixtures" / "hostile" / "reader"
 
@@ -44,14 +45,14 @@ def assert_at(error: ArticleError, source: str, line: int) -> None:
 def test_valid_fixture_keeps_only_allowlisted_keys() -> None:
     article = load(FIXTURES / "valid.md", root=FIXTURES)
     assert article.source == "valid.md"
-    assert dict(article.meta) == {
-        "title": "How to Back Up Photos",
-        "description": "Two ways to keep your pictures safe.",
-        "date": dt.datetime(2024, 8, 18, 9, 17, 39, 843000, tzinfo=dt.timezone.utc),
-        "updated": dt.datetime(2024, 8, 20, 11, 33, 51),
-        "tags": ("backup", "android"),
-        "categories": ("android",),
-    }
+    assert article.meta == Meta(
+        title="How to Back Up Photos",
+        description="Two ways to keep your pictures safe.",
+        date=dt.datetime(2024, 8, 18, 9, 17, 39, 843000, tzinfo=dt.timezone.utc),
+        updated=dt.datetime(2024, 8, 20, 11, 33, 51),
+        tags=("backup", "android"),
+        categories=("android",),
+    )
     # thumbnail and keywords are dropped silently: they cannot change the site.
     assert article.diagnostics == ()
     assert article.body_line == 13
@@ -67,7 +68,7 @@ def test_source_is_posix_relative_to_root(tmp_path: Path) -> None:
 
 def test_str_input_and_dot_closing_fence() -> None:
     article = loads("\ufeff---\ntitle: Hi\n...\nbody", "s.md")
-    assert article.meta["title"] == "Hi"
+    assert article.meta.title == "Hi"
     assert article.body == "body"
     assert article.body_line == 4
 
@@ -84,17 +85,17 @@ def test_body_line_is_line_after_closing_fence() -> None:
 
 def test_utf8_bom_is_stripped() -> None:
     article = loads(b"\xef\xbb\xbf" + MINIMAL.encode(), "bom.md")
-    assert article.meta["title"] == "Hello"
+    assert article.meta.title == "Hello"
     assert article.diagnostics == ()
 
 
 def test_crlf_and_lone_cr_are_normalised() -> None:
     crlf = loads(MINIMAL.replace("\n", "\r\n").encode(), "crlf.md")
-    assert crlf.meta["title"] == "Hello"
+    assert crlf.meta.title == "Hello"
     assert "\r" not in crlf.body
     assert crlf.body == "Body line\n"
     cr = loads(b"---\rtitle: Old Mac\r---\rone\rtwo", "cr.md")
-    assert cr.meta["title"] == "Old Mac"
+    assert cr.meta.title == "Old Mac"
     assert cr.body == "one\ntwo"
     assert cr.line_of(cr.body.index("two")) == 5
 
@@ -105,7 +106,7 @@ def test_crlf_and_lone_cr_are_normalised() -> None:
 def test_utf16_with_bom_is_decoded(encoding: str, bom: bytes) -> None:
     text = "---\r\ntitle: Sauvegarde des photos \u2013 été\r\n---\r\nCorps\r\n"
     article = loads(bom + text.encode(encoding), "wide.md")
-    assert article.meta["title"] == "Sauvegarde des photos \u2013 été"
+    assert article.meta.title == "Sauvegarde des photos \u2013 été"
     assert article.body == "Corps\n"
     assert article.diagnostics == ()
 
@@ -158,15 +159,15 @@ def test_nul_and_controls_are_removed_with_one_warning() -> None:
 def test_nul_and_bidi_in_title_are_cleaned() -> None:
     data = '---\ntitle: "Pay\x00\u202epal\u202c \u200b login\u2066"\n---\n'.encode()
     article = loads(data, "t.md")
-    assert article.meta["title"] == "Paypal login"
+    assert article.meta.title == "Paypal login"
     assert [d.line for d in article.diagnostics] == [2]
 
 
 def test_bidi_fixture_cleans_title_description_and_tags() -> None:
     article = load(FIXTURES / "bidi_title.md", root=FIXTURES)
-    assert article.meta["title"] == "Safegpj.exe guide here"
-    assert article.meta["description"] == "spaced out"
-    assert article.meta["tags"] == ("ok", "zerowidth")
+    assert article.meta.title == "Safegpj.exe guide here"
+    assert article.meta.description == "spaced out"
+    assert article.meta.tags == ("ok", "zerowidth")
     (warning,) = article.diagnostics
     assert warning.line == 5
     assert "42" in warning.message
@@ -219,7 +220,7 @@ def test_oversize_front_matter_is_refused() -> None:
 
 def test_no_front_matter_is_titled_by_its_first_heading() -> None:
     article = load(FIXTURES / "no_front_matter.md", root=FIXTURES)
-    assert dict(article.meta) == {"title": "Just a heading"}
+    assert article.meta == Meta("Just a heading")
     assert article.body.startswith("# Just a heading") and article.body_line == 1
     [warning] = article.diagnostics
     assert (warning.severity, warning.line) == (Severity.WARNING, 1)
@@ -240,7 +241,7 @@ def test_without_front_matter_the_title_is_the_first_h1_else_the_file_name(
     text: str, title: str, line: int
 ) -> None:
     article = loads(text, "guides/how-to_back.up.md")
-    assert article.meta["title"] == title
+    assert article.meta.title == title
     assert [d.line for d in article.diagnostics] == [line]
     assert article.diagnostics[0].message.startswith("no front matter: titled")
 
@@ -256,11 +257,7 @@ def test_empty_file_is_refused() -> None:
 def test_trailing_whitespace_on_front_matter_lines_is_tolerated(end: str) -> None:
     text = f"---{end}\ntitle: Tabbed{end}\ndate: 2024-05-01{end}\ntags:{end}\n  - a{end}\n---{end}\nbody"
     article = loads(text, "tab.md")
-    assert dict(article.meta) == {
-        "title": "Tabbed",
-        "date": dt.date(2024, 5, 1),
-        "tags": ("a",),
-    }
+    assert article.meta == Meta("Tabbed", date=dt.date(2024, 5, 1), tags=("a",))
     assert article.diagnostics == () and article.body == "body"
 
 
@@ -299,7 +296,7 @@ def test_deep_flow_nesting_is_refused_without_recursion() -> None:
 def test_nesting_at_the_limit_is_accepted() -> None:
     # The top mapping is level 1, so nine more levels are allowed.
     data = "---\ntitle: x\nv: " + "[" * 9 + "]" * 9 + "\n---\n"
-    assert loads(data, "ok.md").meta["title"] == "x"
+    assert loads(data, "ok.md").meta.title == "x"
 
 
 def test_list_front_matter_is_refused() -> None:
@@ -362,14 +359,14 @@ def test_integer_over_digit_limit_is_an_article_error() -> None:
 
 def test_missing_title_comes_from_the_first_heading_or_the_file_name() -> None:
     article = load(FIXTURES / "missing_title.md", root=FIXTURES)
-    assert article.meta["title"] == "Missing title"
+    assert article.meta.title == "Missing title"
     [warning] = article.diagnostics
     assert warning.line == 1
     assert warning.message == (
         "front matter has no 'title': titled 'Missing title' after its file name (no first heading)"
     )
     with_heading = loads("---\ndate: 2024-01-01\n---\n\n# From the body\n", "t.md")
-    assert with_heading.meta["title"] == "From the body"
+    assert with_heading.meta.title == "From the body"
     assert [d.line for d in with_heading.diagnostics] == [5]
 
 
@@ -384,7 +381,7 @@ def test_missing_title_comes_from_the_first_heading_or_the_file_name() -> None:
 )
 def test_unusable_title_is_replaced_with_a_warning_at_its_line(value: str, reason: str) -> None:
     article = loads(f"---\ndate: 2024-01-01\ntitle: {value}\n---\n# Heading\n", "t.md")
-    assert article.meta["title"] == "Heading"
+    assert article.meta.title == "Heading"
     [warning] = article.diagnostics
     assert warning.line == 3
     assert warning.message == f"{reason}: titled 'Heading' after its first heading"
@@ -405,7 +402,7 @@ def test_unusable_title_is_replaced_with_a_warning_at_its_line(value: str, reaso
 def test_a_title_yaml_reads_as_a_date_or_number_is_used_as_written(value: str, kind: str) -> None:
     for text in (f"---\ntitle: {value}\n---\n", f"---\ntitle: {value}   # a comment\n---\n"):
         article = loads(text, "t.md")  # (the comment sends it the YAML way)
-        assert article.meta["title"] == value
+        assert article.meta.title == value
         [warning] = article.diagnostics
         assert warning.line == 2
         assert warning.message == (
@@ -415,13 +412,13 @@ def test_a_title_yaml_reads_as_a_date_or_number_is_used_as_written(value: str, k
 
 def test_long_title_is_capped_with_a_warning() -> None:
     article = loads("---\ntitle: " + "word " * 100 + "\n---\n", "long.md")
-    assert len(article.meta["title"]) <= 300
+    assert len(article.meta.title) <= 300
     assert [d.line for d in article.diagnostics] == [2]
 
 
 def test_impossible_dates_are_dropped_with_warnings() -> None:
     article = load(FIXTURES / "impossible_date.md", root=FIXTURES)
-    assert dict(article.meta) == {"title": "Leap year trouble"}
+    assert article.meta == Meta("Leap year trouble")
     assert [(d.severity, d.line) for d in article.diagnostics] == [
         (Severity.WARNING, 3),
         (Severity.WARNING, 4),
@@ -451,20 +448,19 @@ def test_parse_date(text: str, expected: dt.date | None) -> None:
 
 def test_quoted_dates_are_parsed() -> None:
     article = loads('---\ntitle: x\ndate: "2024-08-20 11:33:51"\nupdated: "2024-08-21"\n---\n', "d")
-    assert article.meta["date"] == dt.datetime(2024, 8, 20, 11, 33, 51)
-    assert article.meta["updated"] == dt.date(2024, 8, 21)
+    assert article.meta.date == dt.datetime(2024, 8, 20, 11, 33, 51)
+    assert article.meta.updated == dt.date(2024, 8, 21)
 
 
 def test_non_date_value_is_dropped_with_warning() -> None:
     article = loads("---\ntitle: x\ndate: soon\nupdated: 12\n---\n", "d.md")
-    assert "date" not in article.meta
-    assert "updated" not in article.meta
+    assert article.meta.date is None and article.meta.updated is None
     assert [d.line for d in article.diagnostics] == [3, 4]
 
 
 def test_risky_keys_warn_and_others_are_silent() -> None:
     article = load(FIXTURES / "template_key.md", root=FIXTURES)
-    assert dict(article.meta) == {"title": "Innocent guide"}
+    assert article.meta == Meta("Innocent guide")
     assert [(d.line, d.severity) for d in article.diagnostics] == [
         (3, Severity.WARNING),
         (4, Severity.WARNING),
@@ -480,20 +476,20 @@ def test_risky_keys_warn_and_others_are_silent() -> None:
 @pytest.mark.parametrize("key", ["search", "status", "redirect_from", "Template"])
 def test_other_risky_keys_warn(key: str) -> None:
     article = loads(f"---\ntitle: x\n{key}: whatever\n---\n", "r.md")
-    assert key not in article.meta
+    assert article.meta == Meta("x")
     assert [d.line for d in article.diagnostics] == [3]
 
 
 def test_single_string_terms_become_one_item_lists() -> None:
     article = loads("---\ntitle: x\ntags: android\ncategories: [a, 3, b, a]\n---\n", "t.md")
-    assert article.meta["tags"] == ("android",)
-    assert article.meta["categories"] == ("a", "b")
+    assert article.meta.tags == ("android",)
+    assert article.meta.categories == ("a", "b")
     assert [d.line for d in article.diagnostics] == [4]
 
 
 def test_non_string_keys_and_mapping_terms() -> None:
     article = loads("---\ntitle: x\n1: one\nnull: z\ntags: {a: 1}\n---\n", "k.md")
-    assert set(article.meta) == {"title"}
+    assert article.meta == Meta("x")
     assert [d.line for d in article.diagnostics] == [5]
 
 
@@ -501,7 +497,7 @@ def test_meta_holds_only_allowlisted_keys() -> None:
     article = loads(
         "---\ntitle: x\ndescription: d\nextra: e\nhooks: [evil.py]\nplugins: [x]\n---\n", "m.md"
     )
-    assert set(article.meta) == {"title", "description"}
+    assert article.meta == Meta("x", description="d")
 
 
 # --------------------------------------------------------------------------- paths
@@ -641,8 +637,8 @@ def _only_article_errors(data: bytes | str) -> None:
     except ArticleError as error:
         assert "fuzz.md" in str(error)
         return
-    assert isinstance(article.meta["title"], str)
-    assert article.meta["title"]
+    assert isinstance(article.meta.title, str)
+    assert article.meta.title
     assert "\r" not in article.body
     assert "\x00" not in article.body
 
@@ -653,9 +649,9 @@ def test_short_title_url_and_source_are_read_and_checked() -> None:
         "url: https://example.com/guides/a-guide/\nsource: http://www.example.org/a\n---\nx",
         "k.md",
     )
-    assert article.meta["short_title"] == "Short one"
-    assert article.meta["url"] == "https://example.com/guides/a-guide/"
-    assert article.meta["source"] == "http://www.example.org/a"
+    assert article.meta.short_title == "Short one"
+    assert article.meta.url == "https://example.com/guides/a-guide/"
+    assert article.meta.source == "http://www.example.org/a"
     assert article.diagnostics == ()
 
 
@@ -673,7 +669,6 @@ def test_bad_short_title_url_and_source_are_ignored_with_a_warning(
     line: str, expected: str
 ) -> None:
     article = loads(f"---\ntitle: T\n{line}\n---\nbody", "w.md")
-    key = line.split(":")[0]
-    assert key not in article.meta
+    assert article.meta == Meta("T")
     (warning,) = article.diagnostics
     assert warning.message == expected and warning.line == 3

@@ -49,9 +49,9 @@ def test_the_corpus_has_one_japanese_article() -> None:
 
 def test_front_matter_lang_is_kept_when_search_knows_it() -> None:
     article = loads("---\ntitle: T\nlang: de-AT\n---\nText\n", "a.md")
-    assert article.meta["lang"] == "de"
+    assert article.meta.lang == "de"
     unknown = loads("---\ntitle: T\nlang: tlh\n---\nText\n", "b.md")
-    assert "lang" not in unknown.meta
+    assert unknown.meta.lang == ""
     assert any("lang" in d.message for d in unknown.diagnostics)
 
 

@@ -1,4 +1,4 @@
-"""render's front matter: the hand-written YAML emitter against PyYAML itself."""
+"""render: the front matter of a page reads back as written; text and prose escaping."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import html
 import re
 import string
 
-import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,7 +13,6 @@ from hypothesis import strategies as st
 from cleanguide.render import (
     _FRAGMENT_LINK,
     _meta_value,
-    _yaml_mapping,
     escape_text,
     front_matter,
     prose,
@@ -85,61 +83,12 @@ text = st.one_of(
 )
 
 
-def pyyaml(data: dict[str, object]) -> str:
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-
-
-@given(title=text, description=text)
-def test_emitter_matches_pyyaml(title: str, description: str) -> None:
-    data: dict[str, object] = {"title": title, "description": description}
-    assert _yaml_mapping(data) == pyyaml(data)
-
-
-@given(
-    key=st.one_of(st.sampled_from(["on", "yes", "null", "a", "_x", "title"]), st.text()),
-    value=text,
-)
-def test_emitter_matches_pyyaml_for_any_key(key: str, value: str) -> None:
-    data: dict[str, object] = {key: value}
-    assert _yaml_mapping(data) == pyyaml(data)
-
-
-@given(title=text, description=text, extra=text)
-def test_front_matter_is_safe_dump(title: str, description: str, extra: str) -> None:
-    expected: dict[str, object] = {"title": _meta_value(title)}
-    if description:
-        expected["description"] = _meta_value(description)
-    expected["note"] = extra
-    assert front_matter(title, description, note=extra) == "---\n" + pyyaml(expected) + "---\n\n"
-
-
 @given(title=text, description=text)
 def test_front_matter_reads_back(title: str, description: str) -> None:
     block = front_matter(title, description)
     data = yaml.safe_load(block.removeprefix("---\n").removesuffix("---\n\n"))
     assert data["title"] == _meta_value(title)
     assert data.get("description") == (_meta_value(description) if description else None)
-
-
-@pytest.mark.parametrize(
-    "value",
-    ["a " * 60, "a" * 79 + " b c", " " + "ab " * 40 + "x ", "x  " * 40, "'" * 100 + " x"],
-)
-def test_long_values_fold_like_pyyaml(value: str) -> None:
-    data: dict[str, object] = {"title": value, "description": "- " + value}
-    assert _yaml_mapping(data) == pyyaml(data)
-
-
-def test_values_pyyaml_owns() -> None:
-    data: dict[str, object] = {"title": "t", "count": 3, "tags": ["a", "b"], "on": None}
-    assert _yaml_mapping(data) == pyyaml(data)
-
-
-@pytest.mark.parametrize("value", [" x y", "x y ", " ", "  x", "x", "x y", "'x y'"])
-@pytest.mark.parametrize("key", ["k" * n for n in (70, 77, 78, 79, 100)])
-def test_long_keys_like_pyyaml(key: str, value: str) -> None:
-    data: dict[str, object] = {key: value}
-    assert _yaml_mapping(data) == pyyaml(data)
 
 
 MARKDOWNISH = st.lists(

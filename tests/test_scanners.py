@@ -17,10 +17,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cleanguide import reader, render, typography
+from cleanguide import render, typography
 from cleanguide.clean import engine, patterns, rules
 from cleanguide.clean.patterns import from_mapping, lines_containing, may_contain
-from cleanguide.diagnostics import ArticleError
+from cleanguide.meta import Meta
 from cleanguide.model import Article
 
 MARKUP = st.text(
@@ -211,24 +211,9 @@ def test_excerpt_flattens_like_the_whole_text(text: str) -> None:
 
 @given(st.text(alphabet="ab\n\r ", max_size=60), st.data())
 def test_line_of_counts_newlines_before_the_offset(body: str, data: st.DataObject) -> None:
-    article = Article(source="a.md", meta={}, body=body, body_line=4)
+    article = Article(source="a.md", meta=Meta("t"), body=body, body_line=4)
     offset = data.draw(st.integers(0, len(body)))
     assert article.line_of(offset) == 4 + body.count("\n", 0, offset)
-
-
-@given(
-    st.text(
-        alphabet="a \t\n\r\x00\x01\x1f\x7f\x80\x85\x9f\xa0\xa9\u00e9\u65e5\U0001f600", max_size=30
-    )
-)
-def test_clean_utf8_bytes_mean_no_control_characters(text: str) -> None:
-    for data in (text.encode("utf-8"), b"\xff\xfe" + text.encode("utf-16-le")):
-        if reader._clean_utf8(data):
-            assert not reader._CONTROLS.search(text.replace("\r", ""))
-    # a CR is no control once line ends are normalised
-    assert reader._clean_utf8(text.encode("utf-8")) == (
-        not reader._CONTROLS.search(text.replace("\r", ""))
-    )
 
 
 @given(st.text(alphabet="adsbygoglADSBYGOGL\n \u017f\u00e9\u65e5", max_size=60))
@@ -304,25 +289,3 @@ def test_farm_and_ad_checks_by_host_agree_with_the_full_verdict(url: str) -> Non
     assert (p.is_farm_url(url), p.is_ad_url(url)) == (farm, ad)
     p._verdicts[url] = verdict
     assert (p.is_farm_url(url), p.is_ad_url(url)) == (farm, ad)  # from the memo too
-
-
-def reference_split_front_matter(text: str) -> tuple[str, str, int] | None:
-    lines = text.split("\n")
-    if lines[0].rstrip() != "---":
-        return None
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
-    return None
-
-
-@given(
-    st.lists(st.sampled_from(["---", "...", "--- ", "a: b", "", " ", "x", "----"])).map("\n".join)
-)
-def test_front_matter_split_agrees_with_splitting_every_line(text: str) -> None:
-    expected = reference_split_front_matter(text)
-    try:
-        found: tuple[str, str, int] | None = reader._split_front_matter(text, "a.md")
-    except ArticleError:
-        found = None
-    assert found == expected

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cleanguide.clean import clean
+from cleanguide.meta import Meta
 from cleanguide.model import (
     Article,
     BulletList,
@@ -21,7 +22,7 @@ from cleanguide.typography import plain, tidy
 
 
 def guide_of(body: str, title: str = "A guide"):
-    article = Article(source="a.md", meta={"title": title}, body=body, body_line=4)
+    article = Article(source="a.md", meta=Meta(title), body=body, body_line=4)
     return build_guide(article, clean(article), "a")
 
 

@@ -105,7 +105,7 @@ class Card:
 
 def card(guide: Guide, article: Article) -> Card:
     """The card of a guide built from `article` (links are read from the original body)."""
-    own = tuple(str(article.meta[k]) for k in ("url", "source") if article.meta.get(k))
+    own = tuple(url for url in (article.meta.url, article.meta.source) if url)
     return Card(
         source=guide.source,
         slug=guide.slug,

@@ -6,11 +6,10 @@ Renderers read these objects; they never re-parse article text.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from .diagnostics import Diagnostic
+from .meta import Meta
 from .text import Lines
 
 
@@ -20,8 +19,8 @@ class Article:
 
     source: str
     """Path relative to the content folder, POSIX separators; used in every message."""
-    meta: Mapping[str, Any]
-    """Front matter, restricted to the allowlisted keys and checked types."""
+    meta: Meta
+    """Its front matter, vetted (meta.py)."""
     body: str
     """The body after decoding: no BOM, `\\n` newlines; the input of cleaning."""
     body_line: int

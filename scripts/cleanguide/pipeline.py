@@ -294,7 +294,7 @@ def _process(result: ArticleResult, data: bytes) -> None:
     """Read, clean and structure one article into `result` (its card, audit and model)."""
     try:
         article = result.article = loads(data, result.source)
-        base = slug_for_article(article.source, str(article.meta["title"]))
+        base = slug_for_article(article.source, article.meta.title)
         result.guide, result.cleaned = clean_and_structure(article, base)
         result.card = card(result.guide, article)
         result.figures = [f.src for f in result.guide.figures]

@@ -17,12 +17,9 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
 from urllib.parse import parse_qs, urlsplit
 
-import yaml
-
-from . import localrefs
+from . import frontmatter, localrefs
 from .budget import Allowance, literal
 from .defaults import GUIDES_DIR, topic_home
 from .model import (
@@ -40,7 +37,6 @@ from .model import (
     Raw,
     Step,
 )
-from .reader import YAML_STR_TAG, plain_scalar_tag
 from .sanitize import neutralise_markdown
 from .slugs import slugify, topic_slug, unique_slug
 from .typography import plain
@@ -64,7 +60,7 @@ class PageFile:
         """The page as a Markdown file: the front matter, then the body."""
         if not self.meta:
             return self.body
-        return "---\n" + _yaml_mapping(self.meta) + "---\n\n" + self.body
+        return "---\n" + frontmatter.dump(self.meta) + "---\n\n" + self.body
 
 
 def page_file(path: str, title: str, body: str, description: str = "", label: str = "") -> PageFile:
@@ -144,95 +140,7 @@ def page_meta(title: str, description: str = "") -> dict[str, str]:
 def front_matter(title: str, description: str = "", **extra: object) -> str:
     """A YAML block that always opens a generated page, so no body line is read as metadata."""
     data: dict[str, object] = {**page_meta(title, description), **extra}
-    return "---\n" + _yaml_mapping(data) + "---\n\n"
-
-
-# `yaml.safe_dump` costs about 0.3 ms per page. `_yaml_mapping` writes the common case (a
-# flat mapping of identifier keys to one-line strings) itself, exactly as PyYAML's emitter
-# would, and hands anything else to PyYAML. tests/test_render.py compares the two on
-# generated strings.
-_YAML_KEY_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")  # PyYAML: simple keys < 128
-# Anything PyYAML would write double-quoted or across lines (control and format characters,
-# line breaks, BOM, surrogates, U+FFFE/U+FFFF/U+10FFFF), or that `_yaml_scalar` does not
-# model, takes the slow path.
-_YAML_SLOW_CHAR_RE: Final = re.compile(
-    "[^\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010fffe]"
-)
-# PyYAML's analyze_scalar "block indicators" for text of the characters above: these (or a
-# leading or trailing space) rule out a plain scalar in block context.
-_YAML_BLOCK_INDICATOR_RE: Final = re.compile(
-    r"\A(?:---|\.\.\.|[#,\[\]{}&*!|>'\"%@`]|[?:-](?: |\Z))|: |:\Z| #"
-)
-_YAML_SPACES_RE: Final = re.compile("( +)")
-_YAML_WIDTH: Final = 80  # PyYAML's best_width
-_YAML_INDENT: Final = 2  # PyYAML's best_indent
-
-
-def _yaml_mapping(data: Mapping[str, object]) -> str:
-    """`yaml.safe_dump(data, allow_unicode=True, sort_keys=False)`, faster for plain strings."""
-    lines = []
-    for key, value in data.items():
-        line = _yaml_simple_item(key, value)
-        if line is None:
-            return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-        lines.append(line)
-    return "".join(lines)
-
-
-def _yaml_implicit_str(text: str) -> bool:
-    # The serializer lets a str be plain only if reading it back plain gives a str (not a
-    # bool, int, float, null, timestamp, merge or value key).
-    return plain_scalar_tag(text) == YAML_STR_TAG
-
-
-def _yaml_simple_item(key: object, value: object) -> str | None:
-    """`key: value` as PyYAML writes it in a top-level block mapping, or None if not modelled."""
-    if not (
-        isinstance(key, str)
-        and isinstance(value, str)
-        and _YAML_KEY_RE.fullmatch(key)
-        and _yaml_implicit_str(key)
-        and _YAML_SLOW_CHAR_RE.search(value) is None
-    ):
-        return None
-    if (
-        _yaml_implicit_str(value)
-        and not value.startswith(" ")
-        and not value.endswith(" ")
-        and _YAML_BLOCK_INDICATOR_RE.search(value) is None
-    ):
-        # Plain (Emitter.write_plain): a lone space past the width becomes a line break.
-        if len(key) + 2 + len(value) <= _YAML_WIDTH:
-            return f"{key}: {value}\n"  # no space lies past the width
-        out = [key, ": "]
-        column = len(key) + 2
-        for k, part in enumerate(_YAML_SPACES_RE.split(value)):
-            if k % 2 and part == " " and column > _YAML_WIDTH:
-                out.append("\n" + " " * _YAML_INDENT)
-                column = _YAML_INDENT
-            else:
-                out.append(part)
-                column += len(part)
-        out.append("\n")
-        return "".join(out)
-    # Single-quoted (Emitter.write_single_quoted): quotes doubled; a lone space past the
-    # width becomes a line break unless it is the first or last character.
-    quoted = value.replace("'", "''")
-    if len(key) + 3 + len(quoted) <= _YAML_WIDTH:
-        return f"{key}: '{quoted}'\n"  # no space lies past the width
-    out = [key, ": '"]
-    column = len(key) + 3
-    parts = _YAML_SPACES_RE.split(value)
-    for k, part in enumerate(parts):
-        if k % 2 and part == " " and column > _YAML_WIDTH and parts[k - 1] and parts[k + 1]:
-            out.append("\n" + " " * _YAML_INDENT)
-            column = _YAML_INDENT
-        else:
-            quoted = part.replace("'", "''")
-            out.append(quoted)
-            column += len(quoted)
-    out.append("'\n")
-    return "".join(out)
+    return "---\n" + frontmatter.dump(data) + "---\n\n"
 
 
 _LANG_JUNK = re.compile(r"[^\w+-]")

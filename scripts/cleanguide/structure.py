@@ -8,7 +8,6 @@ line under it) makes a figure, a list naming the article's headings is its table
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -699,7 +698,7 @@ def _method_number(title: str) -> int | None:
 
 
 def _is_title(heading: Tok, article: Article) -> bool:
-    return title_key(heading.text) == title_key(str(article.meta.get("title", "")))
+    return title_key(heading.text) == title_key(article.meta.title)
 
 
 def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
@@ -740,20 +739,17 @@ def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
             chunks[-1][1].append(tok)
 
     meta = article.meta
-    title = str(meta.get("title", "")) or article.source
-    tags = tuple(str(t) for t in meta.get("tags", ()) or ())
-    categories = tuple(str(t) for t in meta.get("categories", ()) or ())
     guide = Guide(
         source=article.source,
         slug=slug,
-        title=title,
-        short_title=str(meta.get("short_title", "")) or short_title(title),
-        description=str(meta.get("description", "")),
-        date=_date(meta.get("date")),
-        updated=_date(meta.get("updated")),
-        tags=tags,
-        topics=_topics(tags + categories),
-        lang=str(meta.get("lang", "")) or languages.detect(title + "\n" + cleaned.text) or "",
+        title=meta.title,
+        short_title=meta.short_title or short_title(meta.title),
+        description=meta.description,
+        date=meta.date,
+        updated=meta.updated,
+        tags=meta.tags,
+        topics=_topics(meta.tags + meta.categories),
+        lang=meta.lang or languages.detect(meta.title + "\n" + cleaned.text) or "",
         diagnostics=diagnostics,
     )
     taken: set[str] = {"index"}
@@ -924,10 +920,6 @@ def _contents_paragraphs(
             out.append(blocks[k])
             k += 1
     return out
-
-
-def _date(value: object) -> dt.datetime | dt.date | None:
-    return value if isinstance(value, (dt.date, dt.datetime)) else None
 
 
 def _line_mapper(article: Article, cleaned: Cleaned) -> Callable[[int], int]:
