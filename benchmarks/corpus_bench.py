@@ -127,11 +127,11 @@ median article (what the issue asks for) and the sum over all articles.
   comparison, charging trafilatura nothing for the Markdown rendering it needs.
 
 Caches keyed by content are emptied (untimed) before every timed call, so each call sees the
-article as a build does the first time: cleanguide's (``pipeline.forget_caches``: URL
-verdicts, tag attributes, plain text, per-text scans), trafilatura's (``line_processing``,
-``trim``, and its deduplication caches) and the standard library's ``urlsplit`` cache.
-Caches of things built once (compiled patterns, trafilatura's punctuation table) are kept.
-``--warm`` keeps everything, as a long ``mkdocs serve`` session would.
+article as a build does the first time: trafilatura's (``line_processing``, ``trim``, and its
+deduplication caches) and the standard library's ``urlsplit`` cache. cleanguide keeps none
+(what the rules index belongs to the text being cleaned, and goes with it). Caches of things
+built once (compiled patterns, trafilatura's punctuation table) are kept. ``--warm`` keeps
+everything, as a long ``mkdocs serve`` session would.
 
 ``traf/ours`` and ``extr/ours`` are how many times faster we are (ratio of the medians in the
 summary).
@@ -713,10 +713,7 @@ def extract_only(html: str) -> str:
 
 
 def forget_ours() -> None:
-    """Empty cleanguide's caches keyed by article content, and the stdlib's URL-split cache."""
-    from cleanguide.pipeline import forget_caches
-
-    forget_caches()
+    """Empty the stdlib's URL-split cache (cleanguide keeps none keyed by content)."""
     urlsplit.cache_clear()
 
 

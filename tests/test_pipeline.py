@@ -11,7 +11,6 @@ import pytest
 
 from cleanguide import pipeline
 from cleanguide.cli import main
-from cleanguide.reader import loads
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "content" / "android-photo-backup.md"
@@ -185,20 +184,6 @@ def test_repeated_warnings_are_counted_not_flooded(
     # the audit keeps every one of them
     assert main(["report", "--content", str(content)]) == 0
     assert capsys.readouterr().out.count("ad begin marker without an end marker") == 300
-
-
-def test_forget_caches_empties_every_content_cache() -> None:
-    from cleanguide import typography
-    from cleanguide.clean import patterns, rules
-
-    body = "# T\n\n[a](https://www.techidaily.com/x/) <a href='https://x.sjv.io/c/1/2/3'>b</a>\n"
-    pipeline.clean_and_structure(loads(f"---\ntitle: T\n---\n{body}".encode(), "a.md"), "a")
-    caches = (typography.plain, rules.attrs, rules._tag_index, rules.lines_of)
-    assert all(c.cache_info().currsize for c in caches)
-    assert patterns.default_patterns()._verdicts
-    pipeline.forget_caches()
-    assert [c.cache_info().currsize for c in (*caches, patterns._ascii_folded)] == [0] * 5
-    assert not patterns.default_patterns()._verdicts
 
 
 def test_audit_files_are_json_with_a_removal_per_line(content: Path, tmp_path: Path) -> None:

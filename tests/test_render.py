@@ -11,13 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cleanguide.render import (
-    _FRAGMENT_LINK,
     _meta_value,
     escape_text,
     front_matter,
-    prose,
 )
-from cleanguide.sanitize import neutralise_markdown
 
 # Characters that steer PyYAML's choice of scalar style, folding or quoting.
 TRICKY = (
@@ -117,8 +114,3 @@ def test_escape_text_is_html_escape_then_backslashes(text: str) -> None:
     collapsed = " ".join(text.split())
     expected = re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", html.escape(collapsed, quote=False))
     assert escape_text(text) == expected
-
-
-@given(st.one_of(st.text(), MARKDOWNISH))
-def test_prose_skips_fragment_links_only_when_there_are_none(text: str) -> None:
-    assert prose(text) == neutralise_markdown(_FRAGMENT_LINK.sub(r"\1", text))

@@ -30,7 +30,7 @@ from . import cache as cache_mod
 from . import localrefs
 from .budget import Allowance
 from .cache import Cache
-from .clean import Cleaned, clean, patterns, rules
+from .clean import Cleaned, clean
 from .defaults import ARTICLE_SUFFIXES, GUIDES_DIR, IMAGES_DIR
 from .diagnostics import ArticleError, Diagnostic, Severity
 from .files import atomic_write, write_if_changed
@@ -41,7 +41,6 @@ from .reader import loads, read_bytes
 from .render import LocalImage, MissingImage, PageFile, render_guide
 from .slugs import slug_for_article, unique_slug
 from .structure import build_guide
-from .typography import plain
 
 
 @dataclass(slots=True)
@@ -146,17 +145,6 @@ class BuildResult:
             f"fetched and show as placeholders linking to the original ({by_reason}); "
             "each one is in the audit"
         )
-
-
-def forget_caches() -> None:
-    """Empty every cache keyed by article content: URL verdicts, tag attributes, plain text.
-
-    A build keeps them, since its articles share links and tags. The benchmark empties them
-    to time an article as a build first sees it.
-    """
-    patterns.forget_caches()
-    rules.forget_caches()
-    plain.cache_clear()
 
 
 def find_articles(content_dir: Path) -> list[Path]:

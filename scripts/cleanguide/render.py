@@ -97,7 +97,7 @@ HOWTO_META = "howto"
 """The front-matter key of a page's schema.org HowTo (JSON)."""
 
 
-# a link (not an image) to "#...": starts at "[" and looks back (a leading look-behind is slower)
+# a link (not an image: see rules._MD_LINK) to "#..."
 _FRAGMENT_LINK = re.compile(r"\[(?<!!\[)([^\[\]\n]*)\]\(\s*#[^)\s\[\]]*\s*\)")
 
 
@@ -106,7 +106,7 @@ def prose(text: str) -> str:
 
     The source page's anchors (`#part2-1`) do not exist on our pages; the text stays.
     """
-    if "](" in text:  # _FRAGMENT_LINK cannot match otherwise
+    if "](" in text:
         text = _FRAGMENT_LINK.sub(r"\1", text)
     return neutralise_markdown(text)
 
@@ -393,7 +393,7 @@ def _shield_list_tags(markdown: str) -> str:
     `&lt;`; a code span holding such a tag becomes an HTML `<code>` with its text escaped
     (it shows the same; `&lt;` in a Markdown code span would show as typed).
     """
-    if "<" not in markdown or not _LIST_TAG.search(markdown):
+    if not _LIST_TAG.search(markdown):
         return markdown
     out, pos = [], 0
     for m in _CODE_SPAN.finditer(markdown):

@@ -74,7 +74,7 @@ _CLOSING = re.compile(
 _NOTE_KINDS = {"warning": "warning", "caution": "warning", "important": "warning", "tip": "tip"}
 
 
-@dataclass(slots=True)  # not frozen: built once per block, and a frozen init costs 4x
+@dataclass(slots=True)
 class Tok:
     kind: str  # heading, para, list, code, html, quote, table
     text: str
@@ -91,7 +91,7 @@ class Tok:
         return self.line_of(self.at)
 
 
-def _code_blocks(lines: Lines) -> dict[int, Fence]:
+def _code_blocks(lines: str | Lines) -> dict[int, Fence]:
     """The fenced code blocks of the text, by their first line; those inside a quote stay
     in its text (the quote is copied as it is)."""
     return {f.first: f for f in fences(lines) if ">" not in f.indent}
@@ -241,10 +241,10 @@ def merge_blocks(blocks: list[Block]) -> list[Block]:
 def prose_blocks(text: str) -> list[Block]:
     """Blocks of one paragraph-like chunk (a list item's, a step's): fenced code becomes
     code blocks, image lines figures, the rest paragraphs."""
-    lines = Lines(text)
-    code = _code_blocks(lines)
+    code = _code_blocks(text)
     if not code and "![" not in text and "<" not in text:
         return _classify_para(text)  # one paragraph (or note, or list)
+    lines = Lines(text)
     out: list[Block] = []
     buf: list[str] = []
 
@@ -351,14 +351,14 @@ _STEP = re.compile(
 )
 # Inside a paragraph: a step label in bold ("**Step Two**"), or "N)" before a capital letter
 # (an instruction starts there) right after a sentence end, a bold close or an image (see
-# `_item_starts`). Two plain scans: one alternation with look-behinds scans 4x slower.
+# `_item_starts`).
 _INLINE_LABEL = re.compile(
     r"(?:\*\*|__)[ \t]*(?i:" + _LABEL + r")[ \t]*\\?[.:)\-–—]?[ \t]*(?:\*\*|__)"
 )
 _INLINE_ITEM = re.compile(r"(\d{1,2})\)[ \t]*(?=[A-Z])")
 
 
-class _Mark(NamedTuple):  # a tuple: a frozen dataclass builds 4x slower
+class _Mark(NamedTuple):
     """A numbered marker: a step label ("Step 2") or a list number ("2.", "2)")."""
 
     label: bool
@@ -405,30 +405,23 @@ def _title_and_body(rest: str) -> tuple[str, str]:
     return "", rest
 
 
-def _may_hold_label(text: str) -> bool:
-    """Whether `text` holds bold and "step" (or "Step", "STEP"): plain searches, cheaper
-    than a scan for the label (most paragraphs hold no label)."""
-    return ("**" in text or "__" in text) and ("tep" in text or "TEP" in text)
-
-
-def _has_digit_paren(text: str) -> bool:
-    """Whether a digit comes right before a ")" somewhere in `text`."""
-    at = text.find(")")
-    while at > 0:
-        if text[at - 1].isdigit():
-            return True
-        at = text.find(")", at + 1)
-    return False
-
-
 def _inline_marks(text: str) -> tuple[str, list[_Mark]]:
     """The text before the first marker found inside `text`, and the markers (none in a
     text holding code: code is never split)."""
-    maybe_label, maybe_item = _may_hold_label(text), _has_digit_paren(text)
-    if not (maybe_label or maybe_item) or fences(text):
-        return text, []  # most paragraphs
-    labels = list(_INLINE_LABEL.finditer(text)) if maybe_label else []
-    items = _INLINE_ITEM.finditer(text) if maybe_item else ()
+    # Only text holding bold and "step", or a ")", can hold a marker, and most paragraphs
+    # hold neither (tests/test_scanners.py checks this against `_find_marks` alone).
+    maybe_label = ("**" in text or "__" in text) and "tep" in text.lower()
+    if not (maybe_label or ")" in text):
+        return text, []
+    return _find_marks(text)
+
+
+def _find_marks(text: str) -> tuple[str, list[_Mark]]:
+    """`_inline_marks` without the shortcut."""
+    if fences(text):
+        return text, []
+    labels = list(_INLINE_LABEL.finditer(text))
+    items = _INLINE_ITEM.finditer(text)
     found = labels + [
         m
         for m in items
@@ -703,7 +696,7 @@ def _is_title(heading: Tok, article: Article) -> bool:
 
 def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
     """The typed guide for one cleaned article; its warnings go to `Guide.diagnostics`."""
-    toks = tokenize(readable_text(cleaned), _line_mapper(article, cleaned))
+    toks = tokenize(cleaned.readable, _line_mapper(article, cleaned))
     # an article that opens with its title as an H1 (the title of one without front matter
     # comes from there): the page shows it as its title, not as a section
     if toks and toks[0].kind == "heading" and toks[0].level == 1 and _is_title(toks[0], article):
@@ -927,22 +920,3 @@ def _line_mapper(article: Article, cleaned: Cleaned) -> Callable[[int], int]:
         return article.line_of(cleaned.to_original(offset))
 
     return line_of
-
-
-def readable_text(cleaned: Cleaned) -> str:
-    """The cleaned text; where unwrapping a link glued two words together, a space between.
-
-    `Cleaned.text` is exactly the kept characters (the audit depends on that), so the space
-    is added here, at the joins, and nowhere else. Offsets shift by the inserted spaces only
-    after a join, which is why the line mapper is built from `kept`, not from this text.
-    """
-    unwrapped = {p[0] for r in cleaned.removals if r.action == "unwrapped" for p in r.pieces}
-    out: list[str] = []
-    for k, (s, e) in enumerate(cleaned.kept):
-        seg = cleaned.original[s:e]
-        glued = (out[-1][-1:].isalnum() or out[-1][-1:] in ",;:") if out else False
-        joined_after_unwrap = k and e > s and cleaned.kept[k - 1][1] in unwrapped
-        if joined_after_unwrap and glued and seg[:1].isalnum():
-            out.append(" ")
-        out.append(seg)
-    return "".join(out)

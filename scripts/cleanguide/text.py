@@ -17,6 +17,7 @@ all. tests/test_text.py compares `fences` with superfences itself.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -37,13 +38,9 @@ class Lines:
 
     @cached_property
     def starts(self) -> list[int]:
-        """The offset at which each line starts."""
-        starts = []
-        offset = 0
-        for line in self.parts:
-            starts.append(offset)
-            offset += len(line) + 1  # its newline
-        return starts
+        """The offset at which each line starts: the running sum of the lengths before it,
+        each with its newline."""
+        return list(itertools.accumulate((len(line) + 1 for line in self.parts[:-1]), initial=0))
 
     def start(self, i: int) -> int:
         """Where line i starts."""
@@ -135,9 +132,10 @@ def _prefix(line: str, width: int) -> str:
 
 def fences(text: str | Lines) -> list[Fence]:
     """The fenced code blocks of `text`, in order (see the module's docstring)."""
+    raw = text.text if isinstance(text, Lines) else text
+    if "```" not in raw and "~~~" not in raw:
+        return []  # no fence without a run of three
     lines = text if isinstance(text, Lines) else Lines(text)
-    if "```" not in lines.text and "~~~" not in lines.text:
-        return []
     found: list[Fence] = []
     opened: tuple[int, str, str, str] | None = None  # (line, indentation, fence, language)
     blank_run = 0

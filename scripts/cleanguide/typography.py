@@ -5,26 +5,26 @@ Pure `str -> str` functions; code spans are never touched.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
 _BOLD = re.compile(r"(\*\*|__)(?=\S)([^*\n]*?\S)?\s*\1")
-# Spaces after a word, before punctuation or a closing quote. Each starts at a space and looks
-# back from there: a look-behind first would be tried at every position (4x slower).
+# Spaces after a word, before punctuation or a closing quote. Each pattern starts with the
+# character it is about and looks back from there (the regex engine finds that character
+# first instead of trying a look-behind at every position; tests/test_scanners.py checks
+# each against its look-behind-first form).
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t](?<=[^\s(\[][ \t])[ \t]*([,.;:!?])(?=\s|$|\))")
 _SPACE_BEFORE_CLOSING_QUOTE = re.compile(
     r"[ \t](?<=[^\s\"][ \t])[ \t]*([\"\u201d])(?=[\s,.;:!?)]|$)"
 )
-# a link's "[" (see _unglue_link: a look-behind in front would scan 3x slower). No part of a
-# link pattern runs over another "[" or "]": a failed attempt then scans only up to the next
-# bracket, so 20,000 "[a](" without ")" cost one pass, not 20,000 passes to the end.
-_LINK_OPEN = re.compile(r"\[(?=[^\[\]\n]+\]\()")
+# A link glued to the word before it, or after it. No part of a link pattern runs over
+# another "[" or "]": a failed attempt then scans only up to the next bracket, so 20,000
+# "[a](" without ")" cost one pass, not 20,000 to the end.
+_WORD_THEN_LINK = re.compile(r"\[(?<=[^\W_]\[)(?=[^\[\]\n]+\]\()")
 _LINK_GLUED = re.compile(r"(\]\([^)\s\[\]]*\))(?=[^\W_])")
 _INLINE_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^)\[\]]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
-_PUNCT_AFTER_SPACE = re.compile(r"[ \t][,.;:!?]")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 # "Part 1.", "Method 2:", "Step 3 -", "4)" opening a title
@@ -36,7 +36,7 @@ _TITLE_LABEL = re.compile(
 
 def _outside_code(text: str, fix: Callable[[str], str]) -> str:
     if "`" not in text:
-        return fix(text)
+        return fix(text)  # no code span
     out: list[str] = []
     pos = 0
     for m in _CODE_SPAN.finditer(text):
@@ -69,54 +69,27 @@ def _space_around_bold(text: str) -> str:
     return _BOLD.sub(_bold_repl, text)
 
 
-def _unglue_link(m: re.Match[str]) -> str:
-    """`see[the docs](url)` -> `see [the docs](url)`: a space between a word and its link."""
-    start = m.start()
-    return " [" if start and m.string[start - 1].isalnum() else "["
-
-
-def _may_have_spaced_punct(text: str) -> bool:
-    # plain searches first: a regex scan stops at every space of the paragraph
-    return (
-        " ," in text
-        or " ." in text
-        or " ;" in text
-        or " :" in text
-        or " !" in text
-        or " ?" in text
-        or "\t" in text
-    )
-
-
 def _fix_prose(text: str) -> str:
-    # each repair only where its trigger can occur: most paragraphs need none of them
+    # each repair only on text holding what it repairs: most paragraphs need none of them
+    # (tests/test_scanners.py checks this against the repairs run on every text)
     if "**" in text or "__" in text:
         text = _space_around_bold(text)
     if "](" in text:
-        text = _LINK_OPEN.sub(_unglue_link, text)
-        text = _LINK_GLUED.sub(r"\1 ", text)
+        text = _WORD_THEN_LINK.sub(" [", text)  # `see[the docs](url)` -> `see [the docs](url)`
+        text = _LINK_GLUED.sub(r"\1 ", text)  # `[the docs](url)now` -> `[the docs](url) now`
     if '"' in text or "\u201d" in text:
         text = _SPACE_BEFORE_CLOSING_QUOTE.sub(r"\1", text)
-    if _may_have_spaced_punct(text) and _PUNCT_AFTER_SPACE.search(text):
-        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)
-    return text
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text)
 
 
 def tidy(text: str) -> str:
     """Repair inline spacing in one block of Markdown prose; strip each line's indent."""
-    if "\n" in text:
-        text = "\n".join(line for line in (ln.strip() for ln in text.split("\n")) if line)
-    else:
-        text = text.strip()
+    text = "\n".join(line for line in (ln.strip() for ln in text.split("\n")) if line)
     return _outside_code(text, _fix_prose)
 
 
-@functools.lru_cache(maxsize=4096)
 def plain(text: str) -> str:
-    """Markdown inline text as plain text: for titles, alt text and slugs.
-
-    Cached: the structurer asks again about the same headings and step titles.
-    """
+    """Markdown inline text as plain text: for titles, alt text and slugs."""
     if "](" in text:
         text = _INLINE_LINK.sub(r"\1", text)
     if "*" in text or "_" in text or "`" in text:

@@ -1,8 +1,12 @@
 """The cleaning engine: runs named rules in order and records every piece they remove.
 
-Each rule sees the text left by the rules before it and returns spans of that text to drop.
-The engine maps those spans back onto the original body, so every removal is recorded in
-original coordinates and `reconstruct()` can prove that nothing was lost.
+Each rule sees the text left by the rules before it, through a `RuleContext`, and returns
+spans of that text to drop. The context holds the indexes rules read (lines, tags), built
+when a rule first asks and shared by the rules that read the same text, as markdown-it's
+`StateBlock` holds the line marks of a text for every block rule. The engine maps the
+spans back onto the original body, so every removal is recorded in original coordinates
+and `reconstruct()` can prove that nothing was lost; and it gives the structurer the text
+to read (`Cleaned.readable`).
 """
 
 from __future__ import annotations
@@ -11,18 +15,21 @@ import bisect
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 from ..diagnostics import Diagnostic, Severity
 from ..model import Article
-from ..text import fence_spans
+from ..text import Lines, fence_spans
+from . import scan
 from .patterns import Patterns
+from .scan import Elements
 
 EXCERPT_CHARS = 80
 MAX_PASSES = 3
 
 
-class Cut(NamedTuple):  # a tuple: rules make many, and a frozen dataclass builds 5x slower
+class Cut(NamedTuple):
     """What a rule asks to drop: a span of the text it was given, and why."""
 
     start: int
@@ -52,17 +59,63 @@ class Removal:
         return sum(e - s for s, e in self.pieces)
 
 
-@dataclass(slots=True)
 class RuleContext:
-    """What a rule gets: the current text, the patterns, and a way to warn."""
+    """What a rule reads: one version of the article's text, the patterns, indexes of the
+    text (each built when a rule first asks for it), and a way to warn."""
 
-    text: str
-    patterns: Patterns
-    source: str
-    line_of: Callable[[int], int]
-    """Source-file line of an offset into `text` (the current text)."""
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    rule: str = ""
+    def __init__(
+        self,
+        text: str,
+        patterns: Patterns,
+        source: str,
+        line_of: Callable[[int], int],
+        tags: Sequence[str] = (),
+    ) -> None:
+        self.text = text
+        self.patterns = patterns
+        self.source = source
+        self.line_of = line_of
+        """Source-file line of an offset into `text`."""
+        self.rule = ""
+        """The rule reading the text now: its warnings name it."""
+        self.diagnostics: list[Diagnostic] = []
+        self.tags = tuple(tags)
+        """The tags the rules read (`Rule.tags`): the first to ask for one indexes them all."""
+        self._elements: dict[str, Elements] = {}
+
+    @cached_property
+    def lines(self) -> Lines:
+        """The lines of the text."""
+        return Lines(self.text)
+
+    @cached_property
+    def code(self) -> list[tuple[int, int]]:
+        """Where the fenced code blocks of the text are (text.fence_spans)."""
+        return fence_spans(self.lines)
+
+    @cached_property
+    def paragraphs(self) -> list[tuple[int, int]]:
+        """(start, end) of each run of non-blank lines, its last newline included."""
+        lines = self.lines
+        out: list[tuple[int, int]] = []
+        first: int | None = None
+        for i, line in enumerate(lines.parts):
+            if line.strip():
+                first = i if first is None else first
+            elif first is not None:
+                out.append((lines.start(first), lines.end(i - 1)))
+                first = None
+        if first is not None:
+            out.append((lines.start(first), lines.end(len(lines) - 1)))
+        return out
+
+    def elements(self, tag: str) -> Elements:
+        """The `<tag ...>` elements of the text."""
+        name = tag.lower()
+        if name not in self._elements:
+            names = self.tags if name in self.tags else (name,)
+            self._elements.update(scan.elements(self.text, names))
+        return self._elements[name]
 
     def warn(self, offset: int, message: str) -> None:
         self.diagnostics.append(
@@ -81,6 +134,9 @@ class Rule:
     name: str
     func: RuleFunc
     doc: str
+    tags: tuple[str, ...] = ()
+    """The HTML tags it reads (lower case): the context finds those of every rule in one
+    scan of the text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +146,15 @@ class Cleaned:
     source: str
     original: str
     text: str
+    """Exactly the characters of `original` that were kept (what the audit rebuilds from)."""
     kept: tuple[tuple[int, int], ...]
     """Spans of `original` that make up `text`, in order."""
     removals: tuple[Removal, ...]
     diagnostics: tuple[Diagnostic, ...]
+    readable: str = ""
+    """`text` to read on: where unwrapping a link glued two words together, a space
+    between them (`readable_text`). Offsets map to `original` as `text`'s do, off by the
+    spaces added before them."""
     _starts: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -167,10 +228,7 @@ def _subtract(kept: list[tuple[int, int]], drop: list[tuple[int, int]]) -> list[
 
 
 def _excerpt(text: str) -> str:
-    # flattening a prefix gives a prefix of the flattened whole: enough when it is long
-    flat = " ".join(text[: EXCERPT_CHARS * 4].split())
-    if len(flat) <= EXCERPT_CHARS and len(text) > EXCERPT_CHARS * 4:
-        flat = " ".join(text.split())
+    flat = " ".join(text.split())
     return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 1] + "…"
 
 
@@ -183,7 +241,12 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
     # Run the chain until nothing more goes (at most MAX_PASSES): a removal can expose junk
     # to a rule that ran before it, and cleaning must be idempotent.
     view = _View(original, kept)
-    line_of = _line_mapper(article, view)
+    tags = tuple(dict.fromkeys(t for rule in rules for t in rule.tags))
+
+    def context() -> RuleContext:
+        return RuleContext(view.text, patterns, article.source, _line_mapper(article, view), tags)
+
+    ctx = context()
     # A rule is a pure function of the text: one that found nothing in a version of the text
     # would find nothing there again, so it waits for a cut to make a new version.
     version = 0
@@ -193,15 +256,10 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
         for index, rule in enumerate(rules):
             if found_nothing.get(index) == version:
                 continue
-            ctx = RuleContext(
-                text=view.text,
-                patterns=patterns,
-                source=article.source,
-                line_of=line_of,
-                rule=rule.name,
-            )
-            cuts = _protect_code(_normalise(list(rule.func(ctx)), view.length), view.text)
+            ctx.rule = rule.name
+            cuts = _protect_code(_normalise(list(rule.func(ctx)), view.length), ctx.code)
             diagnostics.extend(ctx.diagnostics)
+            ctx.diagnostics.clear()
             if not cuts:
                 found_nothing[index] = version
                 continue
@@ -226,7 +284,7 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
                 )
             kept = _subtract(kept, all_pieces)
             view = _View(original, kept)
-            line_of = _line_mapper(article, view)
+            ctx = context()
             version += 1
             changed = True
         if not changed:
@@ -239,7 +297,26 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
         kept=tuple(kept),
         removals=tuple(removals),
         diagnostics=tuple(dict.fromkeys(diagnostics)),  # a later pass repeats warnings
+        readable=readable_text(original, kept, removals),
     )
+
+
+def readable_text(
+    original: str, kept: Sequence[tuple[int, int]], removals: Sequence[Removal]
+) -> str:
+    """The kept text, with a space where unwrapping a link glued a word (or a `,;:`) to the
+    word after it: of "see[the docs](farm)now", "seethe docsnow" is kept, and this reads
+    "see the docs now"."""
+    unwrapped = {p[0] for r in removals if r.action == "unwrapped" for p in r.pieces}
+    out: list[str] = []
+    for k, (s, e) in enumerate(kept):
+        seg = original[s:e]
+        glued = (out[-1][-1:].isalnum() or out[-1][-1:] in ",;:") if out else False
+        joined_after_unwrap = k and e > s and kept[k - 1][1] in unwrapped
+        if joined_after_unwrap and glued and seg[:1].isalnum():
+            out.append(" ")
+        out.append(seg)
+    return "".join(out)
 
 
 def _line_mapper(article: Article, view: _View) -> Callable[[int], int]:
@@ -262,11 +339,8 @@ def _normalise(cuts: list[Cut], length: int) -> list[Cut]:
     return clean
 
 
-def _protect_code(cuts: list[Cut], text: str) -> list[Cut]:
+def _protect_code(cuts: list[Cut], code: Sequence[tuple[int, int]]) -> list[Cut]:
     """Drop cuts that touch fenced code: code is quoted verbatim, never cleaned."""
-    if not cuts:
-        return cuts
-    code = fence_spans(text)
     return [c for c in cuts if not any(c.start < e and s < c.end for s, e in code)]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -33,35 +32,29 @@ class Patterns:
     marker_end: re.Pattern[str]
     marker_max_lines: int
     ad_slot_tags: tuple[tuple[str, re.Pattern[str]], ...]
-    ad_script_lines: tuple[re.Pattern[str], ...]
-    ad_script_needle: str
-    """Lower-case text that every ad script line contains."""
+    ad_script_lines: re.Pattern[str]
+    """Any of the listed ad script lines (one alternation)."""
     farm_label_classes: tuple[str, ...]
     farm_labels: re.Pattern[str]
     farm_min_items: int
     farm_label_max_chars: int
     rating_start: re.Pattern[str]
     """Any of the widget's opening lines (one alternation of the listed patterns)."""
-    rating_needles: tuple[str, ...]
-    """Lower-case text one of which every opening line contains."""
     rating_parts: re.Pattern[str]
     bylines: re.Pattern[str]
-    byline_needles: tuple[str, ...]
     pixel_max_size: int
     pixel_hidden_style: re.Pattern[str]
     disclaimer: re.Pattern[str]
-    disclaimer_keywords: tuple[str, ...]
-    """Lower-case words one of which every disclaimer phrase contains."""
+    disclaimer_words: tuple[str, ...]
+    """Lower-case words one of which every disclaimer phrase names."""
     disclaimer_max_chars: int
     ui_chrome: re.Pattern[str]
     """A whole line that says only one of the UI labels (for `fullmatch`)."""
     comment_call: re.Pattern[str]
     """A call to comment, from the start of its sentence to its end (searched in a paragraph)."""
-    comment_needles: tuple[str, ...]
-    """Lower-case words one of which every call to comment contains."""
+    comment_words: tuple[str, ...]
+    """Lower-case words one of which every call to comment names."""
 
-    _verdicts: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
-    """URL -> _FARM | _AFFILIATE | _AD bits: every rule pass asks about the same links."""
     _host_bits: dict[str, int] = field(init=False, compare=False, repr=False)
     """Listed host -> the bits it gives itself and its subdomains."""
 
@@ -79,34 +72,19 @@ class Patterns:
 
     # --- URL classification -------------------------------------------------------------
     def is_farm_url(self, url: str) -> bool:
-        return self._host_says(url, _FARM)
+        return bool(self._classify(url) & _FARM)
 
     def is_affiliate_url(self, url: str) -> bool:
-        return bool(self._verdict(url) & _AFFILIATE)
+        return bool(self._classify(url) & _AFFILIATE)
 
     def is_ad_url(self, url: str) -> bool:
-        return self._host_says(url, _AD)
+        return bool(self._classify(url) & _AD)
 
     def is_junk_url(self, url: str) -> bool:
-        return bool(self._verdict(url))
-
-    def _host_says(self, url: str, bit: int) -> bool:
-        """Whether the URL has `bit`, one its host alone decides (farm, ad)."""
-        verdict = self._verdicts.get(url)
-        if verdict is None:  # no need to classify the whole URL
-            parts = _split(url)
-            return bool(parts and self._site_verdict(parts[0], parts[1]) & bit)
-        return bool(verdict & bit)
-
-    def _verdict(self, url: str) -> int:
-        verdict = self._verdicts.get(url)
-        if verdict is None:
-            if len(self._verdicts) >= _MAX_VERDICTS:
-                self._verdicts.clear()
-            verdict = self._verdicts[url] = self._classify(url)
-        return verdict
+        return bool(self._classify(url))
 
     def _classify(self, url: str) -> int:
+        """The URL's _FARM | _AFFILIATE | _AD bits."""
         parts = _split(url)
         if parts is None:
             return 0
@@ -135,11 +113,11 @@ class Patterns:
 
 
 _FARM, _AFFILIATE, _AD = 1, 2, 4
-_MAX_VERDICTS = 100_000
 
 
-# An http(s) or protocol-relative URL whose host is plain ASCII and which holds no character
-# urlsplit would drop or treat specially: split by one match, as urlsplit would split it.
+# An http(s) or protocol-relative URL with a plain ASCII host and no character urlsplit would
+# drop or treat specially: split by one match, as urlsplit splits it (most links of an article;
+# tests/test_scanners.py checks the two agree).
 _SIMPLE_URL = re.compile(
     r"(?:[Hh][Tt][Tt][Pp][Ss]?:)?//([A-Za-z0-9.-]+)(?::[0-9]*)?"
     r"((?:/[^?#\x00-\x20\x7f]*)?)(?:\?([^#\x00-\x20\x7f]*))?(?:#[^\x00-\x20\x7f]*)?"
@@ -149,8 +127,7 @@ _SIMPLE_URL = re.compile(
 def _split(url: str) -> tuple[str, str, frozenset[str]] | None:
     """(lower-case host without a trailing dot, path, lower-case query keys), or None."""
     url = url.strip()
-    simple = _SIMPLE_URL.fullmatch(url)
-    if simple:
+    if simple := _SIMPLE_URL.fullmatch(url):
         host, path, query = simple.groups()
         return (host.lower().rstrip("."), path, _query_keys(query))
     return _split_by_urlsplit(url)
@@ -188,63 +165,13 @@ def _comment(pattern: str) -> re.Pattern[str]:
     return _rx(pattern)
 
 
-def lines_containing(text: str, word: str) -> list[int] | None:
-    """Indexes of the lines (split at "\\n") holding `word` in any letter case, in order.
-
-    None when lower-casing ASCII letters cannot tell (see `may_contain`).
-    """
-    folded = _ascii_folded(text)
-    if folded is None or not word.isascii():
-        return None
-    needle = word.encode()
-    found: list[int] = []
-    line, counted = 0, 0
-    at = folded.find(needle)
-    while at != -1:
-        line += folded.count(b"\n", counted, at)  # newlines are single bytes in UTF-8
-        counted = at
-        if not found or found[-1] != line:
-            found.append(line)
-        at = folded.find(needle, at + 1)
-    return found
-
-
-def _needles(needles: list[str], patterns: list[str], what: str) -> tuple[str, ...]:
-    """The lower-cased needles, once every pattern is seen to contain one of them."""
-    words = tuple(str(n).lower() for n in needles)
+def _words(words: list[str], patterns: list[str], what: str) -> tuple[str, ...]:
+    """The lower-cased `words`, once every pattern is seen to name one of them."""
+    lowered = tuple(str(w).lower() for w in words)
     for pattern in patterns:
-        if not any(w in pattern.lower() for w in words):
-            raise ValueError(f"{what} pattern {pattern!r} does not contain any of {words}")
-    return words
-
-
-def may_contain(text: str, words: Iterable[str]) -> bool:
-    """False only when no word (lower-case) occurs in `text` in any letter case.
-
-    A cheap test before a case-insensitive regex scan, which costs 10-20x a plain search.
-    """
-    if any(w in text for w in words):
-        return True  # as written: no need to fold the text
-    folded = _ascii_folded(text)
-    return folded is None or any(not w.isascii() or w.encode() in folded for w in words)
-
-
-# the non-ASCII letters that Python's case-insensitive matching equates with ASCII ones
-_ASCII_LOOKALIKES = "\u0130\u0131\u017f\u212a"
-
-
-@functools.lru_cache(maxsize=2)
-def _ascii_folded(text: str) -> bytes | None:
-    """UTF-8 of `text` with ASCII letters lower-cased; None if lower-casing is not enough."""
-    if not text.isascii() and any(c in text for c in _ASCII_LOOKALIKES):
-        return None  # (four plain searches: a character-class regex scan is 20x slower)
-    return text.encode("utf-8", "surrogatepass").lower()
-
-
-def forget_caches() -> None:
-    """Empty the caches keyed by text or URL, the default patterns' URL verdicts among them."""
-    _ascii_folded.cache_clear()
-    default_patterns()._verdicts.clear()
+        if not any(w in pattern.lower() for w in lowered):
+            raise ValueError(f"{what} pattern {pattern!r} names none of the words {lowered}")
+    return lowered
 
 
 def _hosts(hosts: list[str]) -> frozenset[str]:
@@ -270,25 +197,22 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         marker_end=_comment(markers["end"]),
         marker_max_lines=int(markers["max_lines"]),
         ad_slot_tags=tuple((s["tag"], _rx(s["attr_pattern"])) for s in data["ad_slots"]),
-        ad_script_lines=tuple(_rx(p) for p in scripts["patterns"]),
-        ad_script_needle=_needles([scripts["needle"]], scripts["patterns"], "ad script")[0],
+        ad_script_lines=_any(scripts["patterns"]),
         farm_label_classes=tuple(farm["label_classes"]),
         farm_labels=_alternation(farm["labels"]),
         farm_min_items=int(farm["min_items"]),
         farm_label_max_chars=int(farm["label_max_chars"]),
         rating_start=_any(rating["start"]),
-        rating_needles=_needles(rating["needles"], rating["start"], "rating start"),
         rating_parts=_any(rating["parts"]),
         bylines=_any(data["byline"]["patterns"]),
-        byline_needles=_needles(data["byline"]["needles"], data["byline"]["patterns"], "byline"),
         pixel_max_size=int(data["pixels"]["max_size"]),
         pixel_hidden_style=_rx(data["pixels"]["hidden_style"]),
         disclaimer=_rx("|".join(f"(?:{p})" for p in disclaimers["phrases"])),
-        disclaimer_keywords=_needles(disclaimers["keywords"], disclaimers["phrases"], "disclaimer"),
+        disclaimer_words=_words(disclaimers["words"], disclaimers["phrases"], "disclaimer"),
         disclaimer_max_chars=int(disclaimers["max_chars"]),
         ui_chrome=_ui_chrome(data["ui_chrome"]),
         comment_call=_comment_call(calls["lead_in"], calls["sentences"]),
-        comment_needles=_needles(calls["needles"], calls["sentences"], "comment call"),
+        comment_words=_words(calls["words"], calls["sentences"], "comment call"),
     )
 
 

@@ -8,23 +8,22 @@ keeps the text and warns: it never deletes up to the end of the file.
 from __future__ import annotations
 
 import bisect
-import functools
-import html
 import itertools
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from types import MappingProxyType
+from collections.abc import Iterator, Mapping
 
 from ..text import Lines
 from ..typography import title_key
 from .engine import Cut, Rule, RuleContext
-from .patterns import Patterns, lines_containing, may_contain
+from .patterns import Patterns
+from .scan import attrs
 
 # --- small scanners shared by the rules ---------------------------------------------------
 
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
-# a link; one right after "!" is an image (see _md_links: a look-behind here is 10x slower)
-_MD_LINK = re.compile(r"\[([^\[\]\n]*)\]\(\s*<?([^\s()<>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
+# a link: a "[" that is not an image's "![" (the look-behind after the "[": the regex engine
+# finds the "[" first instead of trying the look-behind at every character)
+_MD_LINK = re.compile(r"\[(?<!!\[)([^\[\]\n]*)\]\(\s*<?([^\s()<>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
 _MD_IMAGE_LINK = re.compile(
     r"\[(!\[[^\[\]\n]*\]\(\s*[^\s()]*(?:\s+\"[^\"\n]*\")?\s*\))\]\(\s*<?([^\s()<>]*)>?\s*\)"
 )
@@ -48,93 +47,6 @@ _IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp)$", re.IGNORECASE)
 _MEDIA_TAG = re.compile(r"<(img|video|iframe|picture)\b", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n")
 _LEAD_MARKS = "#>*_ \t\u00a0"
-
-
-@functools.lru_cache(maxsize=4096)
-def attrs(tag: str) -> Mapping[str, str]:
-    """Attributes of one start tag, lower-cased names, entity-decoded values.
-
-    Cached (read-only): the same tags come back in every pass of the rule chain.
-    """
-    out: dict[str, str] = {}
-    for m in _ATTR.finditer(tag):
-        name = m.group(1).lower()
-        if name not in out:  # the first of a repeated attribute counts, as in HTML
-            out[name] = html.unescape(m.group(m.lastindex or 0))  # the one value group
-    return MappingProxyType(out)
-
-
-_PLAIN_HREF = re.compile(r'<a\s+href\s*=\s*"([^"&]*)"\s*>', re.IGNORECASE)
-
-
-def _href(tag: str) -> str:
-    """The href of an `<a ...>` start tag, as `attrs` reads it; quicker for `<a href="...">`."""
-    plain = _PLAIN_HREF.fullmatch(tag)
-    return plain.group(1) if plain else attrs(tag).get("href", "")
-
-
-# the tags ad_elements looks for, indexed together from one scan
-_AD_ELEMENT_TAGS = ("a", "img", "video", "iframe", "object", "embed")
-
-
-@functools.lru_cache(maxsize=8)
-def _tag_regex(names: tuple[str, ...]) -> re.Pattern[str]:
-    """Start or end tags of `names`: "/" or "", the name, the rest up to ">".
-
-    Names match ASCII-case-insensitively (`(?ai:)`): with Unicode folding "\\u017fcript" would be a
-    script tag to the regex and to nothing else.
-    """
-    alternatives = "|".join(re.escape(n) for n in names)
-    return re.compile(rf"<(/?)((?ai:{alternatives}))\b([^>]*)>")
-
-
-@functools.lru_cache(maxsize=8)
-def _tag_index(
-    text: str, names: tuple[str, ...]
-) -> dict[str, tuple[list[re.Match[str]], list[int]]]:
-    """Start tags and close-tag ends by lower-case name, from one scan of `text`.
-
-    Each rule asks for its own few tags: a scan's cost grows with the tags it looks for and
-    finds, and the text changes between rules anyway.
-    """
-    index: dict[str, tuple[list[re.Match[str]], list[int]]] = {n: ([], []) for n in names}
-    # Not past the last ">": a tag never closed would scan to the end of the text, once per
-    # tag (20,000 "<a" took 10 s); before it, each scan stops at the next ">" and takes it.
-    for m in _tag_regex(names).finditer(text, 0, text.rfind(">") + 1):
-        opens, closes = index[m.group(2).lower()]
-        if not m.group(1):
-            opens.append(m)
-        elif not m.group(3) or m.group(3).isspace():
-            closes.append(m.end())
-    return index
-
-
-class Elements:
-    """Finds `<tag ...> ... </tag>` ranges in linear time (close tags indexed once)."""
-
-    def __init__(self, text: str, tag: str, family: tuple[str, ...] = ()) -> None:
-        """`family`: tags (lower-case, `tag` among them) to index in the same scan."""
-        tag = tag.lower()
-        self.opens, self.closes = _tag_index(text, family or (tag,))[tag]
-
-    def __iter__(self) -> Iterator[tuple[int, int, str, int]]:
-        """Yields (start, end, start_tag, inner_start); end is -1 when never closed."""
-        for m in self.opens:
-            i = bisect.bisect_left(self.closes, m.end() + 1)
-            end = self.closes[i] if i < len(self.closes) else -1
-            yield m.start(), end, m.group(0), m.end()
-
-
-@functools.lru_cache(maxsize=2)
-def lines_of(text: str) -> Lines:
-    """The `Lines` of a text; several rules ask about the same text in a row."""
-    return Lines(text)
-
-
-def forget_caches() -> None:
-    """Empty the scanners' caches keyed by text or tag."""
-    for cached in (attrs, _tag_index, lines_of):
-        cached.cache_clear()
 
 
 def _with_line_end(text: str, start: int, end: int) -> tuple[int, int]:
@@ -222,18 +134,17 @@ def _structure_reason(inner: str, max_lines: int) -> str:
 def ad_slots(ctx: RuleContext) -> Iterator[Cut]:
     """Remove AdSense `<ins class="adsbygoogle">` slots, their loader scripts and push() lines."""
     text = ctx.text
-    family = tuple(tag.lower() for tag, _ in ctx.patterns.ad_slot_tags)
     for tag, attr_rx in ctx.patterns.ad_slot_tags:
-        for start, end, start_tag, _ in Elements(text, tag, family):
+        for start, end, start_tag, _ in ctx.elements(tag):
             if not attr_rx.search(start_tag):
                 continue
             if end == -1 or text.count("\n", start, end) > 20:
                 ctx.warn(start, f"<{tag}> ad slot is not closed nearby; only its tag is removed")
                 end = start + len(start_tag)
             yield Cut(*_with_line_end(text, start, end))
-    lines, candidates = _lines_holding(text, (ctx.patterns.ad_script_needle,))
-    for i in candidates:
-        if any(rx.match(lines.parts[i]) for rx in ctx.patterns.ad_script_lines):
+    lines = ctx.lines
+    for i, line in enumerate(lines.parts):
+        if ctx.patterns.ad_script_lines.match(line):
             yield Cut(lines.start(i), lines.end(i))
 
 
@@ -241,13 +152,11 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
     """Remove "Also read"/"More Reading" lists whose every item links into the farm."""
     p = ctx.patterns
     text = ctx.text
-    if not may_contain(text, p.farm_hosts):
-        return  # no farm link anywhere, so no list of them either
     # HTML form: <span class="…alsoread…">Also read:</span> then <div><ul>…</ul></div>
-    for start, end, _, _ in Elements(text, "ul"):
+    for start, end, _, _ in ctx.elements("ul"):
         if end == -1:
             continue
-        hrefs = (_href(m.group(0)) for m in _A_TAG.finditer(text, start, end))
+        hrefs = (attrs(m.group(0)).get("href", "") for m in _A_TAG.finditer(text, start, end))
         first = next(hrefs, None)
         if first is None or not p.is_farm_url(first) or not all(map(p.is_farm_url, hrefs)):
             continue
@@ -266,7 +175,7 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
             s = label
         yield Cut(*_with_line_end(text, s, e))
     # Markdown form: a label line, then a list whose items all link into the farm
-    lines = lines_of(text)
+    lines = ctx.lines
     parts = lines.parts
     blank_is_label = p.farm_labels.match("") is not None  # (no listed label is blank)
     cut_until = 0  # lines before this belong to a list already cut
@@ -347,25 +256,13 @@ def _item_is_farm(item: str, p: Patterns) -> bool:
     return bool(link_urls) and all(p.is_farm_url(u) for u in link_urls)
 
 
-def _lines_holding(text: str, needles: Sequence[str]) -> tuple[Lines, Sequence[int]]:
-    """The text's lines, and the indexes of those holding a needle (all when unsure)."""
-    lines = lines_of(text)
-    found: set[int] = set()
-    for needle in needles:
-        numbers = lines_containing(text, needle)
-        if numbers is None:
-            return lines, range(len(lines))
-        found.update(numbers)
-    return lines, sorted(found)
-
-
 def rating_widgets(ctx: RuleContext) -> Iterator[Cut]:
     """Remove a star-rating widget: its question line and the parts that follow it."""
-    lines, candidates = _lines_holding(ctx.text, ctx.patterns.rating_needles)
+    lines = ctx.lines
     parts = lines.parts
     after = 0  # lines before this belong to a widget already cut
-    for i in candidates:
-        if i >= after and ctx.patterns.rating_start.match(parts[i]):
+    for i, line in enumerate(parts):
+        if i >= after and ctx.patterns.rating_start.match(line):
             j = i + 1
             last = i
             while j < len(parts) and j - last <= 3:
@@ -384,9 +281,8 @@ def rating_widgets(ctx: RuleContext) -> Iterator[Cut]:
 
 def bylines(ctx: RuleContext) -> Iterator[Cut]:
     """Remove author pictures and "… / Updated by …" lines."""
-    lines, candidates = _lines_holding(ctx.text, ctx.patterns.byline_needles)
-    for i in candidates:
-        line = lines.parts[i]
+    lines = ctx.lines
+    for i, line in enumerate(lines.parts):
         if ctx.patterns.bylines.match(line):
             if any(
                 not ctx.patterns.is_junk_url(u)
@@ -403,7 +299,7 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
     p = ctx.patterns
     text = ctx.text
     taken: list[tuple[int, int]] = []
-    for start, end, tag, inner in Elements(text, "a", _AD_ELEMENT_TAGS):
+    for start, end, tag, inner in ctx.elements("a"):
         href = attrs(tag).get("href", "")
         if not (p.is_affiliate_url(href) or p.is_ad_url(href) or p.is_farm_url(href)):
             continue
@@ -423,13 +319,13 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(close, end, "unwrapped", group)
             taken.append((start, inner))
     for tag_name in ("video", "iframe", "object", "embed"):
-        for start, end, tag, _ in Elements(text, tag_name, _AD_ELEMENT_TAGS):
+        for start, end, tag, _ in ctx.elements(tag_name):
             a = attrs(tag)
             urls = [a.get(k, "") for k in ("src", "poster", "data")]
             if any(u and p.is_ad_url(u) for u in urls):
                 end = end if end != -1 and text.count("\n", start, end) <= 12 else start + len(tag)
                 yield Cut(*_with_line_end(text, start, end))
-    for m in Elements(text, "img", _AD_ELEMENT_TAGS).opens:
+    for m in ctx.elements("img").opens:
         if any(s <= m.start() < e for s, e in taken):
             continue
         a = attrs(m.group(0))
@@ -474,7 +370,7 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
             g = next(counter)
             yield Cut(m.start(), m.start() + 1, "unwrapped", g)
             yield Cut(m.start(1) + len(m.group(1)), m.end(), "unwrapped", g)
-    for m in _md_links(text):
+    for m in _MD_LINK.finditer(text):
         url = m.group(2)
         if any(s <= m.start() < e for s, e in seen):
             continue
@@ -491,29 +387,11 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(*_with_line_end(text, m.start(), m.end()))
 
 
-def _md_links(text: str) -> Iterator[re.Match[str]]:
-    """Markdown links that are not images, as `(?<!!)` + `_MD_LINK` would find them."""
-    pos = 0
-    while m := _MD_LINK.search(text, pos):
-        if m.start() and text[m.start() - 1] == "!":
-            pos = m.start() + 1
-            continue
-        yield m
-        pos = m.end()
-
-
-def _paragraphs(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each run of non-blank lines."""
-    lines = lines_of(text)
-    first: int | None = None
-    for i, line in enumerate(lines.parts):
-        if line.strip():
-            first = i if first is None else first
-        elif first is not None:
-            yield lines.start(first), lines.end(i - 1)
-            first = None
-    if first is not None:
-        yield lines.start(first), lines.end(len(lines) - 1)
+def _names_any(block: str, words: tuple[str, ...]) -> bool:
+    """Whether `block` holds one of the (lower-case) `words`, in any case: a paragraph that
+    does not cannot match patterns that all name one of them (patterns.yml: `words`)."""
+    lowered = block.lower()
+    return any(w in lowered for w in words)
 
 
 # HTML whose content is text up to its own end tag (RCDATA, raw text, and <plaintext>, which
@@ -538,7 +416,7 @@ def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
     if not opens:
         return
     paragraph_ends = [m.start() for m in _BLANK_LINE.finditer(text)]
-    lines = lines_of(text)
+    lines = ctx.lines
     ticks = [m.start() for m in re.finditer("`", text)]
     closes: dict[str, list[int]] = {}
     for m in opens:
@@ -562,14 +440,11 @@ def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
 def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
     """Remove short paragraphs or quotes that only disclose affiliate links."""
     p = ctx.patterns
-    if not may_contain(ctx.text, p.disclaimer_keywords):
-        return
-    for start, end in _paragraphs(ctx.text):
+    for start, end in ctx.paragraphs:
         block = ctx.text[start:end]
-        if len(block) > p.disclaimer_max_chars:
+        if len(block) > p.disclaimer_max_chars or not _names_any(block, p.disclaimer_words):
             continue
-        lowered = block.lower()
-        if not any(k in lowered for k in p.disclaimer_keywords) or not p.disclaimer.search(block):
+        if not p.disclaimer.search(block):
             continue
         sentences = [s for s in _SENTENCE_BREAK.split(block.replace(">", " ")) if s.strip()]
         if all(p.disclaimer.search(s) for s in sentences):
@@ -593,10 +468,10 @@ def contents_lists(ctx: RuleContext) -> Iterator[Cut]:
     text = ctx.text
     if "](#" not in text:
         return
-    lines, candidates = _lines_holding(text, ("](#",))
+    lines = ctx.lines
     runs: list[list[tuple[int, str]]] = []  # (line, label) of items on consecutive lines
-    for i in candidates:
-        if m := _TOC_ITEM.match(lines.parts[i]):
+    for i, line in enumerate(lines.parts):
+        if m := _TOC_ITEM.match(line):
             if runs and runs[-1][-1][0] == i - 1:
                 runs[-1].append((i, m.group(1)))
             else:
@@ -614,7 +489,7 @@ _UI_CHROME_MAX_CHARS = 200  # a label, with a link around it at most
 
 def ui_chrome(ctx: RuleContext) -> Iterator[Cut]:
     """Remove a paragraph that is only a UI label ("Close", "Click to enlarge", "Read more")."""
-    lines = lines_of(ctx.text)
+    lines = ctx.lines
     parts = lines.parts
     last = len(parts) - 1
     for i, line in enumerate(parts):
@@ -635,21 +510,9 @@ def comment_calls(ctx: RuleContext) -> Iterator[Cut]:
     """
     p = ctx.patterns
     text = ctx.text
-    lines, candidates = _lines_holding(text, p.comment_needles)
-    parts = lines.parts
-    done = -1  # lines up to this one belong to a paragraph already read
-    for i in candidates:
-        if i <= done or not parts[i].strip():
-            continue
-        first, last = i, i
-        while first > 0 and parts[first - 1].strip():
-            first -= 1
-        while last + 1 < len(parts) and parts[last + 1].strip():
-            last += 1
-        done = last
-        start, end = lines.start(first), lines.end(last)
+    for start, end in ctx.paragraphs:
         block = text[start:end]
-        if block.lstrip()[:1] in "#>-*+<|":
+        if block.lstrip()[:1] in "#>-*+<|" or not _names_any(block, p.comment_words):
             continue
         calls = list(p.comment_call.finditer(block))
         rest = block
@@ -664,11 +527,16 @@ def comment_calls(ctx: RuleContext) -> Iterator[Cut]:
 
 RULES: tuple[Rule, ...] = (
     Rule("ad-block", ad_blocks, "blocks between ad begin/end comment markers"),
-    Rule("ad-slot", ad_slots, "AdSense slots and their scripts"),
-    Rule("link-farm", link_farms, "'Also read' / 'More Reading' lists of farm links"),
+    Rule("ad-slot", ad_slots, "AdSense slots and their scripts", ("ins", "script")),
+    Rule("link-farm", link_farms, "'Also read' / 'More Reading' lists of farm links", ("ul",)),
     Rule("rating-widget", rating_widgets, "star-rating widgets"),
     Rule("byline", bylines, "author pictures and 'updated by' lines"),
-    Rule("ad-element", ad_elements, "affiliate anchors, ad embeds and tracking pixels"),
+    Rule(
+        "ad-element",
+        ad_elements,
+        "affiliate anchors, ad embeds and tracking pixels",
+        ("a", "img", "video", "iframe", "object", "embed"),
+    ),
     Rule("raw-text-tag", raw_text_elements, "<textarea>, <title>, <xmp>... left open"),
     Rule("disclaimer", disclaimers, "affiliate disclosures"),
     Rule("junk-link", junk_links, "farm and affiliate links unwrapped, ad images dropped"),
