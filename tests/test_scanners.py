@@ -24,11 +24,12 @@ import yaml
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cleanguide import render, structure, typography
+from cleanguide import render, typography
 from cleanguide.clean import patterns, rules
 from cleanguide.clean.scan import attrs, elements
 from cleanguide.meta import Meta
 from cleanguide.model import Article
+from cleanguide.structure import steps
 
 MARKUP = st.text(
     alphabet="`~ \n!x[]()<>/\"'*_.,:;?=-\tulaimgsrcULAIMG\u201d\\#\u017f\u0131é", max_size=120
@@ -170,7 +171,7 @@ STEPS = st.lists(
 
 @given(st.one_of(TEXTS, STEPS))
 def test_inline_markers_shortcut_changes_nothing(text: str) -> None:
-    assert structure._inline_marks(text) == structure._find_marks(text)
+    assert steps._inline_marks(text) == steps._find_marks(text)
 
 
 # fmt: off

@@ -1,0 +1,174 @@
+"""The guide: a cleaned article made into sections, methods, an intro and closing remarks.
+
+`build_guide` tokenizes the readable text the cleaner returns, splits it into sections at
+its top headings ("Part/Method/Fix/Way/Solution N" headings make methods), builds each
+section's body (steps.py), and finishes the guide: the article's own table of contents
+linked (contents.py), a description from the first sentence, topics from tags and
+categories, the language of its text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+
+from .. import languages
+from ..clean import Cleaned
+from ..diagnostics import Diagnostic, Severity
+from ..model import Article, Block, Guide, Heading, Paragraph, Section
+from ..slugs import slugify, unique_slug
+from ..titles import first_sentence, short_title
+from ..typography import plain, title_key
+from .blocks import Tok, norm, tokenize
+from .contents import as_contents, contents_paragraphs, contents_targets, is_contents_list
+from .steps import section_body, step_label
+
+_METHOD = re.compile(
+    r"^(?:(?:part|method|fix|way|solution|option|approach)\s*(\d{1,3})|(\d{1,3}))"
+    r"\s*(?:\\?[.:)\-–—]|\s)\s*(.*)$",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(
+    r"^(in this (article|post|guide)|in conclusion|to conclude|to sum up|in summary|all in all"
+    r"|to wrap up|hope (this|these))\b",
+    re.IGNORECASE,
+)
+
+
+def _method_number(title: str) -> int | None:
+    m = _METHOD.match(plain(title))
+    return int(m.group(1) or m.group(2)) if m and m.group(3).strip() else None
+
+
+def _is_title(heading: Tok, article: Article) -> bool:
+    return title_key(heading.text) == title_key(article.meta.title)
+
+
+def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
+    """The typed guide for one cleaned article; its warnings go to `Guide.diagnostics`."""
+    toks = tokenize(cleaned.readable, _line_mapper(article, cleaned))
+    # an article that opens with its title as an H1 (the title of one without front matter
+    # comes from there): the page shows it as its title, not as a section
+    if toks and toks[0].kind == "heading" and toks[0].level == 1 and _is_title(toks[0], article):
+        toks = toks[1:]
+    diagnostics: list[Diagnostic] = []
+
+    def warn(line: int, message: str) -> None:
+        diagnostics.append(Diagnostic(Severity.WARNING, article.source, message, line, "structure"))
+
+    # a "Step N" heading is a step, never the start of a section
+    headings = [
+        t
+        for t in toks
+        if t.kind == "heading"
+        and ("step" not in t.text.lower() or step_label(plain(t.text)) is None)
+    ]
+    numbered = [t.level for t in headings if _method_number(t.text) is not None]
+    level = min(numbered) if numbered else min((t.level for t in headings), default=0)
+    splits = {id(t) for t in headings if t.level <= level}
+
+    @functools.cache  # asked only about lists that could be a table of contents
+    def heading_keys() -> frozenset[str]:
+        return frozenset(title_key(t.text) for t in toks if t.kind == "heading") - {""}
+
+    def is_contents(tok: Tok) -> bool:
+        return is_contents_list(tok, heading_keys)
+
+    chunks: list[tuple[Tok | None, list[Tok]]] = [(None, [])]
+    for tok in toks:
+        if id(tok) in splits:
+            chunks.append((tok, []))
+        else:
+            chunks[-1][1].append(tok)
+
+    meta = article.meta
+    guide = Guide(
+        source=article.source,
+        slug=slug,
+        title=meta.title,
+        short_title=meta.short_title or short_title(meta.title),
+        description=meta.description,
+        date=meta.date,
+        updated=meta.updated,
+        tags=meta.tags,
+        topics=_topics(meta.tags + meta.categories),
+        lang=meta.lang or languages.detect(meta.title + "\n" + cleaned.text) or "",
+        diagnostics=diagnostics,
+    )
+    taken: set[str] = {"index"}
+    sections: list[Section] = []
+    lead: list[Block] = []
+    for head, body_toks in chunks:
+        body = section_body(body_toks, warn, is_contents)
+        if head is None:
+            lead.extend(body)
+            continue
+        title = plain(head.text)
+        number = _method_number(head.text) if numbered else None
+        sec = Section(title=title, body=body, number=number, line=head.line)
+        sec.slug = unique_slug(slugify(plain(title)) or "section", taken)
+        taken.add(sec.slug)
+        sections.append(sec)
+
+    methods = [i for i, s in enumerate(sections) if s.is_method]
+    if not methods:
+        guide.intro = lead + [b for s in sections for b in [Heading(s.title, 2), *s.body]]
+        return _finish(guide)
+    first, last = methods[0], methods[-1]
+    guide.intro = lead + [b for s in sections[:first] for b in [Heading(s.title, 2), *s.body]]
+    guide.sections = sections[first:]
+    # a closing remark at the end of the last method belongs to the whole guide
+    tail = sections[last].body
+    while tail and isinstance(tail[-1], Paragraph) and _CLOSING.match(tail[-1].text):
+        guide.closing.insert(0, tail.pop())
+    return _finish(guide)
+
+
+def _finish(guide: Guide) -> Guide:
+    # the farm repeats the title as the first heading; the page title already says it
+    if (
+        guide.intro
+        and isinstance(guide.intro[0], Heading)
+        and norm(guide.intro[0].text) == norm(guide.title)
+    ):
+        guide.intro.pop(0)
+    targets = functools.cache(lambda: contents_targets(guide.sections))
+    guide.intro = contents_paragraphs(guide.intro, targets)
+    guide.intro = [as_contents(b, targets) for b in guide.intro]
+    # further on, only a list of in-page links is taken for contents ("[Part 2](#part2)")
+    for blocks in (*(s.body for s in guide.sections), guide.closing):
+        blocks[:] = [as_contents(b, targets, in_page=True) for b in blocks]
+    if not guide.description:
+        guide.description = _summary(guide)
+    return guide
+
+
+def _summary(guide: Guide) -> str:
+    """The first sentence of the first paragraph of the intro (else of the first method)."""
+    blocks = guide.intro + [b for s in guide.sections for b in s.body]
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            sentence = first_sentence(plain(b.text))
+            if sentence:
+                return sentence
+    return ""
+
+
+def _topics(terms: tuple[str, ...]) -> tuple[str, ...]:
+    """Tags and categories as one list of topics: the first spelling of each topic slug."""
+    seen: set[str] = set()
+    topics: list[str] = []
+    for term in terms:
+        key = slugify(term)
+        if key not in seen:
+            seen.add(key)
+            topics.append(term)
+    return tuple(topics)
+
+
+def _line_mapper(article: Article, cleaned: Cleaned) -> Callable[[int], int]:
+    def line_of(offset: int) -> int:
+        return article.line_of(cleaned.to_original(offset))
+
+    return line_of

@@ -1,0 +1,369 @@
+"""Numbered steps: the author's step labels and list numbers, made into procedures.
+
+Every number the author gave a step is kept, never recomputed: the model holds the author's
+numbers and the renderer shows exactly those. Two kinds of marker number steps: a step
+label ("Step 3", "Step Three", "Third step", in a paragraph, heading or list item) and a list
+number ("3." or "3)"). List numbers right after a step label are that step's sub-steps (the
+step is a *phase*); a list continues across the screenshots, captions, notes and prose the
+author put between its items, and starts again where the author's numbers start again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Final, NamedTuple
+
+from ..model import Block, BulletList, Code, Figure, Note, Paragraph, Procedure, Step
+from ..text import fences
+from ..typography import plain
+from .blocks import Tok, list_blocks, merge_blocks, prose_blocks, token_blocks, with_caption
+
+_CARDINALS: Final = (
+    *("one", "two", "three", "four", "five", "six"),
+    *("seven", "eight", "nine", "ten", "eleven", "twelve"),
+)
+_ORDINALS: Final = (
+    *("first", "second", "third", "fourth", "fifth", "sixth"),
+    *("seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"),
+)
+_NUMBER_WORDS: Final[Mapping[str, int]] = MappingProxyType(
+    {w: k for words in (_CARDINALS, _ORDINALS) for k, w in enumerate(words, 1)}
+)
+_LABEL = (
+    rf"(?:step[\s\u00a0]*(?:(?P<n>\d{{1,3}})|(?P<word>{'|'.join(_CARDINALS)})\b)"
+    rf"|(?P<ord>{'|'.join(_ORDINALS)})[\s\u00a0]+step\b)"
+)
+# a step label opening a paragraph, heading or list item: "Step 3:", "**Step Two**", "First step -"
+_STEP = re.compile(
+    r"^(?P<open>\*\*|__)?\s*" + _LABEL + r"\s*(?P<delim>\\?[.:)\-–—])?\s*(?P<close>\*\*|__)?"
+    r"[\s:.\-–—]*(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+# Inside a paragraph: a step label in bold ("**Step Two**"), or "N)" before a capital letter
+# (an instruction starts there) right after a sentence end, a bold close or an image (see
+# `_item_starts`).
+_INLINE_LABEL = re.compile(
+    r"(?:\*\*|__)[ \t]*(?i:" + _LABEL + r")[ \t]*\\?[.:)\-–—]?[ \t]*(?:\*\*|__)"
+)
+_INLINE_ITEM = re.compile(r"(\d{1,2})\)[ \t]*(?=[A-Z])")
+
+
+class _Mark(NamedTuple):
+    """A numbered marker: a step label ("Step 2") or a list number ("2.", "2)")."""
+
+    label: bool
+    number: int
+    text: str
+    """The marker's own Markdown, up to the next marker."""
+    inline: bool = False
+    """Found inside a paragraph, not at the start of a line: only kept if it fits."""
+
+
+def _label_number(m: re.Match[str]) -> int:
+    word = (m.group("n") or m.group("word") or m.group("ord")).lower()
+    return int(word) if word.isdigit() else _NUMBER_WORDS[word]
+
+
+def step_label(text: str) -> tuple[int, str] | None:
+    """(number, the rest) when `text` opens with a step label.
+
+    A spelled-out number needs the label set apart (bold, a colon or dash after it, or
+    nothing else on the line): "Step one is to download it" is prose.
+    """
+    m = _STEP.match(text)
+    if m is None:
+        return None
+    rest = m.group("rest")
+    marked = m.group("delim") or (m.group("open") and m.group("close")) or not rest.strip()
+    if not (m.group("n") or marked):
+        return None
+    return _label_number(m), rest
+
+
+def _title_and_body(rest: str) -> tuple[str, str]:
+    """A short single line after a step label is its title; anything else is its body."""
+    rest = rest.strip()
+    first, _, more = rest.partition("\n")
+    if (
+        rest
+        and not more
+        and len(plain(first)) <= 80
+        and plain(first)[-1:] not in ".!?"
+        and "](" not in first
+    ):
+        return plain(first), ""
+    return "", rest
+
+
+def _inline_marks(text: str) -> tuple[str, list[_Mark]]:
+    """The text before the first marker found inside `text`, and the markers (none in a
+    text holding code: code is never split)."""
+    # Only text holding bold and "step", or a ")", can hold a marker, and most paragraphs
+    # hold neither (tests/test_scanners.py checks this against `_find_marks` alone).
+    maybe_label = ("**" in text or "__" in text) and "tep" in text.lower()
+    if not (maybe_label or ")" in text):
+        return text, []
+    return _find_marks(text)
+
+
+def _find_marks(text: str) -> tuple[str, list[_Mark]]:
+    """`_inline_marks` without the shortcut."""
+    if fences(text):
+        return text, []
+    labels = list(_INLINE_LABEL.finditer(text))
+    items = _INLINE_ITEM.finditer(text)
+    found = labels + [
+        m
+        for m in items
+        if _item_starts(text, m.start())
+        and not any(lb.start() <= m.start() < lb.end() for lb in labels)
+    ]
+    if not found:
+        return text, []
+    found.sort(key=lambda m: m.start())
+    marks = []
+    for k, m in enumerate(found):
+        end = found[k + 1].start() if k + 1 < len(found) else len(text)
+        if m.re is _INLINE_LABEL:
+            marks.append(_Mark(True, _label_number(m), text[m.end() : end], inline=True))
+        else:
+            marks.append(_Mark(False, int(m.group(1)), text[m.end() : end], inline=True))
+    return text[: found[0].start()], marks
+
+
+def _item_starts(text: str, at: int) -> bool:
+    """Whether the "N)" at `at` opens an item: first in the text, or after a sentence end, a
+    bold close or an image ("fixed. 2) Open", "**Step One**1) Open", "![](a.png) 3) Open")."""
+    if at and text[at - 1].isdigit():
+        return False
+    k = at
+    while k and text[k - 1] in " \t":
+        k -= 1
+    return k == 0 or (k < at and text[k - 1] in ".!?:)") or text.endswith("**", 0, k)
+
+
+def _token_marks(
+    tok: Tok, is_contents: Callable[[Tok], bool], split: bool = True
+) -> list[_Mark | list[Block]]:
+    """A token as numbered markers (each with its own text) and the blocks between them.
+
+    With `split`, markers inside its paragraphs count too; without, each line-start marker
+    keeps all its text.
+    """
+    inline = _inline_marks if split else _no_marks
+    if tok.kind == "heading":
+        label = step_label(plain(tok.text))
+        if label is None:
+            return [token_blocks(tok)]
+        return [_Mark(True, label[0], label[1])]
+    if tok.kind == "para":
+        label = step_label(tok.text.strip())
+        if label is not None:
+            head, marks = inline(label[1])
+            return [_Mark(True, label[0], head), *marks]
+        head, marks = inline(tok.text)
+        return [prose_blocks(head), *marks] if marks else [token_blocks(tok)]
+    if tok.kind != "list" or is_contents(tok):
+        return [token_blocks(tok)]
+    out: list[_Mark | list[Block]] = []
+    bullets: list[str] = []
+    for marker, text in tok.items:
+        label = step_label(text.strip())
+        if label is None and not marker[0].isdigit():
+            bullets.append(text)  # a bullet among steps: part of the step before it
+            continue
+        if bullets:
+            out.append(list_blocks(Tok("list", "", tok.at, tok.line_of, items=_bulleted(bullets))))
+            bullets = []
+        number, own = label if label is not None else (int(marker[:-1]), text)
+        head, marks = inline(own)
+        out += [_Mark(label is not None, number, head), *marks]
+    if bullets:
+        if not out:
+            return [token_blocks(tok)]
+        out.append(list_blocks(Tok("list", "", tok.at, tok.line_of, items=_bulleted(bullets))))
+    return out
+
+
+def _no_marks(text: str) -> tuple[str, list[_Mark]]:
+    return text, []
+
+
+def _bulleted(texts: list[str]) -> tuple[tuple[str, str], ...]:
+    return tuple(("-", t) for t in texts)
+
+
+_NEVER_NUMBERED = frozenset({"code", "html", "quote", "table"})
+
+
+class _Steps:
+    """Builds one section's body: numbered markers into procedures, other blocks in order.
+
+    Blocks that follow a step wait in `pending` until the next marker shows whether its
+    list goes on (then they all belong to the step before it: screenshots, captions, notes,
+    prose) or not (then see `_settle`).
+    """
+
+    def __init__(self, warn: Callable[[int, str], None]) -> None:
+        self.body: list[Block] = []
+        self.proc: Procedure | None = None
+        self.by_label = False
+        """Whether the current procedure is numbered by step labels (its steps may be phases)."""
+        self.last: Step | None = None
+        """The step (or sub-step) the blocks that follow may belong to."""
+        self.pending: list[Block] = []
+        self.warn = warn
+
+    @property
+    def top(self) -> Step | None:
+        return self.proc.steps[-1] if self.proc is not None and self.proc.steps else None
+
+    def token(self, tok: Tok, is_contents: Callable[[Tok], bool]) -> None:
+        if tok.kind in _NEVER_NUMBERED:
+            for b in token_blocks(tok):
+                self.block(b)
+            return
+        parts = _token_marks(tok, is_contents)
+        if len(parts) == 1 and not isinstance(parts[0], _Mark):  # no numbers: most tokens
+            if tok.kind == "heading":
+                self.heading(parts[0])
+            else:
+                for b in parts[0]:
+                    self.block(b)
+            return
+        marks = [p for p in parts if isinstance(p, _Mark)]
+        if any(m.inline for m in marks) and not self._fits(marks):
+            numbers = ", ".join(f"{'Step ' if m.label else ''}{m.number}" for m in marks)
+            self.warn(
+                tok.line,
+                f"numbered items run together in one paragraph ({numbers}) do not follow "
+                "the steps around them; kept as written",
+            )
+            parts = _token_marks(tok, is_contents, split=False)
+        line = tok.line if marks else 0
+        for part in parts:
+            if isinstance(part, _Mark):
+                self.step(part, line)
+            elif tok.kind == "heading":
+                self.heading(part)
+            else:
+                for b in part:
+                    self.block(b)
+
+    def _fits(self, marks: list[_Mark]) -> bool:
+        """Whether each inline marker continues the numbering it falls into.
+
+        A step label must be 1 or follow the step before; a list number must follow the one
+        before it (or be 1 right after a step label); a "1)" that nothing numbered precedes
+        needs a "2)" after it in the same paragraph.
+        """
+        top = self.top
+        by_label = self.by_label
+        top_n = top.number if top is not None else None
+        sub_n = top.substeps[-1].number if top is not None and top.substeps else None
+        for k, m in enumerate(marks):
+            if m.label:
+                fits = m.number == 1 or (by_label and top_n is not None and m.number == top_n + 1)
+                by_label, top_n, sub_n = True, m.number, None
+            elif by_label and top_n is not None:
+                fits = m.number == (sub_n + 1 if sub_n is not None else 1)
+                sub_n = m.number
+            elif top_n is not None:
+                fits = m.number == top_n + 1
+                top_n = m.number
+            else:
+                after = marks[k + 1] if k + 1 < len(marks) else None
+                fits = (
+                    m.number == 1
+                    and after is not None
+                    and (after.label, after.number)
+                    == (
+                        False,
+                        2,
+                    )
+                )
+                by_label, top_n = False, m.number
+            if m.inline and not fits:
+                return False
+        return True
+
+    def step(self, mark: _Mark, line: int) -> None:
+        title, body = _title_and_body(mark.text) if mark.label else ("", mark.text)
+        step = Step(mark.number, title, prose_blocks(body) if body.strip() else [], line)
+        top = self.top
+        if not mark.label and top is not None and self.by_label:
+            self._attach_pending()
+            top.substeps.append(step)  # a list under a step label: the label is a phase
+        elif top is not None and mark.label == self.by_label and mark.number == top.number + 1:
+            self._attach_pending()
+            assert self.proc is not None
+            self.proc.steps.append(step)
+        else:
+            self._settle()
+            self.proc = Procedure([step])
+            self.by_label = mark.label
+            self.body.append(self.proc)
+        self.last = step
+
+    def block(self, b: Block) -> None:
+        tail = self.pending or (self.last.blocks if self.last is not None else self.body)
+        prev = tail[-1] if tail else None
+        if (captioned := with_caption(prev, b)) is not None:
+            tail[-1] = captioned
+        elif self.last is None:
+            self.body.append(b)
+        else:
+            self.pending.append(b)
+
+    def heading(self, blocks: list[Block]) -> None:
+        self._settle()
+        self.proc, self.last = None, None
+        self.body.extend(blocks)
+
+    def finish(self) -> list[Block]:
+        self._settle()
+        for b in self.body:
+            if isinstance(b, Procedure):
+                for st in b.steps:
+                    st.blocks = merge_blocks(st.blocks)
+                    for sub in st.substeps:
+                        sub.blocks = merge_blocks(sub.blocks)
+        return merge_blocks(self.body)
+
+    def _attach_pending(self) -> None:
+        if self.last is not None:
+            self.last.blocks.extend(self.pending)
+        self.pending = []
+
+    def _settle(self) -> None:
+        """The list ends: what follows its last step is that step's only up to a point.
+
+        A step with text of its own keeps the screenshots and code right after it; a step
+        that is only a title ("Step 2 Select the data") also keeps the prose up to and with
+        its first screenshots. Whatever comes after that speaks about the method.
+        """
+        pending, self.pending = self.pending, []
+        if self.last is None:
+            self.body.extend(pending)
+            return
+        cut = 0
+        if not any(isinstance(b, (Paragraph, Note, BulletList, Code)) for b in self.last.blocks):
+            while cut < len(pending) and not isinstance(pending[cut], Figure):
+                cut += 1  # (without a screenshot, all of it is the step's body)
+        while cut < len(pending) and isinstance(pending[cut], (Figure, Code)):
+            cut += 1
+        self.last.blocks.extend(pending[:cut])
+        self.body.extend(pending[cut:])
+        self.last = None
+
+
+def section_body(
+    toks: list[Tok], warn: Callable[[int, str], None], is_contents: Callable[[Tok], bool]
+) -> list[Block]:
+    """The blocks of one section; `is_contents` tells a table of contents from a procedure."""
+    steps = _Steps(warn)
+    for tok in toks:
+        steps.token(tok, is_contents)
+    return steps.finish()
