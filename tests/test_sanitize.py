@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mkdocs.config import load_config
 
-from cleanguide.sanitize import _neutralise_passes, neutralise_markdown, sanitize_html
+from cleanguide.neutralise import _neutralise_passes, neutralise_markdown
+from cleanguide.sanitize import sanitize_html
 
 BEFORE = "Step 1 Open Settings"
 AFTER = "Step 2 Tap Backup"

@@ -37,7 +37,7 @@ from .model import (
     Raw,
     Step,
 )
-from .sanitize import neutralise_markdown
+from .neutralise import neutralise_markdown
 from .slugs import slugify, topic_slug, unique_slug
 from .typography import plain
 
