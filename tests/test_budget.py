@@ -24,7 +24,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mkdocs.config import load_config
 
-from cleanguide import pipeline, reader, render, typography, workers
+from cleanguide import pagefile, pipeline, reader, render, typography, workers
 from cleanguide.budget import ARTICLE_SECONDS, GUIDE_CAP, Allowance, inline_work, literal
 from cleanguide.clean import rules
 from cleanguide.clean.scan import elements
@@ -68,7 +68,7 @@ LINEAR = {
     "glued link without ')'": lambda: typography.tidy("word" + "](x" * 60_000),
     "link text over '['": lambda: typography.tidy("[" * 60_000 + "a](b)"),
     "plain() of '[a](' x N": lambda: typography.plain("[a](" * 50_000),
-    "in-page link without ')'": lambda: render.prose("[a](#b" * 40_000),
+    "in-page link without ')'": lambda: pagefile.prose("[a](#b" * 40_000),
     "heading of ' #' x N": lambda: guide_of("---\ntitle: t\n---\n\n## a" + " #" * 90_000 + " b"),
     "contents list and headings": lambda: rules.contents_lists(
         rules.RuleContext("## a" + " #" * 90_000 + "\n\n- [a](#a)\n", None, "x", lambda _: 1)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ import yaml
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from cleanguide import render, typography
+from cleanguide import pagefile, typography
 from cleanguide.clean import patterns, rules
 from cleanguide.clean.scan import attrs, elements
 from cleanguide.meta import Meta
@@ -133,7 +133,7 @@ def test_links_found_from_their_bracket_are_the_look_behind_regexes_matches(text
         m.span() for m in md_link.finditer(text)
     ]
     fragment = re.compile(not_image + r"\(\s*#[^)\s\[\]]*\s*\)")
-    assert render._FRAGMENT_LINK.sub(r"\1", text) == fragment.sub(r"\1", text)
+    assert pagefile._FRAGMENT_LINK.sub(r"\1", text) == fragment.sub(r"\1", text)
 
 
 def plain_fix_prose(text: str) -> str:

@@ -14,8 +14,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from cleanguide import pipeline
-from cleanguide.render import HOWTO_META
-from cleanguide.structured import add_to_head, script_element
+from cleanguide.structured import HOWTO_META, add_to_head, script_element
 
 STEPS = Path(__file__).parent / "fixtures" / "steps"
 _STEP_ITEM = re.compile(r'<li id="([^"]+)"')

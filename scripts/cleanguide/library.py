@@ -21,7 +21,6 @@ Related guides (the audit keeps why each was chosen):
 
 from __future__ import annotations
 
-import datetime as dt
 import heapq
 import json
 import re
@@ -32,8 +31,8 @@ from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
 from .defaults import GUIDES_DIR, TOPICS_DIR, guide_home, topic_home
-from .model import Article, Guide
-from .render import PageFile, escape_text, page_file
+from .model import Article, Guide, day
+from .pagefile import PageFile, escape_text, join_parts, page_file
 from .slugs import slugify, topic_slug
 
 PAGE_SIZE = 50
@@ -112,8 +111,8 @@ def card(guide: Guide, article: Article) -> Card:
         title=guide.title,
         short_title=guide.short_title or guide.title,
         description=guide.description,
-        date=_iso(guide.date),
-        updated=_iso(guide.updated),
+        date=day(guide.date),
+        updated=day(guide.updated),
         topics=guide.topics,
         methods=len(guide.methods),
         steps=guide.step_count,
@@ -125,12 +124,6 @@ def card(guide: Guide, article: Article) -> Card:
         ),
         lang=guide.lang,
     )
-
-
-def _iso(value: dt.date | None) -> str:
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    return value.isoformat() if value is not None else ""
 
 
 def link_targets(text: str) -> tuple[str, ...]:
@@ -436,7 +429,7 @@ def library_pages(lib: Library, site_name: str = "") -> list[PageFile]:
             parts.append("No guides yet: add an article to `content/`.")
         parts.append(_pager(index_page, number, len(chunks)))
         description = f"{total} by title" + (f" on {site_name}" if site_name else "")
-        pages.append(page_file(path, title, _join(parts), description, label=title))
+        pages.append(page_file(path, title, join_parts(parts), description, label=title))
 
     path = f"{TOPICS_DIR}/index.md"
     parts = ["# Topics", f"{_plural(len(lib.topics), 'topic')}, A to Z."]
@@ -452,7 +445,7 @@ def library_pages(lib: Library, site_name: str = "") -> list[PageFile]:
         line.append(f"[{escape_text(t.name)}]({_rel(topic_home(t.slug), path)}) ({len(t.guides)})")
     if line:
         parts.append(" · ".join(line))
-    pages.append(page_file(path, "Topics", _join(parts), label="Topics"))
+    pages.append(page_file(path, "Topics", join_parts(parts), label="Topics"))
 
     for t in lib.topics:
         cards = [lib.by_slug[s] for s in t.guides]
@@ -471,7 +464,7 @@ def library_pages(lib: Library, site_name: str = "") -> list[PageFile]:
                 _pager(page_of, number, len(chunks)),
             ]
             description = f"Guides on {t.name}"
-            pages.append(page_file(path, title, _join(parts), description, label=title))
+            pages.append(page_file(path, title, join_parts(parts), description, label=title))
     return pages
 
 
@@ -513,7 +506,7 @@ def home_overview(lib: Library, page: str = "index.md") -> str:
     parts.append(
         f"[Browse all {_plural(len(lib.cards), 'guide')}]({index}){{ .md-button .md-button--primary }}"
     )
-    return _join(parts)
+    return join_parts(parts)
 
 
 def catalog_json(lib: Library, url_of: Callable[[str], str]) -> str:
@@ -529,10 +522,6 @@ def catalog_json(lib: Library, url_of: Callable[[str], str]) -> str:
         for c in lib.cards
     ]
     return json.dumps({"guides": guides}, ensure_ascii=False, separators=(",", ":"))
-
-
-def _join(parts: Iterable[str]) -> str:
-    return "\n\n".join(p for p in parts if p.strip()) + "\n"
 
 
 def with_slug(c: Card, slug: str) -> Card:

@@ -253,3 +253,10 @@ class Guide:
             elif isinstance(b, Procedure):
                 out.extend(f for st in b.steps for f in st.figures)
         return out
+
+
+def day(value: dt.date | None) -> str:
+    """The ISO day (YYYY-MM-DD) of a date or date-time; "" for None."""
+    if value is None:
+        return ""
+    return (value.date() if isinstance(value, dt.datetime) else value).isoformat()

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
     from mkdocs.structure.files import Files
 
-    from .render import PageFile
+    from .pagefile import PageFile
 
 REUSED_TEMPLATE = "cleanguide/reused.html"
 _REFERENCE_START = re.compile(r"&(?=#?[0-9A-Za-z]+;?)")

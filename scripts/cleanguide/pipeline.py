@@ -37,8 +37,9 @@ from .files import atomic_write, write_if_changed
 from .images import CachedImage, ImageFailure, ImageStore, Rendition, image_size, renditions
 from .library import Card, Library, Refusal, card, library_pages, related_section, with_slug
 from .model import Article, Guide
+from .pagefile import PageFile
 from .reader import loads, read_bytes
-from .render import LocalImage, MissingImage, PageFile, render_guide
+from .render import LocalImage, MissingImage, render_guide
 from .slugs import slug_for_article, unique_slug
 from .structure import build_guide
 

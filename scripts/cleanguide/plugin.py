@@ -59,9 +59,8 @@ from .library import catalog_json, home_overview, index_page
 from .nav import GuideNav, LibraryNav, library_nav, sidebar
 from .pagecache import REUSED_TEMPLATE_TEXT, SEARCH_INDEX, PageReuse, reusable, search_entries
 from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
-from .render import HOWTO_META
 from .sanitize import sanitize_html
-from .structured import add_to_head, script_element
+from .structured import HOWTO_META, add_to_head, script_element
 from .workers import Pool
 
 if TYPE_CHECKING:

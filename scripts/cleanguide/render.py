@@ -1,25 +1,26 @@
-"""Render: the typed guide as Markdown pages for MkDocs Material.
+"""Render: the typed guide as Markdown pages for MkDocs Material (one concern, one file).
 
-Everything that came from an article passes through `neutralise_markdown` (prose) or
-`escape_text` (titles, alt text, captions) on its way into a page; the Markdown scaffolding
-around it (lists, admonitions, captions, front matter) is ours. Steps are the one place it is
-HTML: `<ol start="N">` lists whose items md_in_html renders as Markdown, because Markdown
-lists cannot show an author's numbers (they count from 1).
+`render_guide` writes a guide's home page and one page per method; `_PageWriter` writes the
+blocks of one page, with what a page holds per page (the first screenshot, the ids taken,
+the steps' HowTo items). Everything that came from an article goes in through
+pagefile.py's `prose` or `escape_text`; the Markdown scaffolding around it (lists,
+admonitions, captions, front matter) is ours. Steps are the one place it is HTML:
+`<ol start="N">` lists whose items md_in_html renders as Markdown, because Markdown lists
+cannot show an author's numbers (they count from 1). The writer's block kinds, screenshots,
+step lists and contents all read the same per-page state, which is why they stay together.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import itertools
-import json
 import posixpath
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from . import frontmatter, localrefs
+from . import localrefs
 from .budget import Allowance, literal
 from .defaults import GUIDES_DIR, topic_home
 from .model import (
@@ -36,36 +37,13 @@ from .model import (
     Procedure,
     Raw,
     Step,
+    day,
 )
-from .neutralise import neutralise_markdown
+from .pagefile import PageFile, escape_text, join_parts, page_file, prose
 from .slugs import slugify, topic_slug, unique_slug
-from .typography import plain
+from .structured import HOWTO_META, howto_item, howto_json
 
 INDENT = "    "
-
-
-@dataclass(frozen=True, slots=True)
-class PageFile:
-    """One generated Markdown page: its path under the docs folder, front matter and body."""
-
-    path: str
-    body: str
-    meta: Mapping[str, str] = field(default_factory=dict)
-    """Front matter (title, description...), values HTML-escaped as Material prints them."""
-    label: str = ""
-    """The page's name in navigation, breadcrumbs and previous/next links, if not its title."""
-
-    @property
-    def text(self) -> str:
-        """The page as a Markdown file: the front matter, then the body."""
-        if not self.meta:
-            return self.body
-        return "---\n" + frontmatter.dump(self.meta) + "---\n\n" + self.body
-
-
-def page_file(path: str, title: str, body: str, description: str = "", label: str = "") -> PageFile:
-    """A page whose front matter holds its title (and description) and nothing else."""
-    return PageFile(path, body, page_meta(title, description), label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,54 +71,6 @@ wide (from 1220 pixels of window on), the whole width below."""
 STEPS_CLASS = "cg-steps"
 """The class of the lists of steps (cleanguide.js adds the follow-along controls to them)."""
 MISSING_CLASS = "cg-shot-missing"
-HOWTO_META = "howto"
-"""The front-matter key of a page's schema.org HowTo (JSON)."""
-
-
-# a link (not an image: see rules._MD_LINK) to "#..."
-_FRAGMENT_LINK = re.compile(r"\[(?<!!\[)([^\[\]\n]*)\]\(\s*#[^)\s\[\]]*\s*\)")
-
-
-def prose(text: str) -> str:
-    """Article prose for a page: neutralised, in-page `#anchor` links of the source unlinked.
-
-    The source page's anchors (`#part2-1`) do not exist on our pages; the text stays.
-    """
-    if "](" in text:
-        text = _FRAGMENT_LINK.sub(r"\1", text)
-    return neutralise_markdown(text)
-
-
-_MD_SPECIAL = "\\`*_{}[]()#+-.!|~"
-# One pass doing html.escape(quote=False) and then backslash-escaping _MD_SPECIAL: the
-# entities it writes (&amp; &lt; &gt;) hold no Markdown punctuation.
-_ESCAPE_TEXT = str.maketrans(
-    {"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in _MD_SPECIAL}}
-)
-
-
-def escape_text(text: str) -> str:
-    """Plain text as inert Markdown: HTML-escaped, Markdown punctuation backslash-escaped."""
-    return " ".join(text.split()).translate(_ESCAPE_TEXT)
-
-
-def _meta_value(text: str) -> str:
-    # Material prints page.meta values into HTML unescaped: escape them here, once.
-    return html.escape(" ".join(text.split()), quote=True)
-
-
-def page_meta(title: str, description: str = "") -> dict[str, str]:
-    """Front matter of a generated page: its title and description, escaped."""
-    data = {"title": _meta_value(title)}
-    if description:
-        data["description"] = _meta_value(description)
-    return data
-
-
-def front_matter(title: str, description: str = "", **extra: object) -> str:
-    """A YAML block that always opens a generated page, so no body line is read as metadata."""
-    data: dict[str, object] = {**page_meta(title, description), **extra}
-    return "---\n" + frontmatter.dump(data) + "---\n\n"
 
 
 _LANG_JUNK = re.compile(r"[^\w+-]")
@@ -357,7 +287,7 @@ class _PageWriter:
             parts.append(body)
         if not parts:
             parts.append(f"Step {s.number}")
-        item = _howto_item(s, f"#{prefix}{name}", images)
+        item = howto_item(s, f"#{prefix}{name}", images)
         if s.substeps:
             outer, self.howto = self.howto, []
             parts.append(self.ordered(s.substeps, prefix, name))
@@ -405,42 +335,6 @@ def _shield_list_tags(markdown: str) -> str:
         pos = m.end()
     out.append(_LIST_TAG.sub("&lt;", markdown[pos:]))
     return "".join(out)
-
-
-def _block_text(b: Block) -> str:
-    """What a step's block says, as plain text (screenshots and code say nothing here)."""
-    if isinstance(b, (Paragraph, Note, Raw)):
-        return plain(b.text)
-    if isinstance(b, BulletList):
-        return " ".join(plain(t) for t in b.items)
-    if isinstance(b, Heading):
-        return plain(b.text)
-    return ""
-
-
-def _howto_item(s: Step, url: str, images: list[str]) -> dict[str, object]:
-    """A step as a schema.org HowToStep: its text, its screenshots and its anchor."""
-    said = [_block_text(b) for b in s.blocks]
-    text = " ".join(t for t in [plain(s.title), *said] if t) or f"Step {s.number}"
-    item: dict[str, object] = {"@type": "HowToStep", "url": url, "text": text}
-    if s.title:
-        item["name"] = plain(s.title)
-    if images:
-        item["image"] = images
-    return item
-
-
-def howto_json(name: str, description: str, steps: list[dict[str, object]], guide: Guide) -> str:
-    """The schema.org HowTo of a page, as JSON; URLs stay relative to the page."""
-    data: dict[str, object] = {"@context": "https://schema.org", "@type": "HowTo", "name": name}
-    if description:
-        data["description"] = description
-    if guide.date:
-        data["datePublished"] = _date_text(guide.date)
-    if guide.updated:
-        data["dateModified"] = _date_text(guide.updated)
-    data["step"] = steps
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def _runs(steps: list[Step]) -> list[list[Step]]:
@@ -497,13 +391,6 @@ def _url(url: str) -> str:
     return _URL_UNSAFE.sub(lambda m: f"%{ord(m.group(0)):02X}", url)
 
 
-def _date_text(value: dt.date | None) -> str:
-    if value is None:
-        return ""
-    day = value.date() if isinstance(value, dt.datetime) else value
-    return day.isoformat()
-
-
 def render_guide(
     guide: Guide,
     images: Mapping[str, LocalImage | MissingImage] | None = None,
@@ -541,9 +428,9 @@ def render_guide(
     parts = [f"# {escape_text(guide.title)}"]
     facts = []
     if guide.date:
-        facts.append(f"Published {_date_text(guide.date)}")
+        facts.append(f"Published {day(guide.date)}")
     if guide.updated:
-        facts.append(f"updated {_date_text(guide.updated)}")
+        facts.append(f"updated {day(guide.updated)}")
     if facts:
         parts.append("*" + " · ".join(facts) + "*")
     if guide.topics:
@@ -572,7 +459,9 @@ def render_guide(
             parts.append(w.blocks(s.body, 1))
     if guide.closing:
         parts.append(w.blocks(guide.closing, 2))
-    home = page_file(home_path, guide.title, _join(parts), guide.description, guide.short_title)
+    home = page_file(
+        home_path, guide.title, join_parts(parts), guide.description, guide.short_title
+    )
     pages.append(_with_howto(home, guide.title, guide, w.howto))
 
     for i, s in enumerate(guide.sections):
@@ -594,7 +483,7 @@ def render_guide(
         if dates := _source_dates(guide):
             context += f" · *{dates}*"
         body = [f"# {w.text(s.title)}", context, w.blocks(s.body, 2)]
-        page = page_file(path, f"{s.title} · {guide.short_title}", _join(body), label=s.title)
+        page = page_file(path, f"{s.title} · {guide.short_title}", join_parts(body), label=s.title)
         pages.append(_with_howto(page, s.title, guide, w.howto))
     return pages
 
@@ -603,9 +492,9 @@ def _source_dates(guide: Guide) -> str:
     """When the source article was published and updated: "source published 2024-08-18…"."""
     facts = []
     if guide.date:
-        facts.append(f"published {_date_text(guide.date)}")
+        facts.append(f"published {day(guide.date)}")
     if guide.updated and guide.updated != guide.date:
-        facts.append(f"updated {_date_text(guide.updated)}")
+        facts.append(f"updated {day(guide.updated)}")
     return "source " + ", ".join(facts) if facts else ""
 
 
@@ -632,7 +521,3 @@ def page_url_dir(path: str, directory_urls: bool = True) -> str:
     if not directory_urls or name in ("index.md", "README.md"):
         return folder
     return posixpath.join(folder, posixpath.splitext(name)[0])
-
-
-def _join(parts: list[str]) -> str:
-    return "\n\n".join(p for p in parts if p.strip()) + "\n"

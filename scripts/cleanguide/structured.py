@@ -1,10 +1,11 @@
-"""Structured data: a page's schema.org HowTo as JSON-LD in its head.
+"""Structured data: a page's steps as a schema.org HowTo, JSON-LD in the page's head.
 
-`render.py` writes each page's steps as HowTo JSON into its front matter (`howto`), from the
-same steps, anchors and screenshots it writes the page from, with URLs relative to the page.
-Here, once MkDocs knows the page's address, the URLs are made absolute and the JSON goes
-into a `<script type="application/ld+json">`. Page content is sanitised and can hold no
-script: this is added to the finished page, outside it.
+`render.py` asks `howto_item` for each step it writes and puts the page's `howto_json` into
+its front matter (`HOWTO_META`): from the same steps, anchors and screenshots it writes the
+page from, with URLs relative to the page. Once MkDocs knows the page's address,
+`script_element` makes the URLs absolute and the JSON a `<script type="application/ld+json">`
+(the plugin adds it to the finished page's head: page content is sanitised and can hold no
+script).
 
 The JSON is escaped for a script element: `<`, `>` and `&` as `\\u003c`, `\\u003e`,
 `\\u0026` (a JSON string may hold any of them; `</script>` in a step's text must not end
@@ -17,10 +18,52 @@ import json
 from typing import Any
 from urllib.parse import urljoin
 
+from .model import Block, BulletList, Guide, Heading, Note, Paragraph, Raw, Step, day
+from .typography import plain
+
+HOWTO_META = "howto"
+"""The front-matter key of a page's schema.org HowTo (JSON)."""
+
 _URL_KEYS = ("url", "image")
 _SCRIPT_ESCAPES = str.maketrans(
     {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 )
+
+
+def _block_text(b: Block) -> str:
+    """What a step's block says, as plain text (screenshots and code say nothing here)."""
+    if isinstance(b, (Paragraph, Note, Raw)):
+        return plain(b.text)
+    if isinstance(b, BulletList):
+        return " ".join(plain(t) for t in b.items)
+    if isinstance(b, Heading):
+        return plain(b.text)
+    return ""
+
+
+def howto_item(s: Step, url: str, images: list[str]) -> dict[str, object]:
+    """A step as a schema.org HowToStep: its text, its screenshots and its anchor."""
+    said = [_block_text(b) for b in s.blocks]
+    text = " ".join(t for t in [plain(s.title), *said] if t) or f"Step {s.number}"
+    item: dict[str, object] = {"@type": "HowToStep", "url": url, "text": text}
+    if s.title:
+        item["name"] = plain(s.title)
+    if images:
+        item["image"] = images
+    return item
+
+
+def howto_json(name: str, description: str, steps: list[dict[str, object]], guide: Guide) -> str:
+    """The schema.org HowTo of a page, as JSON; URLs stay relative to the page."""
+    data: dict[str, object] = {"@context": "https://schema.org", "@type": "HowTo", "name": name}
+    if description:
+        data["description"] = description
+    if guide.date:
+        data["datePublished"] = day(guide.date)
+    if guide.updated:
+        data["dateModified"] = day(guide.updated)
+    data["step"] = steps
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def absolute(data: Any, base: str) -> Any:
@@ -56,4 +99,4 @@ def add_to_head(html: str, element: str) -> str:
     return html[:end] + element + "\n" + html[end:]
 
 
-__all__ = ["absolute", "add_to_head", "script_element"]
+__all__ = ["HOWTO_META", "absolute", "add_to_head", "howto_item", "howto_json", "script_element"]

@@ -1,4 +1,4 @@
-"""render: the front matter of a page reads back as written; text and prose escaping."""
+"""pagefile: the front matter of a page reads back as written; text escaping."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cleanguide.render import (
+from cleanguide.pagefile import (
     _meta_value,
     escape_text,
     front_matter,
