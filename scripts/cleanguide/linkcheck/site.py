@@ -1,42 +1,25 @@
-"""Check the links of a built site: internal files and anchors offline, http(s) on request.
+"""The built site as the link check reads it: its pages, their references and anchors, and
+where an internal reference leads.
 
-Every HTML file under the site folder is parsed with the standard library's
-`html.parser`. Internal references (`a`/`area href`, `img src`/`srcset`, `link href`,
-`script src`, `source src`/`srcset`, media and frame sources) must resolve to a file
-inside the site, and a `#fragment` must name an `id` (or `<a name>`) of the target page.
-Root-relative URLs and absolute URLs of the site itself are resolved against the
-site's base path, read from the `<link rel="canonical">` of its home page (MkDocs
-writes one when `site_url` is set), so `404.html`'s `/repo/assets/...` links check too.
-
-With `external=True` each distinct http(s) URL is requested once, by the package's HTTP
-client (net.py: one deadline per request, retries, per-host spacing and `Retry-After`,
-redirect chains, the address guard): HEAD, then GET when HEAD fails. The whole run has a
-deadline; what it did not reach, or what a host asked to come back to much later, is
-reported as not checked. Results are kept in a JSON cache file (cache.JsonFile: a damaged
-entry is dropped with a warning).
+Every HTML file under the site folder is parsed with the standard library's `html.parser`.
+Internal references (`a`/`area href`, `img src`/`srcset`, `link href`, `script src`,
+`source src`/`srcset`, media and frame sources) must resolve to a file inside the site,
+and a `#fragment` must name an `id` (or `<a name>`) of the target page. Root-relative URLs
+and absolute URLs of the site itself are resolved against the site's base path, read from
+the `<link rel="canonical">` of its home page (MkDocs writes one when `site_url` is set),
+so `404.html`'s `/repo/assets/...` links check too. External (http) references are
+gathered for external.py.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import time
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from . import __version__, net
-from .cache import JsonFile
-
-log = logging.getLogger(f"mkdocs.plugins.{__name__}")
-
-USER_AGENT = f"cleanguide-linkcheck/{__version__} (+https://pypi.org/project/cleanguide/)"
-CACHE_VERSION = 1
-DEFAULT_CACHE_MAX_AGE = 7 * 24 * 3600.0
 HTML_SUFFIXES = (".html", ".htm")
 SKIPPED_LINK_RELS = frozenset({"preconnect", "dns-prefetch"})
 
@@ -73,23 +56,6 @@ class BrokenLink:
 
     def __str__(self) -> str:
         return f"{self.page}: {self.kind} {self.target} ({self.reason})"
-
-
-@dataclass(frozen=True, slots=True)
-class Report:
-    """What a check looked at and what it found broken."""
-
-    pages: int
-    links: int
-    broken: list[BrokenLink]
-    unchecked: list[tuple[str, str]] = field(default_factory=list)
-    """External URLs not checked, and why (the run's deadline, a host's long wait)."""
-
-    def summary(self) -> str:
-        text = f"checked {self.pages} pages, {self.links} links: {len(self.broken)} broken"
-        if self.unchecked:
-            text += f"; {len(self.unchecked)} external URL(s) not checked"
-        return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +161,7 @@ class _Target:
     error: str = ""
 
 
-class _Site:
+class Site:
     """The built site: its files, its base URL and a cache of parsed pages."""
 
     def __init__(self, root: Path, site_url: str | None) -> None:
@@ -308,7 +274,7 @@ def _inside(path: Path, real_root: Path) -> bool:
 # --------------------------------------------------------------------------- internal check
 
 
-_Occurrences = dict[str, list[tuple[str, str, str]]]
+Occurrences = dict[str, list[tuple[str, str, str]]]
 """Where each external URL is referenced: url -> [(page, kind, URL as written)]."""
 
 
@@ -326,14 +292,14 @@ def _classify(url: str) -> str:
     return "skip"
 
 
-def _check_page(
-    site: _Site, page: str, ignore: Sequence[re.Pattern[str]], external: _Occurrences
+def check_page(
+    site: Site, page: str, ignore: Sequence[re.Pattern[str]], external: Occurrences
 ) -> tuple[int, list[BrokenLink]]:
     """Internal references checked and broken; external ones are noted in `external`."""
     broken: list[BrokenLink] = []
     count = 0
     for ref in site.parsed(page).refs:
-        if _ignored(ref.url, ignore):
+        if ignored(ref.url, ignore):
             continue
         try:
             checked, problem = _check_ref(site, page, ref, external)
@@ -346,7 +312,7 @@ def _check_page(
 
 
 def _check_ref(
-    site: _Site, page: str, ref: _Ref, external: _Occurrences
+    site: Site, page: str, ref: _Ref, external: Occurrences
 ) -> tuple[bool, BrokenLink | None]:
     """Whether the reference was checked here, and how it is broken if it is."""
     what, url = _classify(ref.url), ref.url
@@ -362,7 +328,7 @@ def _check_ref(
     return True, _check_target(site, page, ref, url, what)
 
 
-def _check_target(site: _Site, page: str, ref: _Ref, url: str, what: str) -> BrokenLink | None:
+def _check_target(site: Site, page: str, ref: _Ref, url: str, what: str) -> BrokenLink | None:
     if what == "javascript":
         return BrokenLink(page, ref.url, ref.kind, "javascript: URL")
     if what == "file":
@@ -370,7 +336,7 @@ def _check_target(site: _Site, page: str, ref: _Ref, url: str, what: str) -> Bro
     return _check_internal(site, page, ref, url)
 
 
-def _check_internal(site: _Site, page: str, ref: _Ref, url: str) -> BrokenLink | None:
+def _check_internal(site: Site, page: str, ref: _Ref, url: str) -> BrokenLink | None:
     target = site.resolve(page, url)
     if target.file is None:
         return BrokenLink(page, ref.url, ref.kind, target.error)
@@ -386,224 +352,5 @@ def _absolute(url: str) -> str:
     return url.split("#", 1)[0]
 
 
-def _ignored(url: str, ignore: Sequence[re.Pattern[str]]) -> bool:
+def ignored(url: str, ignore: Sequence[re.Pattern[str]]) -> bool:
     return any(pattern.search(url) for pattern in ignore)
-
-
-# --------------------------------------------------------------------------- external check
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    ok: bool
-    reason: str
-    status: int | None = None
-    transient: bool = False
-    """A timeout, 429 or 5xx: not cached, so the next run asks again."""
-    unchecked: bool = False
-    """No answer to judge by (the run's deadline, a host's long wait): neither ok nor broken."""
-
-
-def _cached_outcome(raw: object) -> tuple[_Outcome, float]:
-    """A link cache entry: the outcome and when it was checked (else ValueError/TypeError)."""
-    if not isinstance(raw, dict):
-        raise TypeError(f"an entry is a mapping, not {type(raw).__name__}")
-    checked, ok, status = raw["checked"], raw["ok"], raw.get("status")
-    if isinstance(checked, bool) or not isinstance(checked, (int, float)):
-        raise TypeError(f"'checked' is {checked!r}, not a time")
-    if not isinstance(ok, bool):
-        raise TypeError(f"'ok' is {ok!r}, not true or false")
-    if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
-        raise TypeError(f"'status' is {status!r}, not a number")
-    return _Outcome(ok, str(raw.get("reason", "")), status), float(checked)
-
-
-class _Cache:
-    """The results of earlier runs, with the time each URL was checked."""
-
-    def __init__(self, path: Path | None, max_age: float) -> None:
-        self.file = (
-            JsonFile(path, CACHE_VERSION, "urls", _cached_outcome, "link cache") if path else None
-        )
-        self.max_age = max_age
-        self.entries: dict[str, tuple[_Outcome, float]] = self.file.load() if self.file else {}
-
-    def get(self, url: str, now: float) -> _Outcome | None:
-        entry = self.entries.get(url)
-        if entry is None or now - entry[1] > self.max_age:
-            return None
-        return entry[0]
-
-    def put(self, url: str, outcome: _Outcome, now: float) -> None:
-        if outcome.transient or outcome.unchecked:
-            self.entries.pop(url, None)
-            return
-        self.entries[url] = (outcome, now)
-
-    def save(self, now: float) -> None:
-        if self.file is None:
-            return
-        fresh = {
-            url: {"ok": o.ok, "status": o.status, "reason": o.reason, "checked": checked}
-            for url, (o, checked) in self.entries.items()
-            if now - checked <= self.max_age
-        }
-        self.file.save(fresh)
-
-
-@dataclass(frozen=True, slots=True)
-class ExternalOptions(net.Policy):
-    """How http(s) URLs are requested: the HTTP client's policy, gentler with each host than
-    for screenshots, and how many hosts are checked at once."""
-
-    backoff: float = 1.0
-    min_interval: float = 1.0
-    user_agent: str = USER_AGENT
-    workers: int = 4
-    """Hosts checked at once (one host's URLs are always requested one by one)."""
-    run_seconds: float | None = 900.0
-    """Seconds for the whole external check; URLs not reached by then are not checked."""
-
-
-class _ExternalChecker:
-    def __init__(self, options: ExternalOptions) -> None:
-        self.options = options
-        self.client = net.Client(options, run_seconds=options.run_seconds)
-
-    def check_all(self, urls: Iterable[str]) -> dict[str, _Outcome]:
-        by_host: dict[str, list[str]] = defaultdict(list)
-        for url in urls:
-            by_host[urlsplit(url).netloc.lower()].append(url)
-        results: dict[str, _Outcome] = {}
-        workers = max(1, min(self.options.workers, len(by_host)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for host_results in pool.map(self._check_host, by_host.values()):
-                results.update(host_results)
-        return results
-
-    def _check_host(self, urls: list[str]) -> dict[str, _Outcome]:
-        return {url: self.check(url) for url in urls}
-
-    def check(self, url: str) -> _Outcome:
-        """HEAD, then GET if HEAD was answered with an error or refused outright."""
-        try:
-            head = self.client.request(url, "HEAD", body=False)
-        except net.FetchError as exc:
-            if exc.not_checked or not exc.reason.startswith("connection failed"):
-                return _failure(exc)  # a timeout or a refusal: a GET would fare no better
-        else:
-            if _answered_ok(head):
-                return _Outcome(True, f"HTTP {head.status}", head.status)
-        try:
-            get = self.client.request(url, "GET", body=False)  # many servers mishandle HEAD
-        except net.FetchError as exc:
-            return _failure(exc)
-        if _answered_ok(get):
-            return _Outcome(True, f"HTTP {get.status}", get.status)
-        transient = get.status == 429 or get.status >= 500
-        reason = f"HTTP {get.status}" + (
-            f" ({get.attempts} attempts)" if transient and get.attempts > 1 else ""
-        )
-        return _Outcome(False, reason, get.status, transient)
-
-
-def _answered_ok(response: net.Response) -> bool:
-    return 200 <= response.status < 400
-
-
-def _failure(exc: net.FetchError) -> _Outcome:
-    if exc.not_checked:
-        return _Outcome(False, exc.reason, unchecked=True)
-    return _Outcome(False, exc.reason, transient=exc.retryable)
-
-
-def _check_external(
-    occurrences: _Occurrences,
-    ignore: Sequence[re.Pattern[str]],
-    cache: _Cache,
-    options: ExternalOptions,
-) -> tuple[int, list[BrokenLink], list[tuple[str, str]]]:
-    urls = [u for u in occurrences if not _ignored(u, ignore)]
-    now = time.time()
-    known = {u: hit for u in urls if (hit := cache.get(u, now)) is not None}
-    todo = [u for u in urls if u not in known]
-    log.info("checking %d external URLs (%d cached)", len(todo), len(known))
-    fresh = _ExternalChecker(options).check_all(todo) if todo else {}
-    for url, outcome in fresh.items():
-        cache.put(url, outcome, time.time())
-    cache.save(time.time())
-    results = {**known, **fresh}
-    broken = [
-        BrokenLink(page, written, kind, results[url].reason)
-        for url in urls
-        if not results[url].ok and not results[url].unchecked
-        for page, kind, written in occurrences[url]
-    ]
-    unchecked = [(url, results[url].reason) for url in urls if results[url].unchecked]
-    return sum(len(occurrences[u]) for u in urls), broken, unchecked
-
-
-# --------------------------------------------------------------------------- entry points
-
-
-def check_site_report(
-    site_dir: Path,
-    *,
-    external: bool = False,
-    ignore: Sequence[str] = (),
-    cache_path: Path | None = None,
-    cache_max_age: float = DEFAULT_CACHE_MAX_AGE,
-    site_url: str | None = None,
-    options: ExternalOptions | None = None,
-) -> Report:
-    """Check every HTML page of a built site; see `check_site`."""
-    site_dir = Path(site_dir)
-    if not site_dir.is_dir():
-        raise FileNotFoundError(f"no site folder at {site_dir}")
-    patterns = [re.compile(p) for p in ignore]
-    site = _Site(site_dir, site_url)
-    log.debug("site base path %s (host %s)", site.base_path, site.netloc or "unknown")
-    occurrences: _Occurrences = defaultdict(list)
-    links, broken = 0, []
-    unchecked: list[tuple[str, str]] = []
-    for page in site.pages:
-        count, found = _check_page(site, page, patterns, occurrences)
-        links += count
-        broken.extend(found)
-    if external:
-        cache = _Cache(cache_path, cache_max_age)
-        options = options or ExternalOptions()
-        count, found, unchecked = _check_external(occurrences, patterns, cache, options)
-        links += count
-        broken.extend(found)
-    broken.sort(key=lambda b: (b.page, b.target, b.kind))
-    return Report(len(site.pages), links, broken, sorted(unchecked))
-
-
-def check_site(
-    site_dir: Path,
-    *,
-    external: bool = False,
-    ignore: Sequence[str] = (),
-    cache_path: Path | None = None,
-    cache_max_age: float = DEFAULT_CACHE_MAX_AGE,
-    site_url: str | None = None,
-    options: ExternalOptions | None = None,
-) -> list[BrokenLink]:
-    """The broken links of the built site in `site_dir`, sorted by page.
-
-    Offline by default: internal files and `#fragments` only. `external=True` also
-    requests http(s) URLs (see `ExternalOptions`). `ignore` holds regexes searched in
-    each URL as written (and in the absolute URL of external links); matches are not
-    checked. `cache_path` is a JSON file of external results kept `cache_max_age`
-    seconds. `site_url` overrides the base URL read from the home page's canonical link.
-    """
-    return check_site_report(
-        site_dir,
-        external=external,
-        ignore=ignore,
-        cache_path=cache_path,
-        cache_max_age=cache_max_age,
-        site_url=site_url,
-        options=options,
-    ).broken
