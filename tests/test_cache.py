@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from cleanguide import audit, pipeline
 from cleanguide import cache as cache_mod
-from cleanguide import pipeline
 from cleanguide.cache import Cache, code_version
 
 REPO = Path(__file__).resolve().parent.parent
@@ -49,8 +49,8 @@ def test_second_build_processes_no_unchanged_article(content: Path, tmp_path: Pa
     assert [a.from_cache for a in second.articles] == [True, True, True]
     assert "0 processed, 3 from cache" in second.summary()
     assert [(p.path, p.text) for p in second.pages] == [(p.path, p.text) for p in first.pages]
-    audit = [pipeline.audit_record(a, second.library) for a in second.articles]
-    assert audit == [pipeline.audit_record(a, first.library) for a in first.articles]
+    records = [audit.audit_record(a, second.library) for a in second.articles]
+    assert records == [audit.audit_record(a, first.library) for a in first.articles]
 
 
 def test_an_edited_article_alone_is_processed_again(content: Path, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cleanguide import pipeline
+from cleanguide import audit, pipeline
 from cleanguide.library import (
     PAGE_SIZE,
     RELATED_MAX,
@@ -218,7 +218,7 @@ def test_a_removed_farm_item_naming_a_local_article_becomes_a_related_guide(
     assert "[Guide: Restoring Your Computer's Graphics" in home.text.replace("\\", "")
     assert "(../d3derr/index.md)" in home.text
     assert "Also read" not in home.text and "techidaily" not in home.text
-    record = pipeline.audit_record(result.articles[1], result.library)
+    record = audit.audit_record(result.articles[1], result.library)
     assert record["source"] == "wudfhost.md"
     (chosen,) = [r for r in record["related"] if r["guide"] == "d3derr"]
     assert chosen["why"][0].startswith("the article links to it: https://common-error.")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cleanguide import pipeline
+from cleanguide import audit, pipeline
 from cleanguide.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -121,7 +121,7 @@ def test_audit_rebuilds_the_article(content: Path) -> None:
     from cleanguide.reader import load
 
     result = pipeline.build(content)
-    record = pipeline.audit_record(result.articles[0])
+    record = audit.audit_record(result.articles[0])
     article = load(content / SEED.name, root=content)
     cleaned = result.articles[0].cleaned
     assert cleaned is not None
@@ -190,9 +190,9 @@ def test_audit_files_are_json_with_a_removal_per_line(content: Path, tmp_path: P
     import json
 
     result = pipeline.build(content)
-    pipeline.write_audit(result, tmp_path / "audit")
+    audit.write_audit(result, tmp_path / "audit")
     text = (tmp_path / "audit" / "android-photo-backup.json").read_text(encoding="utf-8")
     record = json.loads(text)
-    assert record == pipeline.audit_record(result.articles[0], result.library)
+    assert record == audit.audit_record(result.articles[0], result.library)
     removal_lines = [ln for ln in text.splitlines() if ln.lstrip().startswith('{"rule"')]
     assert len(removal_lines) == len(record["removals"]) == 20

@@ -10,15 +10,10 @@ import pytest
 from PIL import Image
 
 from cleanguide import languages
-from cleanguide.images import (
-    RENDITION_MAX_WIDTH,
-    CachedImage,
-    ImageFailure,
-    rendition_widths,
-    renditions,
-)
+from cleanguide.images import CachedImage, ImageFailure
 from cleanguide.pipeline import ArticleResult, BuildResult
 from cleanguide.reader import loads
+from cleanguide.renditions import RENDITION_MAX_WIDTH, rendition_widths, renditions
 from cleanguide.sanitize import sanitize_html
 
 CORPUS = Path(__file__).parent / "corpus"

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import __version__, pipeline
+from .audit import audit_record, write_audit
 from .cache import Cache
 from .defaults import AUDIT_DIR, BUILD_CACHE, CONTENT_DIR, DOCS_DIR, IMAGE_CACHE
 from .diagnostics import Severity, condensed
@@ -48,7 +49,7 @@ def _build(args: argparse.Namespace) -> int:
     cache.begin()
     try:
         result = pipeline.build(content, image_store=store, cache=cache)
-        pipeline.write_audit(result, Path(args.audit_dir), cache)
+        write_audit(result, Path(args.audit_dir), cache)
         cache.sweep(("articles",))
     finally:
         cache.close()
@@ -87,7 +88,7 @@ def _report(args: argparse.Namespace) -> int:
     result = pipeline.build(content, image_store=store)
     if args.json:
         json.dump(
-            [pipeline.audit_record(a, result.library) for a in result.articles],
+            [audit_record(a, result.library) for a in result.articles],
             sys.stdout,
             ensure_ascii=False,
             indent=1,

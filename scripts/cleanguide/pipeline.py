@@ -7,11 +7,12 @@
    from the cache without reading it further;
 2. give every guide its folder (`guides/<slug>/`, from the file name, unique);
 3. fetch the screenshots (the image store keeps its own cache), and resolve the links and
-   images that point at files beside the article (localrefs.py);
+   images that point at files beside the article (sitefiles.py);
 4. put the guides in one library: order, topics, related guides, and the pages that list
    them (guides index, topics).
 
-One bad article is reported and skipped; every other guide still builds.
+One bad article is reported and skipped; every other guide still builds. What each article
+went through is its `ArticleResult`; the audit files are written from them (audit.py).
 """
 
 from __future__ import annotations
@@ -21,20 +22,20 @@ import os
 import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import cache as cache_mod
-from . import localrefs
+from . import localrefs, sitefiles
+from .audit import removals_record
 from .budget import Allowance
 from .cache import Cache
 from .clean import Cleaned, clean
-from .defaults import ARTICLE_SUFFIXES, GUIDES_DIR, IMAGES_DIR
+from .defaults import ARTICLE_SUFFIXES, GUIDES_DIR
 from .diagnostics import ArticleError, Diagnostic, Severity
-from .files import atomic_write, write_if_changed
-from .images import CachedImage, ImageFailure, ImageStore, Rendition, image_size, renditions
+from .files import write_if_changed
+from .images import CachedImage, ImageFailure, ImageStore
 from .library import Card, Library, Refusal, card, library_pages, related_section, with_slug
 from .model import Article, Guide
 from .pagefile import PageFile
@@ -190,16 +191,16 @@ def build(
                 if r.guide is not None:
                     r.guide.slug = slug
 
-    fetched = _fetch_images([u for r in results for u in r.figures], image_store)
-    copies = _renditions(fetched, image_store)
+    fetched = sitefiles.fetch_screenshots([u for r in results for u in r.figures], image_store)
+    copies = sitefiles.webp_copies(fetched, image_store)
     site_images: dict[str, CachedImage] = {}
     site_copies: dict[str, Path] = {}
     site_files: dict[str, Path] = {}
     guides = {r.source: r.card.slug for r in results if r.card is not None}
     for r in results:
         if r.card is not None:
-            local = _local_images(r, fetched, copies, site_images, site_copies)
-            targets = _local_targets(r, content_dir, guides, site_files, local)
+            local = sitefiles.screenshots_shown(r, fetched, copies, site_images, site_copies)
+            targets = sitefiles.local_targets(r, content_dir, guides, site_files, local)
             r.pages = _guide_pages(r, local, targets, content_dir, cache, directory_urls)
 
     refused = [Refusal(r.source, _first_error(r)) for r in results if r.refused]
@@ -288,7 +289,7 @@ def _process(result: ArticleResult, data: bytes) -> None:
         result.card = card(result.guide, article)
         result.figures = [f.src for f in result.guide.figures]
         result.refs = _references(article, result.cleaned)
-        result._audit = _audit_of(result.cleaned)
+        result._audit = removals_record(result.cleaned)
         result.removed = (
             len(result.cleaned.removals),
             sum(r.chars for r in result.cleaned.removals),
@@ -302,25 +303,6 @@ def _process(result: ArticleResult, data: bytes) -> None:
         result.diagnostics.append(
             Diagnostic(Severity.ERROR, result.source, "article is nested too deeply")
         )
-
-
-def _audit_of(cleaned: Cleaned) -> dict[str, Any]:
-    return {
-        "original_chars": len(cleaned.original),
-        "removals": [
-            {
-                "rule": r.rule,
-                "action": r.action,
-                "lines": [r.line, r.end_line],
-                "chars": r.chars,
-                "excerpt": r.excerpt,
-                "pieces": [[s, e] for s, e in r.pieces],
-                "texts": list(r.texts),
-            }
-            for r in cleaned.removals
-        ],
-        "kept": [[s, e] for s, e in cleaned.kept],
-    }
 
 
 def _audit_key(article_key: str) -> str:
@@ -429,95 +411,6 @@ def _references(article: Article, cleaned: Cleaned) -> list[tuple[str, int]]:
     return list(first.items())
 
 
-def _local_targets(
-    r: ArticleResult,
-    content_dir: Path,
-    guides: Mapping[str, str],
-    site_files: dict[str, Path],
-    local: dict[str, LocalImage | MissingImage],
-) -> dict[str, str | None]:
-    """Where each local reference of the article points in the site (None: nowhere); files
-    to copy go to `site_files`, images shown as screenshots to `local` with their size."""
-    targets: dict[str, str | None] = {}
-    figures = set(r.figures)
-    for target, line in r.refs:
-        found = localrefs.resolve(r.source, target, content_dir, guides)
-        site_path, copy = found.site_path, found.copy
-        if copy is not None and site_path is not None and target in figures:
-            try:
-                width, height = image_size(copy)
-            except OSError:
-                found = localrefs.Target(None, why="it is not an image Pillow can read")
-                site_path = copy = None
-            else:
-                local[target] = LocalImage(site_path, width, height)
-        if copy is not None and site_path is not None:
-            site_files[site_path] = copy
-        if site_path is None:
-            r.diagnostics.append(
-                Diagnostic(
-                    Severity.WARNING,
-                    r.source,
-                    f"{target!r} does not resolve ({found.why}): shown as text",
-                    line,
-                    "local-link",
-                )
-            )
-        targets[target] = site_path
-    return targets
-
-
-def _local_images(
-    r: ArticleResult,
-    fetched: Mapping[str, CachedImage | ImageFailure],
-    copies: Mapping[str, list[Rendition]],
-    site_images: dict[str, CachedImage],
-    site_copies: dict[str, Path],
-) -> dict[str, LocalImage | MissingImage]:
-    """What the guide's pages show of each screenshot: local (with its smaller copies), or a
-    placeholder for one that could not be fetched. Fills the site's files as it goes."""
-    local: dict[str, LocalImage | MissingImage] = {}
-    for url in dict.fromkeys(r.figures):
-        got = fetched.get(url)
-        if isinstance(got, CachedImage):
-            site_path = f"{IMAGES_DIR}/{got.filename}"
-            site_images[site_path] = got
-            shown = []
-            for copy in copies.get(got.filename, ()):
-                copy_path = f"{IMAGES_DIR}/{copy.filename}"
-                site_copies[copy_path] = copy.path
-                shown.append((copy_path, copy.width))
-            local[url] = LocalImage(site_path, got.width, got.height, tuple(shown))
-        elif isinstance(got, ImageFailure):
-            r.image_failures.append(got)
-            local[url] = MissingImage(got.reason)
-    return local
-
-
-def _renditions(
-    fetched: Mapping[str, CachedImage | ImageFailure], store: ImageStore | None
-) -> dict[str, list[Rendition]]:
-    """The WebP copies of every fetched screenshot, by its cache file name (made in threads:
-    Pillow encodes outside the GIL; a build after the first only finds them)."""
-    images = {i.filename: i for i in fetched.values() if isinstance(i, CachedImage)}
-    if store is None or not images:
-        return {}
-    with ThreadPoolExecutor(min(len(images), os.cpu_count() or 1)) as pool:
-        made = pool.map(
-            lambda i: renditions(i, store.cache_dir, not store.read_only), images.values()
-        )
-        return dict(zip(images, made, strict=True))
-
-
-def _fetch_images(
-    urls: Iterable[str], store: ImageStore | None
-) -> Mapping[str, CachedImage | ImageFailure]:
-    remote = sorted({u for u in urls if u.startswith(("http://", "https://", "//"))})
-    if store is None or not remote:
-        return {}
-    return store.fetch_all(remote)
-
-
 # --- writing -------------------------------------------------------------------------------
 
 
@@ -534,82 +427,11 @@ def write_pages(pages: Iterable[PageFile], out_dir: Path) -> list[Path]:
     return changed
 
 
-def audit_record(
-    result: ArticleResult, lib: Library | None = None, full: bool = True
-) -> dict[str, Any]:
-    """The audit of one article as JSON-ready data: every removal, warning and error, and
-    the related guides its home page lists, with why each was chosen.
-
-    Without `full`, the removals and kept spans are left out."""
-    slug = result.card.slug if result.card else None
-    related = lib.related.get(slug, []) if lib is not None and slug else []
-    return {
-        "source": result.source,
-        "guide": slug,
-        "refused": result.refused,
-        "removals": result.removals if full else [],
-        "kept": result.audit.get("kept", []) if full else [],
-        "diagnostics": [
-            {"severity": d.severity.value, "line": d.line, "rule": d.rule, "message": d.message}
-            for d in result.diagnostics
-        ],
-        "images_left_remote": [{"url": f.url, "reason": f.reason} for f in result.image_failures],
-        "related": [{"guide": r.slug, "why": list(r.reasons)} for r in related],
-    }
-
-
-def _outline_of(r: ArticleResult, lib: Library) -> str:
-    """An audit record without its removals and kept spans, as text (they follow r.key)."""
-    record = {k: v for k, v in audit_record(r, lib, full=False).items()}
-    return json.dumps(record, ensure_ascii=False, sort_keys=True)
-
-
-def audit_json(record: dict[str, Any]) -> str:
-    """An audit record as JSON a person can read: a key per line, a list item per line.
-
-    (`json.dumps(indent=...)` would do it with Python's pure-Python encoder, about a
-    millisecond per article; this uses the C encoder for each line.)
-    """
-    lines = []
-    for key, value in record.items():
-        name = json.dumps(key)
-        if isinstance(value, list) and value:
-            items = ",\n  ".join(json.dumps(item, ensure_ascii=False) for item in value)
-            lines.append(f" {name}: [\n  {items}\n ]")
-        else:
-            lines.append(f" {name}: {json.dumps(value, ensure_ascii=False)}")
-    return "{\n" + ",\n".join(lines) + "\n}\n"
-
-
-def write_audit(result: BuildResult, audit_dir: Path, cache: Cache | None = None) -> Path:
-    """One JSON file per article plus a summary, under audit_dir (outside the site).
-
-    With a cache, a file whose record has not changed since the last build is not written.
-    """
-    audit_dir.mkdir(parents=True, exist_ok=True)
-    for r in result.articles:
-        target = audit_dir / ((r.card.slug if r.card else r.source.replace("/", "_")) + ".json")
-        # what the record is made of, the removals by the article's key (not loaded here)
-        outline = _outline_of(r, result.library)
-        digest = cache_mod.key("audit-file", str(target), r.key, outline)
-        if cache is not None and r.key and cache.get("articles", digest) and target.is_file():
-            continue
-        atomic_write(target, audit_json(audit_record(r, result.library)).encode())
-        if cache is not None:
-            cache.put("articles", digest, True)
-    summary = audit_dir / "summary.txt"
-    atomic_write(summary, (result.summary() + "\n").encode())
-    return summary
-
-
 __all__ = [
     "ArticleResult",
     "BuildResult",
-    "audit_json",
-    "audit_record",
     "build",
     "clean_and_structure",
     "find_articles",
-    "write_audit",
     "write_pages",
 ]

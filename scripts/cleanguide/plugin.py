@@ -39,6 +39,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
 from . import pipeline
+from .audit import write_audit
 from .budget import ARTICLE_SECONDS
 from .cache import Cache
 from .cache import key as cache_key
@@ -278,7 +279,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     def _write_audit(self) -> None:
         try:
             assert self.cache is not None and self.result is not None
-            pipeline.write_audit(self.result, self._path(self.config.audit_dir), self.cache)
+            write_audit(self.result, self._path(self.config.audit_dir), self.cache)
         except OSError as exc:
             log.warning("cleanguide: could not write the audit: %s", exc)
 
