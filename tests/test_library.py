@@ -15,16 +15,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cleanguide import audit, pipeline
-from cleanguide.library import (
+from cleanguide.library import RELATED_MAX, Card, Library, link_keys
+from cleanguide.listings import (
     PAGE_SIZE,
-    RELATED_MAX,
-    Card,
-    Library,
     _rel,
     catalog_json,
     home_overview,
     library_pages,
-    link_keys,
     related_section,
 )
 

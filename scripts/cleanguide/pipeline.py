@@ -36,7 +36,8 @@ from .defaults import ARTICLE_SUFFIXES, GUIDES_DIR
 from .diagnostics import ArticleError, Diagnostic, Severity
 from .files import write_if_changed
 from .images import CachedImage, ImageFailure, ImageStore
-from .library import Card, Library, Refusal, card, library_pages, related_section, with_slug
+from .library import Card, Library, Refusal, card, with_slug
+from .listings import library_pages, related_section
 from .model import Article, Guide
 from .pagefile import PageFile
 from .reader import loads, read_bytes

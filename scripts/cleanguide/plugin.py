@@ -56,7 +56,7 @@ from .defaults import (
 from .diagnostics import Diagnostic, PageSources, Severity, condensed, log_diagnostic
 from .images import FetchPolicy, ImageStore
 from .languages import site_languages
-from .library import catalog_json, home_overview, index_page
+from .listings import catalog_json, home_overview, index_page
 from .nav import GuideNav, LibraryNav, library_nav, sidebar
 from .pagecache import REUSED_TEMPLATE_TEXT, SEARCH_INDEX, PageReuse, reusable, search_entries
 from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
