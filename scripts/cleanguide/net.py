@@ -30,6 +30,7 @@ short phrase for a report. The name resolution itself is the system's (its own t
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import http.client
 import io
@@ -301,6 +302,19 @@ def _handshake(raw: socket.socket, host: str, deadline: float) -> socket.socket:
 # --------------------------------------------------------------------------- the client
 
 
+@dataclass(frozen=True, slots=True)
+class _Hop:
+    """One request of a redirect chain: what is sent, and what is read of the answer."""
+
+    url: str
+    method: str
+    headers: Mapping[str, str]
+    body: bool
+    """Read a 2xx answer's body (at most `max_bytes`, looked at by `inspect`)."""
+    max_bytes: int | None
+    inspect: Inspect | None
+
+
 @dataclass(slots=True)
 class _Host:
     next_time: float = 0.0
@@ -345,17 +359,15 @@ class Client:
         With `body`, a 2xx answer's body is read (refused past `max_bytes`). Any status
         is an answer (a 3xx without Location too); FetchError when there is none.
         """
-        current = check_url(url)
-        chain = [current]
+        hop = _Hop(check_url(url), method, headers or {}, body, max_bytes, inspect)
+        chain = [hop.url]
         for _ in range(self.policy.max_redirects + 1):
-            response = self._with_retries(
-                current, method, headers, body, max_bytes, inspect, retries
-            )
+            response = self._with_retries(hop, retries)
             location = response.header("Location").strip()
             if response.status not in REDIRECTS or not location:
                 response.chain = chain
                 return response
-            target = urljoin(current, location)
+            target = urljoin(hop.url, location)
             try:
                 target = check_url(target)
             except FetchError as exc:
@@ -366,31 +378,21 @@ class Client:
                     f"redirect loop after {hops} hop{'s' * (hops > 1)}: {_chain([*chain, target])}"
                 )
             chain.append(target)
-            current = target
-            if response.status == 303 and method != "HEAD":
-                method = "GET"
+            switch = response.status == 303 and hop.method != "HEAD"  # "see other": a GET
+            hop = dataclasses.replace(hop, url=target, method="GET" if switch else hop.method)
         raise FetchError(
             f"too many redirects (more than {self.policy.max_redirects}): {_chain(chain)}"
         )
 
     # one hop, retried
 
-    def _with_retries(
-        self,
-        url: str,
-        method: str,
-        headers: Mapping[str, str] | None,
-        body: bool,
-        max_bytes: int | None,
-        inspect: Inspect | None,
-        retries: int | None,
-    ) -> Response:
+    def _with_retries(self, hop: _Hop, retries: int | None) -> Response:
         attempts = (self.policy.retries if retries is None else retries) + 1
-        host = urlsplit(url).netloc.lower()
+        host = urlsplit(hop.url).netloc.lower()
         for attempt in range(1, attempts + 1):
             self._wait_for(host)
             try:
-                response = self._once(url, method, headers, body, max_bytes, inspect)
+                response = self._once(hop)
             except FetchError as exc:
                 if not exc.retryable or attempt == attempts:
                     suffix = f" ({attempt} attempts)" if attempt > 1 else ""
@@ -418,15 +420,7 @@ class Client:
     def _backoff(self, attempt: int) -> float:
         return float(min(self.policy.backoff * 2.0 ** (attempt - 1), self.policy.max_wait))
 
-    def _once(
-        self,
-        url: str,
-        method: str,
-        headers: Mapping[str, str] | None,
-        body: bool,
-        max_bytes: int | None,
-        inspect: Inspect | None,
-    ) -> Response:
+    def _once(self, hop: _Hop) -> Response:
         """One request and its answer, within one deadline."""
         timeout = self.policy.timeout
         if self.deadline is not None:
@@ -435,20 +429,20 @@ class Client:
                 raise self._not_checked()
         cut_short = timeout < self.policy.timeout  # by the run's deadline
         deadline = time.monotonic() + timeout
-        parts = urlsplit(url)
+        parts = urlsplit(hop.url)
         sent = {
             "User-Agent": self.policy.user_agent,
             "Accept-Encoding": "identity",
             "Connection": "close",
+            **hop.headers,
         }
-        sent.update(headers or {})
         conn = _Connection(parts, deadline, self.policy, self.resolver)
         try:
-            conn.request(method, _target(parts), headers=sent)
+            conn.request(hop.method, _target(parts), headers=sent)
             answer = conn.getresponse()
-            response = Response(url, answer.status, answer.headers)
-            if body and method != "HEAD" and 200 <= answer.status < 300:
-                response.body = _read_body(answer, response, max_bytes, inspect)
+            response = Response(hop.url, answer.status, answer.headers)
+            if hop.body and hop.method != "HEAD" and 200 <= answer.status < 300:
+                response.body = _read_body(answer, response, hop.max_bytes, hop.inspect)
             return response
         except FetchError:
             raise

@@ -27,14 +27,14 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cache as cache_mod
-from .files import atomic_write
 from .nav import titles_of
+from .searchindex import merge_search_index
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -56,7 +56,6 @@ KNOWN_PLUGINS = {
 }
 """Plugin name → the module its class must come from for pages to be reused."""
 _VERSIONED = ("mkdocs", "mkdocs-material", "jinja2", "mkdocs-glightbox", "pymdown-extensions")
-SEARCH_INDEX = "search/search_index.json"
 
 
 def reusable(config: MkDocsConfig) -> bool:
@@ -218,57 +217,11 @@ def _html_key(key: str) -> str:
     return cache_mod.key("html-of", key)
 
 
-def search_entries(site_dir: str) -> dict[str, list[Any]]:
-    """The search index in `site_dir`, its entries by page URL ({} if there is none)."""
-    path = Path(site_dir) / SEARCH_INDEX
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    by_page: dict[str, list[Any]] = {}
-    for entry in data.get("docs", []) if isinstance(data, dict) else []:
-        if isinstance(entry, dict):
-            by_page.setdefault(str(entry.get("location", "")).split("#", 1)[0], []).append(entry)
-    return by_page
-
-
-def merge_search_index(
-    site_dir: str,
-    order: Sequence[str],
-    fresh: Iterable[str],
-    reused: Mapping[str, list[Any]],
-    previous: Mapping[str, list[Any]],
-) -> dict[str, list[Any]]:
-    """Make the index the search plugin wrote whole again, and return the fresh entries.
-
-    The plugin indexed the pages built now. Each other page of `order` (every page's URL,
-    in build order) takes its cached entries (`reused`), else those of the index before
-    this build (`previous`: pages a dirty build skipped). Entries keep the build order, so
-    the index equals one a full build without the cache writes.
-    """
-    path = Path(site_dir) / SEARCH_INDEX
-    if not path.is_file():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
-    written = search_entries(site_dir)
-    fresh_entries = {url: written.get(url, []) for url in fresh}
-    if any(url not in written for url in order):
-        docs = []
-        for url in order:
-            source = written if url in written else reused if url in reused else previous
-            docs.extend(source.get(url, []))
-        data["docs"] = docs
-        atomic_write(path, json.dumps(data, separators=(",", ":"), default=str).encode())
-    return fresh_entries
-
-
 __all__ = [
     "KNOWN_PLUGINS",
     "REUSED_TEMPLATE_TEXT",
     "PageReuse",
-    "merge_search_index",
     "page_key",
     "reusable",
-    "search_entries",
     "site_signature",
 ]

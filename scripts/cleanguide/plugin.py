@@ -24,7 +24,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
 import os
 from html import escape as html_escape
@@ -58,9 +57,10 @@ from .images import FetchPolicy, ImageStore
 from .languages import site_languages
 from .listings import catalog_json, home_overview, index_page
 from .nav import GuideNav, LibraryNav, library_nav, sidebar
-from .pagecache import REUSED_TEMPLATE_TEXT, SEARCH_INDEX, PageReuse, reusable, search_entries
+from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
 from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
 from .sanitize import sanitize_html
+from .searchindex import add_languages, search_entries
 from .structured import HOWTO_META, add_to_head, script_element
 from .workers import Pool
 
@@ -444,7 +444,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             )
         if self.result is not None:
             langs = site_languages(self.site_lang, (c.lang for c in self.result.library.cards))
-            _set_search_languages(Path(config.site_dir) / SEARCH_INDEX, langs)
+            add_languages(config.site_dir, langs)
         if self.cache is not None:
             self.cache.sweep()
 
@@ -477,22 +477,6 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     ) -> LiveReloadServer | None:
         server.watch(str(self._path(self.config.content_dir)))
         return server
-
-
-def _set_search_languages(index: Path, langs: list[str]) -> None:
-    """Add to the search index every language its guides are written in (lunr then loads
-    each one's word splitting and stemming). The languages mkdocs.yml gives stay first."""
-    if not index.is_file():
-        return
-    data = json.loads(index.read_text(encoding="utf-8"))
-    config = data.get("config")
-    if not isinstance(config, dict):
-        return
-    have = list(config.get("lang") or [])
-    added = [lang for lang in langs if lang not in have]
-    if added:
-        config["lang"] = have + added
-        index.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
 
 
 def _refused_page(source: str, budget: float) -> Converted:
