@@ -1,4 +1,4 @@
-"""The library: every guide of a build in one order, its topics, related guides and lists.
+"""The library: every guide of a build in one order, its topics and its related guides.
 
 Per article, `card()` keeps what the library needs of a guide (titles, description, counts,
 topics, the addresses it is known by, the links its article made), small and JSON-ready so

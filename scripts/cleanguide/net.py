@@ -26,6 +26,8 @@ the policy (`Policy`) for all of them:
 
 Nothing here raises for a bad URL or a bad server but `FetchError`, whose `reason` is a
 short phrase for a report. The name resolution itself is the system's (its own timeouts).
+(One concern, one file: the deadlines, the retries and the address guard are one policy a
+change must see whole.)
 """
 
 from __future__ import annotations

@@ -19,6 +19,10 @@
   build, a generated page whose finished HTML is already in place is skipped altogether
   (pages.GeneratedFile), and the pages of removed articles are deleted.
 - on_serve: watch content/ so an edited article rebuilds the site.
+
+(One concern, one file: every handler reads the plugin's state of the build in progress,
+the pipeline's result, the generated pages, the cache; the work itself is in the modules
+named above.)
 """
 
 from __future__ import annotations

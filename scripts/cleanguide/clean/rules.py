@@ -1,8 +1,11 @@
 """The cleaning rules, in the order they run. Each is a small function `RuleContext -> cuts`.
 
 Rules match on structure (comment markers, elements, list shapes, URL shapes); the hosts and
-phrases they look for live in `data/patterns.yml`. A rule that cannot tell junk from content
-keeps the text and warns: it never deletes up to the end of the file.
+phrases they look for live in `data/patterns.yml`; the indexes of the text they read (lines,
+paragraphs, elements) come from their `RuleContext`. A rule that cannot tell junk from
+content keeps the text and warns: it never deletes up to the end of the file. (The chain in
+one file: `RULES` reads top to bottom, in the order the rules run, and a new rule is a
+function beside the others.)
 """
 
 from __future__ import annotations
