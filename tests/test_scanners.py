@@ -6,7 +6,7 @@ lives here as its oracle, checked on generated text full of the characters that 
 
 - regexes that start with their literal and look back from it, instead of starting with a
   look-behind (which the regex engine tries at every position);
-- repairs and scans that skip text without their trigger (typography, inline step markers);
+- repairs that skip text without their trigger (typography);
 - URLs of the usual shape split by one regex instead of urllib's urlsplit;
 - tags indexed for every rule in one scan of the text instead of one scan per tag;
 - `rules._closed_items`, linear where the lazy regex reads to the end of the text once per
@@ -29,7 +29,6 @@ from cleanguide.clean import patterns, rules
 from cleanguide.clean.scan import attrs, elements
 from cleanguide.meta import Meta
 from cleanguide.model import Article
-from cleanguide.structure import steps
 
 MARKUP = st.text(
     alphabet="`~ \n!x[]()<>/\"'*_.,:;?=-\tulaimgsrcULAIMG\u201d\\#\u017f\u0131é", max_size=120
@@ -158,20 +157,6 @@ def test_typography_shortcuts_change_nothing(text: str) -> None:
     assert typography.plain(text) == plain_plain(text)
     joined = "\n".join(line.strip() for line in text.split("\n") if line.strip())
     assert typography.tidy(text) == typography._outside_code(joined, plain_fix_prose)
-
-
-STEPS = st.lists(
-    st.sampled_from(
-        ["**Step 2**", "__step one__", "**STEP 3:**", "**sTeP 4**", "**Step**", "Step 5", " ",
-         "1) ", "2)", "3) Open", ". ", "x", "A", "**", "(", ")", "\n", "```\n", "Third step"]
-    ),
-    max_size=14,
-).map("".join)  # fmt: skip
-
-
-@given(st.one_of(TEXTS, STEPS))
-def test_inline_markers_shortcut_changes_nothing(text: str) -> None:
-    assert steps._inline_marks(text) == steps._find_marks(text)
 
 
 # fmt: off

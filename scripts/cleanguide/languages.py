@@ -68,7 +68,7 @@ _SHARE = 0.3
 """The share of a text's letters a script needs to name the text's language."""
 _SAMPLE = 8000
 """Characters looked at: the start of a guide says as much as all of it."""
-_ASCII_LETTER = re.compile("[A-Za-z]")
+_ASCII_LETTERS = re.compile("[A-Za-z]+")
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
@@ -86,15 +86,15 @@ def detect(text: str) -> str | None:
     """
     sample = text[:_SAMPLE]
     others = [ch for ch in _NON_ASCII.findall(sample) if ch.isalpha()]
-    letters = len(_ASCII_LETTER.findall(sample)) + len(others)
+    letters = sum(map(len, _ASCII_LETTERS.findall(sample))) + len(others)
     if not letters:
         return None
     scripts: Counter[str] = Counter()
-    for ch in others:
+    for ch, count in Counter(others).items():
         name = unicodedata.name(ch, "")
         prefix = next((p for p, _ in _SCRIPTS if name.startswith(p)), None)
         if prefix is not None:
-            scripts[prefix] += 1
+            scripts[prefix] += count
     kana = scripts["HIRAGANA"] + scripts["KATAKANA"]
     if kana and (kana + scripts["CJK UNIFIED"]) / letters >= _SHARE:
         return "ja"

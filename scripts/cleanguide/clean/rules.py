@@ -443,6 +443,8 @@ def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
 def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
     """Remove short paragraphs or quotes that only disclose affiliate links."""
     p = ctx.patterns
+    if not _names_any(ctx.text, p.disclaimer_words):
+        return  # no paragraph can name one
     for start, end in ctx.paragraphs:
         block = ctx.text[start:end]
         if len(block) > p.disclaimer_max_chars or not _names_any(block, p.disclaimer_words):
@@ -513,6 +515,8 @@ def comment_calls(ctx: RuleContext) -> Iterator[Cut]:
     """
     p = ctx.patterns
     text = ctx.text
+    if not _names_any(text, p.comment_words):
+        return  # no paragraph can name one
     for start, end in ctx.paragraphs:
         block = text[start:end]
         if block.lstrip()[:1] in "#>-*+<|" or not _names_any(block, p.comment_words):

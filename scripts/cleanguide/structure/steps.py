@@ -100,16 +100,6 @@ def _title_and_body(rest: str) -> tuple[str, str]:
 def _inline_marks(text: str) -> tuple[str, list[_Mark]]:
     """The text before the first marker found inside `text`, and the markers (none in a
     text holding code: code is never split)."""
-    # Only text holding bold and "step", or a ")", can hold a marker, and most paragraphs
-    # hold neither (tests/test_scanners.py checks this against `_find_marks` alone).
-    maybe_label = ("**" in text or "__" in text) and "tep" in text.lower()
-    if not (maybe_label or ")" in text):
-        return text, []
-    return _find_marks(text)
-
-
-def _find_marks(text: str) -> tuple[str, list[_Mark]]:
-    """`_inline_marks` without the shortcut."""
     if fences(text):
         return text, []
     labels = list(_INLINE_LABEL.finditer(text))
