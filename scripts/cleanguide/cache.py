@@ -24,16 +24,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import logging
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from .diagnostics import logger
 from .files import atomic_write
 
-log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+log = logger(__name__)
 
 SCHEMA = 1
 TABLES = ("articles", "pages")

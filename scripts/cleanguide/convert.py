@@ -40,6 +40,7 @@ from mkdocs.structure.toc import get_toc
 
 from . import cache as cache_mod
 from .budget import ARTICLE_SECONDS
+from .diagnostics import logger
 from .sanitize import sanitize_html
 from .workers import Pool, worth_it
 
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
 
     from .cache import Cache
 
-log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+log = logger(__name__)
 
 PARALLEL_MIN = 200
 """Pages to convert from which more than one worker process pays for its start."""

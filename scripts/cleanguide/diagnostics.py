@@ -11,6 +11,13 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+
+def logger(module: str) -> logging.Logger:
+    """The logger of one of our modules (`__name__`): under `mkdocs.plugins`, where MkDocs
+    prints plugin messages, and where `--strict` counts their warnings."""
+    return logging.getLogger(f"mkdocs.plugins.{module}")
+
+
 MAX_REPEATS = 5
 """How often one message of one rule about one article is printed before it is counted."""
 

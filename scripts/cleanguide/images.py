@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
-import logging
 import os
 import re
 import threading
@@ -36,10 +35,11 @@ from PIL import Image
 from . import net
 from .cache import JsonFile
 from .defaults import OFFLINE_ENV
+from .diagnostics import logger
 from .files import write_if_changed
 from .slugs import ascii_slug
 
-log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+log = logger(__name__)
 
 INDEX_NAME = "index.json"
 """The cache index file inside the cache directory."""

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 from collections.abc import Mapping, Sequence
 from importlib import metadata
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cache as cache_mod
+from .diagnostics import logger
 from .nav import titles_of
 from .searchindex import merge_search_index
 
@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from .cache import Cache
     from .pages import GeneratedPage
 
-log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+log = logger(__name__)
 
 REUSED_TEMPLATE_TEXT = "<!doctype html><html><head></head><body></body></html>"
 KNOWN_PLUGINS = {

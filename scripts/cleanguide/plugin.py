@@ -56,7 +56,7 @@ from .defaults import (
     IMAGE_CACHE,
     TOPICS_DIR,
 )
-from .diagnostics import Diagnostic, PageSources, Severity, condensed, log_diagnostic
+from .diagnostics import Diagnostic, PageSources, Severity, condensed, log_diagnostic, logger
 from .images import FetchPolicy, ImageStore
 from .languages import site_languages
 from .listings import catalog_json, home_overview, index_page
@@ -75,7 +75,7 @@ if TYPE_CHECKING:
     from mkdocs.structure.pages import Page
     from mkdocs.utils.templates import TemplateContext
 
-log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+log = logger(__name__)
 MKDOCS_LOGGERS = ("mkdocs.structure.pages", "mkdocs.commands.build")
 """Where MkDocs says what is wrong with a page: its messages about ours name the article."""
 

@@ -14,16 +14,15 @@ first H1, else its file name, with a warning (meta.py).
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
 from pathlib import Path
 
 from . import frontmatter, meta
-from .diagnostics import ArticleError, Diagnostic, Severity
+from .diagnostics import ArticleError, Diagnostic, Severity, logger
 from .model import Article
 
-log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+log = logger(__name__)
 
 MAX_BYTES = 2 * 1024 * 1024
 """Largest article file accepted; real articles are well under 200 KiB."""

@@ -8,16 +8,16 @@ cache (and, unless told not to, writes the copies).
 from __future__ import annotations
 
 import io
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
 
+from .diagnostics import logger
 from .files import write_if_changed
 from .images import CachedImage
 
-log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+log = logger(__name__)
 
 RENDITIONS_DIR = "renditions"
 """Sub-folder of the cache directory holding the renditions."""

@@ -9,7 +9,6 @@ the `Report`.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -17,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..diagnostics import logger
 from .external import DEFAULT_CACHE_MAX_AGE, ExternalOptions, LinkCache, check_external
 from .site import BrokenLink, Occurrences, Site, check_page
 
-log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+log = logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)

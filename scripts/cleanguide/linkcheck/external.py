@@ -10,7 +10,6 @@ damaged entry is dropped with a warning); timeouts, 429s and 5xx are not cached.
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from collections import defaultdict
@@ -22,9 +21,10 @@ from urllib.parse import urlsplit
 
 from .. import __version__, net
 from ..cache import JsonFile
+from ..diagnostics import logger
 from .site import BrokenLink, Occurrences, ignored
 
-log = logging.getLogger(f"mkdocs.plugins.{__name__}")
+log = logger(__name__)
 
 USER_AGENT = f"cleanguide-linkcheck/{__version__} (+https://pypi.org/project/cleanguide/)"
 CACHE_VERSION = 1
