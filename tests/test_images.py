@@ -32,6 +32,7 @@ from cleanguide.images import (
     image_size,
     url_stem,
 )
+from webtools import trickle
 
 
 def local(**settings: Any) -> FetchPolicy:
@@ -610,18 +611,6 @@ def test_image_size_reads_pixels(tmp_path: Path) -> None:
 
 
 ORIGINAL_GETADDRINFO = socket.getaddrinfo
-
-
-def trickle(data: bytes, pause: float = 0.05) -> Handler:
-    """Write a whole raw response (status line and headers included) a byte at a time."""
-
-    def handler(request: BaseHTTPRequestHandler) -> None:
-        for byte in data:
-            request.wfile.write(bytes([byte]))
-            request.wfile.flush()
-            time.sleep(pause)
-
-    return handler
 
 
 def test_headers_trickled_a_byte_at_a_time_are_cut_off_at_the_deadline(

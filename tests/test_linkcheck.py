@@ -14,6 +14,7 @@ import pytest
 
 from cleanguide.cli import main
 from cleanguide.linkcheck import BrokenLink, ExternalOptions, check_site, check_site_report
+from webtools import trickle
 
 FAST = ExternalOptions(
     timeout=2.0, retries=2, backoff=0.01, max_wait=0.05, min_interval=0.0, allow_loopback=True
@@ -457,16 +458,6 @@ def test_main_external_with_cache(
     assert out[0] == f"index.html: link {server.base}/missing (HTTP 404)"
     assert out[-1] == "checked 1 pages, 2 links: 1 broken"
     assert main([*argv, "--ignore", "missing"]) == 0
-
-
-def trickle(data: bytes, pause: float = 0.05) -> Callable[[BaseHTTPRequestHandler], None]:
-    def handler(request: BaseHTTPRequestHandler) -> None:
-        for byte in data:
-            request.wfile.write(bytes([byte]))
-            request.wfile.flush()
-            time.sleep(pause)
-
-    return handler
 
 
 @pytest.mark.slow

@@ -14,7 +14,8 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -228,3 +229,16 @@ def build_measured_site(dest: Path) -> MeasuredSite:
         file = site / (path + "index.html" if not path.endswith(".html") else path)
         assert file.is_file(), f"{kind}: {file} missing"
     return MeasuredSite(site, pages)
+
+
+def trickle(data: bytes, pause: float = 0.05) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A test server's handler that writes a whole raw response (status line and headers
+    included) a byte at a time."""
+
+    def handler(request: BaseHTTPRequestHandler) -> None:
+        for byte in data:
+            request.wfile.write(bytes([byte]))
+            request.wfile.flush()
+            time.sleep(pause)
+
+    return handler
