@@ -80,11 +80,18 @@ def serve_directory(folder: Path, *, compress: bool = False) -> Iterator[str]:
 
     `compress`: gzip text files, as a real static host does."""
     handler = functools.partial(_GzipHandler if compress else _QuietHandler, directory=str(folder))
+    with _serving(handler) as base:
+        yield base + "/"
+
+
+@contextlib.contextmanager
+def _serving(handler: Any) -> Iterator[str]:
+    """Run an HTTP server on 127.0.0.1 in a thread; yields its base URL (no final "/")."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
@@ -157,15 +164,8 @@ def _screenshot_server(images: dict[str, bytes]) -> Iterator[str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with _serving(Handler) as base:
+        yield base
 
 
 def build_measured_site(dest: Path) -> MeasuredSite:
