@@ -23,7 +23,6 @@ from .scan import attrs
 
 # --- small scanners shared by the rules ---------------------------------------------------
 
-_ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
 # a link: a "[" that is not an image's "![" (the look-behind after the "[": the regex engine
 # finds the "[" first instead of trying the look-behind at every character)
 _MD_LINK = re.compile(r"\[(?<!!\[)([^\[\]\n]*)\]\(\s*<?([^\s()<>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
