@@ -242,10 +242,8 @@ def _md_list(lines: Lines, j: int) -> tuple[int, list[str]]:
         line = lines.with_newline(k)
         if _LIST_ITEM.match(line):
             items.append(line)
-        elif line.strip() and items and (line[:1] in " \t" or not _HEADING.match(line)):
-            if _LIST_ITEM.match(line) is None and line.strip() and not line[:1].isspace():
-                break
-            items[-1] += line
+        elif items and line.strip() and line[:1].isspace():
+            items[-1] += line  # an indented line continues the item
         else:
             break
         k += 1
