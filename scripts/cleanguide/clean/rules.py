@@ -119,17 +119,16 @@ def _structure_reason(inner: str, max_lines: int) -> str:
         if depth == 0:
             if _HEADING.match(raw):
                 return "a heading"
-            if "![" in line and _MD_IMAGE.search(line) and "<" not in line[:1]:
+            if _MD_IMAGE.search(line) and not line.startswith("<"):
                 return "a Markdown image"
             if _STEP_LINE.match(line):
                 return "a step"
             if _LIST_ITEM.match(raw) and not line.startswith("<"):
                 return "a list item"
         # track whether we are inside an HTML tag's text (ads put prose inside <a>…</a>)
-        if "<" in line:
-            opens = len(_INLINE_OPEN.findall(line))
-            closes = len(_INLINE_CLOSE.findall(line))
-            depth = max(0, depth + opens - closes)
+        opens = len(_INLINE_OPEN.findall(line))
+        closes = len(_INLINE_CLOSE.findall(line))
+        depth = max(0, depth + opens - closes)
     return ""
 
 
@@ -179,10 +178,9 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
     # Markdown form: a label line, then a list whose items all link into the farm
     lines = ctx.lines
     parts = lines.parts
-    blank_is_label = p.farm_labels.match("") is not None  # (no listed label is blank)
     cut_until = 0  # lines before this belong to a list already cut
     for i, line in enumerate(parts):
-        if i < cut_until or len(line) >= p.farm_label_max_chars or not (line or blank_is_label):
+        if i < cut_until or len(line) >= p.farm_label_max_chars:
             continue
         if not p.farm_labels.match(_undressed(line)):
             continue
@@ -228,10 +226,7 @@ def _label_before(text: str, pos: int, p: Patterns) -> int | None:
 
 def _undressed(line: str) -> str:
     """A line without its heading/quote marks and emphasis: `> **Also read:**` -> `Also read:`."""
-    line = line.lstrip(_LEAD_MARKS)
-    if "*" in line or "_" in line:
-        line = line.replace("*", "").replace("_", "")
-    return line
+    return line.lstrip(_LEAD_MARKS).replace("*", "").replace("_", "")
 
 
 def _md_list(lines: Lines, j: int) -> tuple[int, list[str]]:
@@ -358,7 +353,7 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
         return  # no Markdown link or image
     counter = itertools.count(1)
     seen: list[tuple[int, int]] = []
-    for m in _MD_IMAGE_LINK.finditer(text) if "[![" in text else ():
+    for m in _MD_IMAGE_LINK.finditer(text):
         url = m.group(2)
         if not p.is_junk_url(url):
             continue
@@ -382,7 +377,7 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
         g = next(counter)
         yield Cut(m.start(), m.start() + 1, "unwrapped", g)
         yield Cut(m.end(1), m.end(), "unwrapped", g)
-    for m in _MD_IMAGE.finditer(text) if "![" in text else ():
+    for m in _MD_IMAGE.finditer(text):
         if p.is_ad_url(m.group(2)):
             yield Cut(*_with_line_end(text, m.start(), m.end()))
 
@@ -410,8 +405,6 @@ def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
     Closed in its paragraph, the element is left to the sanitiser.
     """
     text = ctx.text
-    if "<" not in text:
-        return
     opens = list(_RAW_TEXT_OPEN.finditer(text))
     if not opens:
         return
