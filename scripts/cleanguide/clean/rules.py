@@ -330,14 +330,11 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
 
 def _is_pixel(a: Mapping[str, str], p: Patterns) -> bool:
 
-    def small(v: str | None) -> bool:
-        return (
-            v is not None
-            and v.strip().rstrip("px").isdigit()
-            and int(v.strip().rstrip("px")) <= p.pixel_max_size
-        )
+    def small(v: str) -> bool:
+        size = v.strip().rstrip("px")
+        return size.isdigit() and int(size) <= p.pixel_max_size
 
-    if small(a.get("width")) or small(a.get("height")):
+    if small(a.get("width", "")) or small(a.get("height", "")):
         return True
     return bool(p.pixel_hidden_style.search(a.get("style", "")))
 
