@@ -332,7 +332,7 @@ def _is_pixel(a: Mapping[str, str], p: Patterns) -> bool:
 
     def small(v: str) -> bool:
         size = v.strip().rstrip("px")
-        return size.isdigit() and int(size) <= p.pixel_max_size
+        return size.isdecimal() and int(size) <= p.pixel_max_size  # "²".isdigit(), not int()
 
     if small(a.get("width", "")) or small(a.get("height", "")):
         return True
