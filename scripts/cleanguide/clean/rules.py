@@ -419,9 +419,9 @@ def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
                 closes[name] = [c.start() for c in re.finditer(rf"</(?ai:{name})\s*>", text)]
             at = bisect.bisect_left(paragraph_ends, m.end())
             end = paragraph_ends[at] if at < len(paragraph_ends) else len(text)
-            following = closes[name][bisect.bisect_left(closes[name], m.end()) :][:1]
-            if following and following[0] < end:
-                continue
+            found = closes[name]
+            if bisect.bisect_left(found, m.end()) < bisect.bisect_left(found, end):
+                continue  # an end tag in [m.end(), end): closed in its paragraph
         why = "has no end tag in HTML" if name == "plaintext" else "is not closed in its paragraph"
         ctx.warn(m.start(), f"<{name}> {why}: its tag is removed, the text after it kept")
         yield Cut(m.start(), m.end())
