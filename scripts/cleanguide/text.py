@@ -132,8 +132,8 @@ def _prefix(line: str, width: int) -> str:
 
 def fences(text: str | Lines) -> list[Fence]:
     """The fenced code blocks of `text`, in order (see the module's docstring)."""
-    raw = text.text if isinstance(text, Lines) else text
-    if "```" not in raw and "~~~" not in raw:
+    whole = text.text if isinstance(text, Lines) else text
+    if "```" not in whole and "~~~" not in whole:
         return []  # no fence without a run of three
     lines = text if isinstance(text, Lines) else Lines(text)
     found: list[Fence] = []

@@ -309,13 +309,12 @@ def readable_text(
     "see the docs now"."""
     unwrapped = {p[0] for r in removals if r.action == "unwrapped" for p in r.pieces}
     out: list[str] = []
-    for k, (s, e) in enumerate(kept):
-        seg = original[s:e]
-        glued = (out[-1][-1:].isalnum() or out[-1][-1:] in ",;:") if out else False
-        joined_after_unwrap = k and e > s and kept[k - 1][1] in unwrapped
-        if joined_after_unwrap and glued and seg[:1].isalnum():
-            out.append(" ")
-        out.append(seg)
+    for k, (s, e) in enumerate(kept):  # (kept spans are never empty)
+        if k and kept[k - 1][1] in unwrapped:
+            before, after = original[kept[k - 1][1] - 1], original[s]
+            if (before.isalnum() or before in ",;:") and after.isalnum():
+                out.append(" ")
+        out.append(original[s:e])
     return "".join(out)
 
 

@@ -148,15 +148,20 @@ def _query_keys(query: str | None) -> frozenset[str]:
     return frozenset(k.lower() for k, _ in parse_qsl(query)) if query else frozenset()
 
 
+def _either(patterns: list[str]) -> str:
+    """The source of one regex alternating `patterns`, each in a group of its own."""
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
 def _alternation(phrases: list[str]) -> re.Pattern[str]:
-    return _rx("^\\s*(?:" + "|".join(f"(?:{p})" for p in phrases) + ")\\s*:?\\s*$")
+    return _rx("^\\s*(?:" + _either(phrases) + ")\\s*:?\\s*$")
 
 
 def _any(patterns: list[str]) -> re.Pattern[str]:
     """One regex matching where any of `patterns` matches (each keeps its own anchors)."""
     if not patterns:
         return re.compile("(?!)")  # none listed: nothing matches
-    return _rx("|".join(f"(?:{p})" for p in patterns))
+    return _rx(_either(patterns))
 
 
 def _comment(pattern: str) -> re.Pattern[str]:
@@ -207,7 +212,7 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         bylines=_any(data["byline"]["patterns"]),
         pixel_max_size=int(data["pixels"]["max_size"]),
         pixel_hidden_style=_rx(data["pixels"]["hidden_style"]),
-        disclaimer=_rx("|".join(f"(?:{p})" for p in disclaimers["phrases"])),
+        disclaimer=_any(disclaimers["phrases"]),
         disclaimer_words=_words(disclaimers["words"], disclaimers["phrases"], "disclaimer"),
         disclaimer_max_chars=int(disclaimers["max_chars"]),
         ui_chrome=_ui_chrome(data["ui_chrome"]),
@@ -232,7 +237,7 @@ def _comment_call(lead_in: str, sentences: list[str]) -> re.Pattern[str]:
         r"(?:^\s*|(?<=[.!?])\s+)(?:(?:"
         + lead_in
         + r")\s+)?(?:"
-        + "|".join(f"(?:{p})" for p in sentences)
+        + _either(sentences)
         + r")[.!?]*(?=\s|$)"
     )
 

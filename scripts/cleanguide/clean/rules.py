@@ -23,7 +23,6 @@ from .scan import attrs
 
 # --- small scanners shared by the rules ---------------------------------------------------
 
-_ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
 # a link: a "[" that is not an image's "![" (the look-behind after the "[": the regex engine
 # finds the "[" first instead of trying the look-behind at every character)
 _MD_LINK = re.compile(r"\[(?<!!\[)([^\[\]\n]*)\]\(\s*<?([^\s()<>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
@@ -120,17 +119,16 @@ def _structure_reason(inner: str, max_lines: int) -> str:
         if depth == 0:
             if _HEADING.match(raw):
                 return "a heading"
-            if "![" in line and _MD_IMAGE.search(line) and "<" not in line[:1]:
+            if _MD_IMAGE.search(line) and not line.startswith("<"):
                 return "a Markdown image"
             if _STEP_LINE.match(line):
                 return "a step"
             if _LIST_ITEM.match(raw) and not line.startswith("<"):
                 return "a list item"
         # track whether we are inside an HTML tag's text (ads put prose inside <a>…</a>)
-        if "<" in line:
-            opens = len(_INLINE_OPEN.findall(line))
-            closes = len(_INLINE_CLOSE.findall(line))
-            depth = max(0, depth + opens - closes)
+        opens = len(_INLINE_OPEN.findall(line))
+        closes = len(_INLINE_CLOSE.findall(line))
+        depth = max(0, depth + opens - closes)
     return ""
 
 
@@ -180,10 +178,9 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
     # Markdown form: a label line, then a list whose items all link into the farm
     lines = ctx.lines
     parts = lines.parts
-    blank_is_label = p.farm_labels.match("") is not None  # (no listed label is blank)
     cut_until = 0  # lines before this belong to a list already cut
     for i, line in enumerate(parts):
-        if i < cut_until or len(line) >= p.farm_label_max_chars or not (line or blank_is_label):
+        if i < cut_until or len(line) >= p.farm_label_max_chars:
             continue
         if not p.farm_labels.match(_undressed(line)):
             continue
@@ -229,10 +226,7 @@ def _label_before(text: str, pos: int, p: Patterns) -> int | None:
 
 def _undressed(line: str) -> str:
     """A line without its heading/quote marks and emphasis: `> **Also read:**` -> `Also read:`."""
-    line = line.lstrip(_LEAD_MARKS)
-    if "*" in line or "_" in line:
-        line = line.replace("*", "").replace("_", "")
-    return line
+    return line.lstrip(_LEAD_MARKS).replace("*", "").replace("_", "")
 
 
 def _md_list(lines: Lines, j: int) -> tuple[int, list[str]]:
@@ -243,10 +237,8 @@ def _md_list(lines: Lines, j: int) -> tuple[int, list[str]]:
         line = lines.with_newline(k)
         if _LIST_ITEM.match(line):
             items.append(line)
-        elif line.strip() and items and (line[:1] in " \t" or not _HEADING.match(line)):
-            if _LIST_ITEM.match(line) is None and line.strip() and not line[:1].isspace():
-                break
-            items[-1] += line
+        elif items and line.strip() and line[:1].isspace():
+            items[-1] += line  # an indented line continues the item
         else:
             break
         k += 1
@@ -338,14 +330,11 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
 
 def _is_pixel(a: Mapping[str, str], p: Patterns) -> bool:
 
-    def small(v: str | None) -> bool:
-        return (
-            v is not None
-            and v.strip().rstrip("px").isdigit()
-            and int(v.strip().rstrip("px")) <= p.pixel_max_size
-        )
+    def small(v: str) -> bool:
+        size = v.strip().rstrip("px")
+        return size.isdecimal() and int(size) <= p.pixel_max_size  # "²".isdigit(), not int()
 
-    if small(a.get("width")) or small(a.get("height")):
+    if small(a.get("width", "")) or small(a.get("height", "")):
         return True
     return bool(p.pixel_hidden_style.search(a.get("style", "")))
 
@@ -361,7 +350,7 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
         return  # no Markdown link or image
     counter = itertools.count(1)
     seen: list[tuple[int, int]] = []
-    for m in _MD_IMAGE_LINK.finditer(text) if "[![" in text else ():
+    for m in _MD_IMAGE_LINK.finditer(text):
         url = m.group(2)
         if not p.is_junk_url(url):
             continue
@@ -385,7 +374,7 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
         g = next(counter)
         yield Cut(m.start(), m.start() + 1, "unwrapped", g)
         yield Cut(m.end(1), m.end(), "unwrapped", g)
-    for m in _MD_IMAGE.finditer(text) if "![" in text else ():
+    for m in _MD_IMAGE.finditer(text):
         if p.is_ad_url(m.group(2)):
             yield Cut(*_with_line_end(text, m.start(), m.end()))
 
@@ -413,8 +402,6 @@ def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
     Closed in its paragraph, the element is left to the sanitiser.
     """
     text = ctx.text
-    if "<" not in text:
-        return
     opens = list(_RAW_TEXT_OPEN.finditer(text))
     if not opens:
         return
@@ -432,9 +419,9 @@ def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
                 closes[name] = [c.start() for c in re.finditer(rf"</(?ai:{name})\s*>", text)]
             at = bisect.bisect_left(paragraph_ends, m.end())
             end = paragraph_ends[at] if at < len(paragraph_ends) else len(text)
-            following = closes[name][bisect.bisect_left(closes[name], m.end()) :][:1]
-            if following and following[0] < end:
-                continue
+            found = closes[name]
+            if bisect.bisect_left(found, m.end()) < bisect.bisect_left(found, end):
+                continue  # an end tag in [m.end(), end): closed in its paragraph
         why = "has no end tag in HTML" if name == "plaintext" else "is not closed in its paragraph"
         ctx.warn(m.start(), f"<{name}> {why}: its tag is removed, the text after it kept")
         yield Cut(m.start(), m.end())
