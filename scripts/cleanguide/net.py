@@ -453,9 +453,9 @@ class Client:
                 raise self._not_checked() from None
             raise FetchError(f"timed out after {self.policy.timeout:g}s", retryable=True) from None
         except ssl.SSLCertVerificationError as exc:
-            raise FetchError(f"TLS certificate error ({_text(exc)})") from None
+            raise FetchError(f"TLS certificate error ({exception_text(exc)})") from None
         except (OSError, http.client.HTTPException) as exc:
-            raise FetchError(f"connection failed ({_text(exc)})", retryable=True) from None
+            raise FetchError(f"connection failed ({exception_text(exc)})", retryable=True) from None
         finally:
             conn.close()
 
@@ -574,7 +574,7 @@ def _chain(urls: list[str]) -> str:
     return " -> ".join(urls)
 
 
-def _text(exc: BaseException) -> str:
+def exception_text(exc: BaseException) -> str:
     """A one-line description of an exception, never empty."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return text or type(exc).__name__
@@ -587,6 +587,7 @@ __all__ = [
     "Response",
     "address_problem",
     "check_url",
+    "exception_text",
     "human_bytes",
     "retry_after",
     "system_resolver",
