@@ -43,7 +43,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
@@ -106,13 +106,11 @@ class Response:
     """The final answer (after redirects and retries) to one request."""
 
     url: str
-    """The URL that answered (the last of `chain`)."""
+    """The URL that answered (the last of a redirect chain)."""
     status: int
     headers: http.client.HTTPMessage
     body: bytes = b""
     """The body, when asked for (at most `max_bytes`)."""
-    chain: list[str] = field(default_factory=list)
-    """Every URL requested, the first one first."""
     attempts: int = 1
     """Attempts the last hop took."""
 
@@ -354,7 +352,6 @@ class Client:
         body: bool = True,
         max_bytes: int | None = None,
         inspect: Inspect | None = None,
-        retries: int | None = None,
     ) -> Response:
         """The final answer to `method url`, after redirects and retries.
 
@@ -364,10 +361,9 @@ class Client:
         hop = _Hop(check_url(url), method, headers or {}, body, max_bytes, inspect)
         chain = [hop.url]
         for _ in range(self.policy.max_redirects + 1):
-            response = self._with_retries(hop, retries)
+            response = self._with_retries(hop)
             location = response.header("Location").strip()
             if response.status not in REDIRECTS or not location:
-                response.chain = chain
                 return response
             target = urljoin(hop.url, location)
             try:
@@ -388,8 +384,8 @@ class Client:
 
     # one hop, retried
 
-    def _with_retries(self, hop: _Hop, retries: int | None) -> Response:
-        attempts = (self.policy.retries if retries is None else retries) + 1
+    def _with_retries(self, hop: _Hop) -> Response:
+        attempts = self.policy.retries + 1
         host = urlsplit(hop.url).netloc.lower()
         for attempt in range(1, attempts + 1):
             self._wait_for(host)
