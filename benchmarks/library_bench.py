@@ -44,6 +44,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -215,10 +216,10 @@ def serve_edits(project: Path, edits: int = 3, timeout: float = 1800) -> list[fl
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _wait(condition: object, timeout: float, what: str) -> None:
+def _wait(condition: Callable[..., bool], timeout: float, what: str) -> None:
     deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return
         time.sleep(0.05)
     raise SystemExit(f"mkdocs serve: {what} did not show within {timeout:.0f} s")

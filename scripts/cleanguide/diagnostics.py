@@ -3,6 +3,7 @@ messages about a generated page, made to point at the article it came from."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections import Counter
@@ -128,11 +129,10 @@ class PageSources(logging.Filter):
     def _line(self, source: str, link: str) -> int | None:
         """The first line of the article holding `link` (or its part before `#`)."""
         if source not in self._texts:
-            try:
-                assert self.content_dir is not None
-                text = (self.content_dir / source).read_text(encoding="utf-8", errors="replace")
-            except (OSError, AssertionError):
-                text = ""
+            text = ""
+            if self.content_dir is not None:
+                with contextlib.suppress(OSError):
+                    text = (self.content_dir / source).read_text(encoding="utf-8", errors="replace")
             self._texts[source] = text.splitlines()
         for needle in dict.fromkeys([f"({link}", link, link.split("#", 1)[0]]):
             if needle:

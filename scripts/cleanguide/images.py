@@ -214,7 +214,7 @@ def _decode(data: bytes, kind: _Kind, max_pixels: int) -> tuple[int, int]:
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
         raise _NotFetched(f"decompression bomb refused ({exc})") from exc
     except Exception as exc:  # Pillow raises many types (OSError, SyntaxError, struct.error...)
-        raise _NotFetched(f"corrupt image ({_exc_text(exc)})") from exc
+        raise _NotFetched(f"corrupt image ({net.exception_text(exc)})") from exc
     if width < 1 or height < 1:
         raise _NotFetched(f"corrupt image (size {width}x{height})")
     return width, height
@@ -255,12 +255,6 @@ def _normalize_url(url: str) -> str:
         return net.check_url(url)
     except net.FetchError as exc:
         raise _NotFetched(exc.reason) from None
-
-
-def _exc_text(exc: BaseException) -> str:
-    """A one-line description of an exception, never empty."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return text or type(exc).__name__
 
 
 class _NotFetched(Exception):
@@ -447,7 +441,7 @@ class ImageStore:
             return ImageFailure(key, exc.reason)
         except Exception as exc:  # a bug must not abort the whole build's image pass
             log.exception("unexpected error fetching %s", key)
-            return ImageFailure(key, f"unexpected error ({_exc_text(exc)})")
+            return ImageFailure(key, f"unexpected error ({net.exception_text(exc)})")
         log.info("fetched %s -> %s (%dx%d)", key, image.filename, width, height)
         return image
 

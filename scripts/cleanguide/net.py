@@ -43,7 +43,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import SplitResult, quote, urljoin, urlsplit, urlunsplit
@@ -106,13 +106,11 @@ class Response:
     """The final answer (after redirects and retries) to one request."""
 
     url: str
-    """The URL that answered (the last of `chain`)."""
+    """The URL that answered (the last of a redirect chain)."""
     status: int
     headers: http.client.HTTPMessage
     body: bytes = b""
     """The body, when asked for (at most `max_bytes`)."""
-    chain: list[str] = field(default_factory=list)
-    """Every URL requested, the first one first."""
     attempts: int = 1
     """Attempts the last hop took."""
 
@@ -354,7 +352,6 @@ class Client:
         body: bool = True,
         max_bytes: int | None = None,
         inspect: Inspect | None = None,
-        retries: int | None = None,
     ) -> Response:
         """The final answer to `method url`, after redirects and retries.
 
@@ -364,10 +361,9 @@ class Client:
         hop = _Hop(check_url(url), method, headers or {}, body, max_bytes, inspect)
         chain = [hop.url]
         for _ in range(self.policy.max_redirects + 1):
-            response = self._with_retries(hop, retries)
+            response = self._with_retries(hop)
             location = response.header("Location").strip()
             if response.status not in REDIRECTS or not location:
-                response.chain = chain
                 return response
             target = urljoin(hop.url, location)
             try:
@@ -388,8 +384,8 @@ class Client:
 
     # one hop, retried
 
-    def _with_retries(self, hop: _Hop, retries: int | None) -> Response:
-        attempts = (self.policy.retries if retries is None else retries) + 1
+    def _with_retries(self, hop: _Hop) -> Response:
+        attempts = self.policy.retries + 1
         host = urlsplit(hop.url).netloc.lower()
         for attempt in range(1, attempts + 1):
             self._wait_for(host)
@@ -453,9 +449,9 @@ class Client:
                 raise self._not_checked() from None
             raise FetchError(f"timed out after {self.policy.timeout:g}s", retryable=True) from None
         except ssl.SSLCertVerificationError as exc:
-            raise FetchError(f"TLS certificate error ({_text(exc)})") from None
+            raise FetchError(f"TLS certificate error ({exception_text(exc)})") from None
         except (OSError, http.client.HTTPException) as exc:
-            raise FetchError(f"connection failed ({_text(exc)})", retryable=True) from None
+            raise FetchError(f"connection failed ({exception_text(exc)})", retryable=True) from None
         finally:
             conn.close()
 
@@ -574,7 +570,7 @@ def _chain(urls: list[str]) -> str:
     return " -> ".join(urls)
 
 
-def _text(exc: BaseException) -> str:
+def exception_text(exc: BaseException) -> str:
     """A one-line description of an exception, never empty."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return text or type(exc).__name__
@@ -587,6 +583,7 @@ __all__ = [
     "Response",
     "address_problem",
     "check_url",
+    "exception_text",
     "human_bytes",
     "retry_after",
     "system_resolver",

@@ -247,12 +247,9 @@ def _opens_front_matter(text: str) -> bool:
 
 
 def _split_front_matter(text: str, source: str) -> tuple[str, str, int]:
-    """Return (front matter YAML, body, body's first line)."""
+    """Return (front matter YAML, body, body's first line) of a text that opens front matter
+    (`_opens_front_matter`)."""
     lines = text.split("\n")
-    if lines[0].rstrip() != _FENCE_OPEN:
-        raise ArticleError(
-            source, "no front matter: the file must start with a '---' line", line=1, rule=RULE
-        )
     for index in range(1, len(lines)):
         if lines[index].rstrip() in _FENCE_CLOSE:
             front_matter = "\n".join(lines[1:index])

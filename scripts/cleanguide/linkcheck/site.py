@@ -242,7 +242,7 @@ class Site:
     def _find_file(self, rel: str) -> tuple[str | None, str]:
         """The file a path names (a directory's index.html), or None and why not."""
         path = self.root / rel if rel else self.root
-        if not _inside(path, self._real_root):
+        if not path.resolve().is_relative_to(self._real_root):
             return None, "escapes the site root"
         if rel.endswith("/") or not rel or path.is_dir():
             index = (rel.rstrip("/") + "/index.html").lstrip("/")
@@ -261,14 +261,6 @@ class Site:
         if fragment == "" or fragment.lower() == "top":
             return True  # the HTML standard scrolls to the top for these
         return fragment in self.parsed(rel).ids
-
-
-def _inside(path: Path, real_root: Path) -> bool:
-    try:
-        path.resolve().relative_to(real_root)
-    except ValueError:
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------- internal check
