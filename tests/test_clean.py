@@ -64,6 +64,13 @@ def test_removals_name_rule_and_source_lines() -> None:
     assert "affiliate ads begin" in removal.excerpt
 
 
+@pytest.mark.parametrize("end_tag", ["</a>", "</a >", "</A  >"])
+def test_an_empty_affiliate_anchor_is_removed_whatever_its_end_tag(end_tag: str) -> None:
+    body = f'one <a href="https://shop.example/buy?affiliate=7"> {end_tag} two\n'
+    cleaned = clean(article(body))
+    assert [(r.rule, r.action) for r in cleaned.removals] == [("ad-element", "removed")]
+
+
 def test_warnings_name_file_and_line() -> None:
     cleaned = clean(article("a\n\n<!-- affiliate ads begin -->\nstep text\n", "x/y.md"))
     (diag,) = cleaned.diagnostics

@@ -303,14 +303,14 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
             ctx.warn(start, "link to an ad or farm host is never closed; only its tag is removed")
             yield Cut(start, inner)
             continue
-        body = text[inner : end - 4]
+        close = text.rfind("</", inner, end)  # the end tag: "</a>", "</a >"
+        body = text[inner:close]
         if _MEDIA_TAG.search(body) or (p.is_affiliate_url(href) and not body.strip()):
             yield Cut(*_with_line_end(text, start, end))
             taken.append((start, end))
         else:
             group = start + 1
             yield Cut(start, inner, "unwrapped", group)
-            close = text.rfind("</", inner, end)
             yield Cut(close, end, "unwrapped", group)
             taken.append((start, inner))
     for tag_name in ("video", "iframe", "object", "embed"):
