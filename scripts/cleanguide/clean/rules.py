@@ -458,8 +458,6 @@ def contents_lists(ctx: RuleContext) -> Iterator[Cut]:
     consecutive lines; each run is judged on its own.
     """
     text = ctx.text
-    if "](#" not in text:
-        return
     lines = ctx.lines
     runs: list[list[tuple[int, str]]] = []  # (line, label) of items on consecutive lines
     for i, line in enumerate(lines.parts):
