@@ -279,14 +279,18 @@ def bylines(ctx: RuleContext) -> Iterator[Cut]:
     lines = ctx.lines
     for i, line in enumerate(lines.parts):
         if ctx.patterns.bylines.match(line):
-            if any(
-                not ctx.patterns.is_junk_url(u)
-                for u in _BYLINE_TARGET.findall(line)
-                if not _IMAGE_FILE.search(u)
-            ):
+            if _links_outside_farm(line, ctx.patterns):
                 ctx.warn(lines.start(i), "byline-like line links outside the farm; kept")
                 continue
             yield Cut(lines.start(i), lines.end(i))
+
+
+def _links_outside_farm(line: str, p: Patterns) -> bool:
+    """Whether `line` links somewhere that is neither junk nor an image file: a place a
+    reader may want to go, so the line is not provably junk."""
+    return any(
+        not p.is_junk_url(u) for u in _BYLINE_TARGET.findall(line) if not _IMAGE_FILE.search(u)
+    )
 
 
 def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
@@ -489,6 +493,9 @@ def ui_chrome(ctx: RuleContext) -> Iterator[Cut]:
             and (i == last or not parts[i + 1].strip())
             and ctx.patterns.ui_chrome.fullmatch(line)
         ):
+            if _links_outside_farm(line, ctx.patterns):
+                ctx.warn(lines.start(i), "UI label links outside the farm; kept")
+                continue
             yield Cut(lines.start(i), lines.end(i))
 
 
