@@ -185,9 +185,6 @@ def _bulleted(texts: list[str]) -> tuple[tuple[str, str], ...]:
     return tuple(("-", t) for t in texts)
 
 
-_NEVER_NUMBERED = frozenset({"code", "html", "quote", "table"})
-
-
 class _Steps:
     """Builds one section's body: numbered markers into procedures, other blocks in order.
 
@@ -211,18 +208,7 @@ class _Steps:
         return self.proc.steps[-1] if self.proc is not None and self.proc.steps else None
 
     def token(self, tok: Tok, is_contents: Callable[[Tok], bool]) -> None:
-        if tok.kind in _NEVER_NUMBERED:
-            for b in token_blocks(tok):
-                self.block(b)
-            return
         parts = _token_marks(tok, is_contents)
-        if len(parts) == 1 and not isinstance(parts[0], _Mark):  # no numbers: most tokens
-            if tok.kind == "heading":
-                self.heading(parts[0])
-            else:
-                for b in parts[0]:
-                    self.block(b)
-            return
         marks = [p for p in parts if isinstance(p, _Mark)]
         if any(m.inline for m in marks) and not self._fits(marks):
             numbers = ", ".join(f"{'Step ' if m.label else ''}{m.number}" for m in marks)
@@ -232,10 +218,9 @@ class _Steps:
                 "the steps around them; kept as written",
             )
             parts = _token_marks(tok, is_contents, split=False)
-        line = tok.line if marks else 0
         for part in parts:
             if isinstance(part, _Mark):
-                self.step(part, line)
+                self.step(part, tok.line)
             elif tok.kind == "heading":
                 self.heading(part)
             else:
