@@ -250,15 +250,7 @@ class _Steps:
                 top_n = m.number
             else:
                 after = marks[k + 1] if k + 1 < len(marks) else None
-                fits = (
-                    m.number == 1
-                    and after is not None
-                    and (after.label, after.number)
-                    == (
-                        False,
-                        2,
-                    )
-                )
+                fits = m.number == 1 and after is not None and not after.label and after.number == 2
                 by_label, top_n = False, m.number
             if m.inline and not fits:
                 return False
