@@ -165,7 +165,7 @@ def _token_marks(
             bullets.append(text)  # a bullet among steps: part of the step before it
             continue
         if bullets:
-            out.append(list_blocks(Tok("list", "", tok.at, tok.line_of, items=_bulleted(bullets))))
+            out.append(_bullet_blocks(tok, bullets))
             bullets = []
         number, own = label if label is not None else (int(marker[:-1]), text)
         head, marks = inline(own)
@@ -173,7 +173,7 @@ def _token_marks(
     if bullets:
         if not out:
             return [token_blocks(tok)]
-        out.append(list_blocks(Tok("list", "", tok.at, tok.line_of, items=_bulleted(bullets))))
+        out.append(_bullet_blocks(tok, bullets))
     return out
 
 
@@ -181,8 +181,9 @@ def _no_marks(text: str) -> tuple[str, list[_Mark]]:
     return text, []
 
 
-def _bulleted(texts: list[str]) -> tuple[tuple[str, str], ...]:
-    return tuple(("-", t) for t in texts)
+def _bullet_blocks(tok: Tok, texts: list[str]) -> list[Block]:
+    """The blocks of some of a list token's items, as a bulleted list of their own."""
+    return list_blocks(Tok("list", "", tok.at, tok.line_of, items=tuple(("-", t) for t in texts)))
 
 
 class _Steps:
