@@ -232,6 +232,10 @@ class Guide:
     def methods(self) -> list[Section]:
         return [s for s in self.sections if s.is_method]
 
+    def _blocks(self) -> list[Block]:
+        """The blocks of all its pages, in reading order: intro, each section, closing."""
+        return [*self.intro, *(b for s in self.sections for b in s.body), *self.closing]
+
     @property
     def step_count(self) -> int:
         """Every numbered step a reader sees in the guide, on any of its pages.
@@ -239,15 +243,13 @@ class Guide:
         Counted as `Section.step_count` counts them, over the intro, every section and the
         closing remarks (a guide without methods can still have steps on its home page).
         """
-        blocks = [*self.intro, *(b for s in self.sections for b in s.body), *self.closing]
-        return sum(b.step_count for b in blocks if isinstance(b, Procedure))
+        return sum(b.step_count for b in self._blocks() if isinstance(b, Procedure))
 
     @property
     def figures(self) -> list[Figure]:
         """Every screenshot of the guide, on any of its pages, in reading order."""
-        blocks = [*self.intro, *(b for s in self.sections for b in s.body), *self.closing]
         out: list[Figure] = []
-        for b in blocks:
+        for b in self._blocks():
             if isinstance(b, Figure):
                 out.append(b)
             elif isinstance(b, Procedure):

@@ -304,9 +304,8 @@ class _PageWriter:
             if target and e.heading:
                 target = f"{target}#{anchor}" if anchor else None
             n = self.counts.get(e.section, 0) if e.section is not None and not e.heading else 0
-            count = f" — {n} step{'s' if n != 1 else ''}" if n else ""
             text = self.text(e.text)
-            lines.append(f"- [{text}]({target}){count}" if target else f"- {text}")
+            lines.append(f"- [{text}]({target}){_steps_note(n)}" if target else f"- {text}")
         return "\n".join(lines)
 
 
@@ -335,6 +334,11 @@ def _shield_list_tags(markdown: str) -> str:
         pos = m.end()
     out.append(_LIST_TAG.sub("&lt;", markdown[pos:]))
     return "".join(out)
+
+
+def _steps_note(n: int) -> str:
+    """What follows a link to a method page: " — 3 steps", or nothing for none."""
+    return f" — {n} step{'s' if n != 1 else ''}" if n else ""
 
 
 def _runs(steps: list[Step]) -> list[list[Step]]:
@@ -408,7 +412,6 @@ def render_guide(
     images = images or {}
     allowance = allowance if allowance is not None else Allowance()
     folder = f"{GUIDES_DIR}/{guide.slug}"
-    methods = guide.methods
     links = {i: f"{s.slug}.md" for i, s in enumerate(guide.sections) if s.is_method}
     pages: list[PageFile] = []
 
@@ -441,18 +444,12 @@ def render_guide(
     intro = w.blocks(guide.intro, 2)
     if intro:
         parts.append(intro)
-    listed = _listed_by_contents(guide)
-    if methods and not listed:
-        parts.append("## Methods")
-    if methods:
-        overview = []
-        for i, s in enumerate(guide.sections):
-            if s.is_method:
-                steps = s.step_count
-                count = f" — {steps} step{'s' if steps != 1 else ''}" if steps else ""
-                overview.append(f"- [{w.text(s.title)}]({links[i]}){count}")
-        if not listed:
-            parts.append("\n".join(overview))
+    if links and not _listed_by_contents(guide):
+        overview = [
+            f"- [{w.text(guide.sections[i].title)}]({link}){_steps_note(counts[i])}"
+            for i, link in links.items()
+        ]
+        parts += ["## Methods", "\n".join(overview)]
     for s in guide.sections:
         if not s.is_method:
             parts.append(f"## {w.text(s.title)}")

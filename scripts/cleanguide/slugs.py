@@ -78,7 +78,7 @@ def slugify(text: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     if max_bytes < MIN_MAX_BYTES:
         raise ValueError(f"max_bytes must be at least {MIN_MAX_BYTES}, got {max_bytes}")
     folded, lost_letters = _ascii_slug(text)
-    if folded and (not lost_letters or lost_letters <= sum(c.isalpha() for c in folded)):
+    if _names_text(folded, lost_letters):
         return _truncate(folded, max_bytes)
     # Mostly non-Latin (or nothing usable at all): keep whatever ASCII there is as a
     # readable prefix and make the slug distinct with a hash of the full text.
@@ -136,8 +136,7 @@ def slug_for_article(source: str, title: str) -> str:
         if stem.lower().endswith(suffix):
             stem = stem[: -len(suffix)]
             break
-    ascii_stem, lost_letters = _ascii_slug(stem)
-    if ascii_stem and lost_letters <= sum(c.isalpha() for c in ascii_stem):
+    if _names_text(*_ascii_slug(stem)):
         return slugify(stem)
     return slugify(title)
 
@@ -151,6 +150,12 @@ def _ascii_slug(text: str) -> tuple[str, int]:
     folded = _APOSTROPHES.sub("", folded.lower())
     lost = sum(1 for c in folded if c.isalpha() and not c.isascii())
     return _NOT_SLUG.sub("-", folded).strip("-"), lost
+
+
+def _names_text(folded: str, lost_letters: int) -> bool:
+    """Whether an ASCII slug stands for its text on its own: it is not empty, and its text
+    lost no more letters (those with no ASCII form) than the slug kept."""
+    return bool(folded) and lost_letters <= sum(c.isalpha() for c in folded)
 
 
 def _truncate(slug: str, max_bytes: int) -> str:

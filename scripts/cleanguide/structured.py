@@ -32,12 +32,10 @@ _SCRIPT_ESCAPES = str.maketrans(
 
 def _block_text(b: Block) -> str:
     """What a step's block says, as plain text (screenshots and code say nothing here)."""
-    if isinstance(b, (Paragraph, Note, Raw)):
+    if isinstance(b, (Paragraph, Note, Raw, Heading)):
         return plain(b.text)
     if isinstance(b, BulletList):
         return " ".join(plain(t) for t in b.items)
-    if isinstance(b, Heading):
-        return plain(b.text)
     return ""
 
 

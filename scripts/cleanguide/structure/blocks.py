@@ -17,8 +17,8 @@ from ..model import Block, BulletList, Code, Embed, Figure, Heading, Note, Parag
 from ..text import Fence, Lines, fences
 from ..typography import plain, tidy
 
-# the text is group 2 without its closing "#"s (`_heading_text`): a lazy `(.*?)[ \t#]*$` tries
-# the tail at every character, quadratic on a line of " #" repeated
+# the text is group 2 without its closing "#"s (stripped in `tokenize`): a lazy `(.*?)[ \t#]*$`
+# tries the tail at every character, quadratic on a line of " #" repeated
 _HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*)")
 _LIST = re.compile(r"^( {0,3})([*+-]|\d{1,3}[.)])[ \t]+(.*)$")
 _IMAGE_LINE = re.compile(

@@ -58,12 +58,7 @@ def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
         diagnostics.append(Diagnostic(Severity.WARNING, article.source, message, line, "structure"))
 
     # a "Step N" heading is a step, never the start of a section
-    headings = [
-        t
-        for t in toks
-        if t.kind == "heading"
-        and ("step" not in t.text.lower() or step_label(plain(t.text)) is None)
-    ]
+    headings = [t for t in toks if t.kind == "heading" and step_label(plain(t.text)) is None]
     numbered = [t.level for t in headings if _method_number(t.text) is not None]
     level = min(numbered) if numbered else min((t.level for t in headings), default=0)
     splits = {id(t) for t in headings if t.level <= level}

@@ -165,7 +165,7 @@ def _token_marks(
             bullets.append(text)  # a bullet among steps: part of the step before it
             continue
         if bullets:
-            out.append(list_blocks(Tok("list", "", tok.at, tok.line_of, items=_bulleted(bullets))))
+            out.append(_bullet_blocks(tok, bullets))
             bullets = []
         number, own = label if label is not None else (int(marker[:-1]), text)
         head, marks = inline(own)
@@ -173,7 +173,7 @@ def _token_marks(
     if bullets:
         if not out:
             return [token_blocks(tok)]
-        out.append(list_blocks(Tok("list", "", tok.at, tok.line_of, items=_bulleted(bullets))))
+        out.append(_bullet_blocks(tok, bullets))
     return out
 
 
@@ -181,11 +181,9 @@ def _no_marks(text: str) -> tuple[str, list[_Mark]]:
     return text, []
 
 
-def _bulleted(texts: list[str]) -> tuple[tuple[str, str], ...]:
-    return tuple(("-", t) for t in texts)
-
-
-_NEVER_NUMBERED = frozenset({"code", "html", "quote", "table"})
+def _bullet_blocks(tok: Tok, texts: list[str]) -> list[Block]:
+    """The blocks of some of a list token's items, as a bulleted list of their own."""
+    return list_blocks(Tok("list", "", tok.at, tok.line_of, items=tuple(("-", t) for t in texts)))
 
 
 class _Steps:
@@ -211,18 +209,7 @@ class _Steps:
         return self.proc.steps[-1] if self.proc is not None and self.proc.steps else None
 
     def token(self, tok: Tok, is_contents: Callable[[Tok], bool]) -> None:
-        if tok.kind in _NEVER_NUMBERED:
-            for b in token_blocks(tok):
-                self.block(b)
-            return
         parts = _token_marks(tok, is_contents)
-        if len(parts) == 1 and not isinstance(parts[0], _Mark):  # no numbers: most tokens
-            if tok.kind == "heading":
-                self.heading(parts[0])
-            else:
-                for b in parts[0]:
-                    self.block(b)
-            return
         marks = [p for p in parts if isinstance(p, _Mark)]
         if any(m.inline for m in marks) and not self._fits(marks):
             numbers = ", ".join(f"{'Step ' if m.label else ''}{m.number}" for m in marks)
@@ -232,10 +219,9 @@ class _Steps:
                 "the steps around them; kept as written",
             )
             parts = _token_marks(tok, is_contents, split=False)
-        line = tok.line if marks else 0
         for part in parts:
             if isinstance(part, _Mark):
-                self.step(part, line)
+                self.step(part, tok.line)
             elif tok.kind == "heading":
                 self.heading(part)
             else:
@@ -265,15 +251,7 @@ class _Steps:
                 top_n = m.number
             else:
                 after = marks[k + 1] if k + 1 < len(marks) else None
-                fits = (
-                    m.number == 1
-                    and after is not None
-                    and (after.label, after.number)
-                    == (
-                        False,
-                        2,
-                    )
-                )
+                fits = m.number == 1 and after is not None and not after.label and after.number == 2
                 by_label, top_n = False, m.number
             if m.inline and not fits:
                 return False
