@@ -71,6 +71,19 @@ def test_an_empty_affiliate_anchor_is_removed_whatever_its_end_tag(end_tag: str)
     assert [(r.rule, r.action) for r in cleaned.removals] == [("ad-element", "removed")]
 
 
+def test_readable_text_maps_back_to_the_original_character_by_character() -> None:
+    farm = "https://www.techidaily.com/x/"
+    body = (
+        f"see[the docs]({farm})now and[this]({farm})too\n\n"
+        "<!-- affiliate ads begin -->\nad\n<!-- affiliate ads end -->\nnext line\n"
+    )
+    cleaned = clean(article(body))
+    assert cleaned.readable.startswith("see the docs now and this too\n")
+    for pos, char in enumerate(cleaned.readable):
+        mapped = body[cleaned.readable_to_original(pos)]
+        assert mapped == char or (char == " " and mapped.isalnum()), pos
+
+
 def test_warnings_name_file_and_line() -> None:
     cleaned = clean(article("a\n\n<!-- affiliate ads begin -->\nstep text\n", "x/y.md"))
     (diag,) = cleaned.diagnostics

@@ -151,18 +151,27 @@ class Cleaned:
     """Spans of `original` that make up `text`, in order."""
     removals: tuple[Removal, ...]
     diagnostics: tuple[Diagnostic, ...]
-    readable: str = ""
+    readable: str = field(default="", init=False)
     """`text` to read on: where unwrapping a link glued two words together, a space
-    between them (`readable_text`). Offsets map to `original` as `text`'s do, off by the
-    spaces added before them."""
+    between them (`readable_text`); `readable_to_original` maps its offsets."""
+    _spaces: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
+    """Where in `readable` the spaces it adds are."""
     _starts: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_starts", tuple(_starts_of(self.kept)[:-1]))
+        readable, spaces = readable_text(self.original, self.kept, self.removals)
+        object.__setattr__(self, "readable", readable)
+        object.__setattr__(self, "_spaces", spaces)
 
     def to_original(self, pos: int) -> int:
         """The offset in `original` of an offset in `text`."""
         return _to_original(self.kept, self._starts, pos)
+
+    def readable_to_original(self, pos: int) -> int:
+        """The offset in `original` of an offset in `readable` (an added space: of the
+        character after it)."""
+        return self.to_original(pos - bisect.bisect_left(self._spaces, pos))
 
 
 def _starts_of(kept: Sequence[tuple[int, int]]) -> list[int]:
@@ -297,25 +306,29 @@ def run_rules(article: Article, rules: Sequence[Rule], patterns: Patterns) -> Cl
         kept=tuple(kept),
         removals=tuple(removals),
         diagnostics=tuple(dict.fromkeys(diagnostics)),  # a later pass repeats warnings
-        readable=readable_text(original, kept, removals),
     )
 
 
 def readable_text(
     original: str, kept: Sequence[tuple[int, int]], removals: Sequence[Removal]
-) -> str:
+) -> tuple[str, tuple[int, ...]]:
     """The kept text, with a space where unwrapping a link glued a word (or a `,;:`) to the
     word after it: of "see[the docs](farm)now", "seethe docsnow" is kept, and this reads
-    "see the docs now"."""
+    "see the docs now"; and where in it those spaces are."""
     unwrapped = {p[0] for r in removals if r.action == "unwrapped" for p in r.pieces}
     out: list[str] = []
+    spaces: list[int] = []
+    length = 0
     for k, (s, e) in enumerate(kept):  # (kept spans are never empty)
         if k and kept[k - 1][1] in unwrapped:
             before, after = original[kept[k - 1][1] - 1], original[s]
             if (before.isalnum() or before in ",;:") and after.isalnum():
+                spaces.append(length)
                 out.append(" ")
+                length += 1
         out.append(original[s:e])
-    return "".join(out)
+        length += e - s
+    return "".join(out), tuple(spaces)
 
 
 def _line_mapper(article: Article, view: _View) -> Callable[[int], int]:

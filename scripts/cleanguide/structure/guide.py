@@ -164,6 +164,6 @@ def _topics(terms: tuple[str, ...]) -> tuple[str, ...]:
 
 def _line_mapper(article: Article, cleaned: Cleaned) -> Callable[[int], int]:
     def line_of(offset: int) -> int:
-        return article.line_of(cleaned.to_original(offset))
+        return article.line_of(cleaned.readable_to_original(offset))
 
     return line_of
