@@ -322,7 +322,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 todo[uri] = page.source.body
             elif self.dirty and isinstance(page.file, GeneratedFile):
                 dest = page.file.abs_dest_path
-                key = self.reuse.all_keys[page.url]
+                key = self.reuse.keys[page.url]
                 page.file.unchanged = self.written.get(dest) == key and os.path.isfile(dest)
         if self.config.convert_ahead and todo:
             budget = float(self.config.article_budget)
@@ -457,9 +457,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         of articles that are gone (MkDocs leaves them)."""
         assert self.reuse is not None
         written = {
-            page.file.abs_dest_path: self.reuse.all_keys[page.url]
+            page.file.abs_dest_path: self.reuse.keys[page.url]
             for page in self.generated.values()
-            if page.url in self.reuse.all_keys and page.file.abs_dest_path
+            if page.url in self.reuse.keys and page.file.abs_dest_path
         }
         if self.dirty:
             for stale in set(self.written) - set(written):
