@@ -53,7 +53,6 @@ log = logger(__name__)
 
 PARALLEL_MIN = 200
 """Pages to convert from which more than one worker process pays for its start."""
-_CHUNK = 25
 _PAGES_LOGGER = "mkdocs.structure.pages"
 """Where MkDocs' link and anchor processors log."""
 _VERSIONED = ("mkdocs", "markdown", "pymdown-extensions", "pygments", "nh3")

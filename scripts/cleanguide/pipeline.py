@@ -338,7 +338,7 @@ def _guide_pages(
     targets: Mapping[str, str | None],
     content_dir: Path,
     cache: Cache,
-    directory_urls: bool = True,
+    directory_urls: bool,
 ) -> list[PageFile]:
     """The guide's pages: rendered now, or from the cache when made with the same images
     and local links."""

@@ -436,7 +436,6 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.reuse is not None:
             by_url = {p.url: p for p in self.generated.values()}
-            assert self.site is not None
             self.reuse.finish(config.site_dir, self.order, by_url, self.previous)
             self._record_written(config)
             skipped = sum(1 for p in self.generated.values() if getattr(p.file, "unchanged", False))
