@@ -28,7 +28,6 @@ import logging
 import pickle
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -88,13 +87,8 @@ class Setup:
 
     def signature(self) -> str:
         """Everything but the list of files: a page's links are checked separately."""
-        versions = {}
-        for name in _VERSIONED:
-            try:
-                versions[name] = metadata.version(name)
-            except metadata.PackageNotFoundError:
-                versions[name] = ""
         data = [self.extensions, self.configs, self.use_directory_urls, self.validation]
+        versions = cache_mod.versions(_VERSIONED)
         return json.dumps([data, versions], sort_keys=True, default=_describe)
 
 

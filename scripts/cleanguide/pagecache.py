@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,11 +83,7 @@ def site_signature(config: MkDocsConfig) -> str:
             for path in sorted(Path(folder).rglob("*")):
                 if path.is_file():
                     digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
-    for name in _VERSIONED:
-        try:
-            digest.update(f"{name}={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(name.encode())
+    digest.update(json.dumps(cache_mod.versions(_VERSIONED)).encode())
     digest.update(cache_mod.code_version().encode())
     return digest.hexdigest()
 
