@@ -60,7 +60,7 @@ from .diagnostics import Diagnostic, PageSources, Severity, condensed, log_diagn
 from .images import FetchPolicy, ImageStore
 from .languages import site_languages
 from .listings import catalog_json, home_overview, index_page
-from .nav import GuideNav, LibraryNav, library_nav, sidebar
+from .nav import LibraryNav, library_nav, sidebar
 from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
 from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
 from .sanitize import sanitize_html
@@ -295,10 +295,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         )
         shape = LibraryNav(
             index=pages[index_page(1)],
-            guides=[
-                GuideNav([pages[p] for p in result.guide_pages[c.slug]])
-                for c in result.library.cards
-            ],
+            guides=[[pages[p] for p in result.guide_pages[c.slug]] for c in result.library.cards],
             topics_index=pages[f"{TOPICS_DIR}/index.md"],
             more_index_pages=[pages[p] for p in sorted(pages) if p.startswith("guides/page-")],
             topic_pages=[pages[p] for p in topics],
