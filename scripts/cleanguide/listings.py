@@ -63,7 +63,7 @@ def _entry(lib: Library, c: Card, page: str) -> str:
     lines = [f"- [**{escape_text(c.title)}**]({_rel(guide_home(c.slug), page)})"]
     if c.description:
         lines.append(escape_text(c.description))
-    meta = [escape_text(facts(c))] if facts(c) else []
+    meta = [escape_text(said)] if (said := facts(c)) else []
     for name in c.topics:
         slug = lib.topic_of_name.get(name)
         if slug:
