@@ -59,7 +59,7 @@ from .defaults import (
 from .diagnostics import Diagnostic, PageSources, Severity, condensed, log_diagnostic, logger
 from .images import FetchPolicy, ImageStore
 from .languages import site_languages
-from .listings import catalog_json, home_overview, index_page
+from .listings import TOPICS_INDEX, catalog_json, home_overview, index_page
 from .nav import LibraryNav, library_nav, sidebar
 from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
 from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
@@ -290,14 +290,14 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         assert self.result is not None
         pages, result = self.generated, self.result
-        topics = sorted(
-            p for p in pages if p.startswith(f"{TOPICS_DIR}/") and p != f"{TOPICS_DIR}/index.md"
-        )
+        topics = sorted(p for p in pages if p.startswith(f"{TOPICS_DIR}/") and p != TOPICS_INDEX)
         shape = LibraryNav(
             index=pages[index_page(1)],
             guides=[[pages[p] for p in result.guide_pages[c.slug]] for c in result.library.cards],
-            topics_index=pages[f"{TOPICS_DIR}/index.md"],
-            more_index_pages=[pages[p] for p in sorted(pages) if p.startswith("guides/page-")],
+            topics_index=pages[TOPICS_INDEX],
+            more_index_pages=[
+                pages[p] for p in sorted(pages) if p.startswith(f"{GUIDES_DIR}/page-")
+            ],
             topic_pages=[pages[p] for p in topics],
         )
         self.site = library_nav(nav, shape, home_label=config.nav is None)
