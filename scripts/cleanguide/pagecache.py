@@ -137,8 +137,6 @@ class PageReuse:
         self.site = site_signature(config)
         self.keys: dict[str, str] = {}
         """Page URL → its key, for every generated page of this build."""
-        self.resolved: dict[str, dict[str, str | None]] = {}
-        """Page URL → the local links its content resolved (from its conversion)."""
         self.reused: dict[str, dict[str, Any]] = {}
         """Page URL → its cached HTML, search entries, anchors and resolved links."""
         self.fresh: dict[str, str] = {}
@@ -174,14 +172,13 @@ class PageReuse:
         # kept unless discarded (a refusal) or rendered by MkDocs (no conversion to check)
         if page.url in self.keys and converted is not None:
             self.fresh[page.url] = html
-            self.resolved[page.url] = converted.resolved
         return html
 
     def finish(
         self,
         site_dir: str,
         order: Sequence[str],
-        pages: Mapping[str, Page],
+        pages: Mapping[str, GeneratedPage],
         previous: Mapping[str, list[Any]],
     ) -> None:
         """Cache the pages built now, with their search entries; restore the others'.
@@ -193,6 +190,7 @@ class PageReuse:
         entries = merge_search_index(site_dir, order, self.fresh, reused, previous)
         for url, html in self.fresh.items():
             page = pages[url]
+            assert page.converted is not None  # as output() found it
             self.cache.put("pages", _html_key(self.keys[url]), html)
             self.cache.put(
                 "pages",
@@ -200,7 +198,7 @@ class PageReuse:
                 {
                     "search": entries.get(url, []),
                     "anchors": sorted(page.present_anchor_ids or ()),
-                    "resolved": self.resolved[url],
+                    "resolved": page.converted.resolved,
                 },
             )
 
