@@ -70,8 +70,7 @@ def audit_record(
 
 def _outline_of(r: ArticleResult, lib: Library) -> str:
     """An audit record without its removals and kept spans, as text (they follow r.key)."""
-    record = {k: v for k, v in audit_record(r, lib, full=False).items()}
-    return json.dumps(record, ensure_ascii=False, sort_keys=True)
+    return json.dumps(audit_record(r, lib, full=False), ensure_ascii=False, sort_keys=True)
 
 
 def audit_json(record: dict[str, Any]) -> str:

@@ -27,6 +27,7 @@ import json
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Mapping
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -53,6 +54,17 @@ def code_version(package: Path = _PACKAGE) -> str:
             digest.update(path.relative_to(package).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def versions(packages: Iterable[str]) -> dict[str, str]:
+    """The installed version of each package ("" for one that is not installed)."""
+    found = {}
+    for name in packages:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = ""
+    return found
 
 
 def key(*parts: str | bytes) -> str:
@@ -258,4 +270,4 @@ class JsonFile(Generic[T]):
         atomic_write(self.path, text.encode("utf-8"))
 
 
-__all__ = ["SCHEMA", "TABLES", "Cache", "JsonFile", "code_version", "key"]
+__all__ = ["SCHEMA", "TABLES", "Cache", "JsonFile", "code_version", "key", "versions"]

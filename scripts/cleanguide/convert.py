@@ -28,7 +28,6 @@ import logging
 import pickle
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -53,7 +52,6 @@ log = logger(__name__)
 
 PARALLEL_MIN = 200
 """Pages to convert from which more than one worker process pays for its start."""
-_CHUNK = 25
 _PAGES_LOGGER = "mkdocs.structure.pages"
 """Where MkDocs' link and anchor processors log."""
 _VERSIONED = ("mkdocs", "markdown", "pymdown-extensions", "pygments", "nh3")
@@ -89,13 +87,8 @@ class Setup:
 
     def signature(self) -> str:
         """Everything but the list of files: a page's links are checked separately."""
-        versions = {}
-        for name in _VERSIONED:
-            try:
-                versions[name] = metadata.version(name)
-            except metadata.PackageNotFoundError:
-                versions[name] = ""
         data = [self.extensions, self.configs, self.use_directory_urls, self.validation]
+        versions = cache_mod.versions(_VERSIONED)
         return json.dumps([data, versions], sort_keys=True, default=_describe)
 
 

@@ -277,11 +277,6 @@ def _related(lib: Library) -> dict[str, list[Related]]:
     out: dict[str, list[Related]] = {}
     for c in lib.cards:
         topics = list(dict.fromkeys(lib.topic_of_name[name] for name in c.topics))
-
-        def shares(slug: str, topics: list[str] = topics) -> str:
-            common = [names_of[t] for t in topics if slug in members[t]]
-            return "shares topics: " + ", ".join(common) if common else ""
-
         chosen: dict[str, list[str]] = {}
         for target, keys in c.links:
             if len(chosen) >= LINKED_MAX:
@@ -299,8 +294,8 @@ def _related(lib: Library) -> dict[str, list[Related]]:
             if slug not in chosen and len(chosen) < RELATED_MAX:
                 chosen[slug] = []
         for slug, reasons in chosen.items():
-            if reason := shares(slug):
-                reasons.append(reason)
+            if common := [names_of[t] for t in topics if slug in members[t]]:
+                reasons.append("shares topics: " + ", ".join(common))
         out[c.slug] = [Related(s, tuple(r)) for s, r in chosen.items()]
     return out
 

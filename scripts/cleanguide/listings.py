@@ -19,6 +19,8 @@ HOME_LIST = 6
 """Guides in each list of the home page (newest, recently updated)."""
 HOME_TOPICS = 24
 """Topics on the home page (the largest); the topics index lists them all."""
+TOPICS_INDEX = f"{TOPICS_DIR}/index.md"
+"""The page listing every topic."""
 
 
 def index_page(number: int) -> str:
@@ -63,7 +65,7 @@ def _entry(lib: Library, c: Card, page: str) -> str:
     lines = [f"- [**{escape_text(c.title)}**]({_rel(guide_home(c.slug), page)})"]
     if c.description:
         lines.append(escape_text(c.description))
-    meta = [escape_text(facts(c))] if facts(c) else []
+    meta = [escape_text(said)] if (said := facts(c)) else []
     for name in c.topics:
         slug = lib.topic_of_name.get(name)
         if slug:
@@ -135,7 +137,7 @@ def library_pages(lib: Library, site_name: str = "") -> list[PageFile]:
         description = f"{total} by title" + (f" on {site_name}" if site_name else "")
         pages.append(page_file(path, title, join_parts(parts), description, label=title))
 
-    path = f"{TOPICS_DIR}/index.md"
+    path = TOPICS_INDEX
     parts = ["# Topics", f"{_plural(len(lib.topics), 'topic')}, A to Z."]
     letter = None
     line: list[str] = []
@@ -204,7 +206,7 @@ def home_overview(lib: Library, page: str = "index.md") -> str:
             f"[{escape_text(t.name)}]({_rel(topic_home(t.slug), page)}) ({len(t.guides)})"
             for t in shown
         ]
-        more = f"[All {_plural(len(lib.topics), 'topic')}]({_rel(f'{TOPICS_DIR}/index.md', page)})"
+        more = f"[All {_plural(len(lib.topics), 'topic')}]({_rel(TOPICS_INDEX, page)})"
         parts += ["## Topics", " · ".join(links), more]
     index = _rel(index_page(1), page)
     parts.append(
@@ -232,6 +234,7 @@ __all__ = [
     "HOME_LIST",
     "HOME_TOPICS",
     "PAGE_SIZE",
+    "TOPICS_INDEX",
     "catalog_json",
     "facts",
     "home_overview",

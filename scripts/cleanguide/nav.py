@@ -36,19 +36,13 @@ class LibrarySection(Section):
 
 
 @dataclass(slots=True)
-class GuideNav:
-    """One guide's pages: its home page first, then its methods."""
-
-    pages: list[Page]
-
-
-@dataclass(slots=True)
 class LibraryNav:
     """The generated pages to place in the navigation, in library order."""
 
     index: Page
     """Page 1 of the guides index."""
-    guides: list[GuideNav]
+    guides: list[list[Page]]
+    """Each guide's pages: its home page first, then its methods."""
     topics_index: Page
     more_index_pages: list[Page] = field(default_factory=list)
     """Later pages of the guides index (not in the sidebar)."""
@@ -62,7 +56,7 @@ def library_nav(nav: Navigation, lib: LibraryNav, *, home_label: bool = True) ->
     With `home_label`, the home page is called "Home" in the navigation (its own title is
     usually the site's name, which the sidebar already shows above it).
     """
-    sections = [Section(g.pages[0].title or "", list(g.pages)) for g in lib.guides]
+    sections = [Section(guide[0].title or "", list(guide)) for guide in lib.guides]
     guides = LibrarySection("Guides", [lib.index, *sections])
     topics = LibrarySection("Topics", [lib.topics_index])
     items: list[StructureItem] = [*nav.items, guides, topics]
@@ -71,7 +65,7 @@ def library_nav(nav: Navigation, lib: LibraryNav, *, home_label: bool = True) ->
         page.parent = guides
     for page in lib.topic_pages:
         page.parent = topics
-    pages = [*_pages(nav.items), lib.index, *(p for g in lib.guides for p in g.pages)]
+    pages = [*_pages(nav.items), lib.index, *(p for guide in lib.guides for p in guide)]
     pages.append(lib.topics_index)
     _link_previous_and_next(pages)
     site = Navigation(items, pages)
@@ -145,7 +139,6 @@ def titles_of(items: Iterable[StructureItem]) -> list[tuple[str, str]]:
 
 __all__ = [
     "HOME_LABEL",
-    "GuideNav",
     "LibraryNav",
     "LibrarySection",
     "library_nav",

@@ -27,7 +27,6 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,11 +83,7 @@ def site_signature(config: MkDocsConfig) -> str:
             for path in sorted(Path(folder).rglob("*")):
                 if path.is_file():
                     digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
-    for name in _VERSIONED:
-        try:
-            digest.update(f"{name}={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(name.encode())
+    digest.update(json.dumps(cache_mod.versions(_VERSIONED)).encode())
     digest.update(cache_mod.code_version().encode())
     return digest.hexdigest()
 
@@ -141,55 +136,49 @@ class PageReuse:
         self.cache = cache
         self.site = site_signature(config)
         self.keys: dict[str, str] = {}
-        """Page URL → its key, for the pages built this time."""
-        self.resolved: dict[str, dict[str, str | None]] = {}
-        """Page URL → the local links its content resolved (from its conversion)."""
+        """Page URL → its key, for every generated page of this build."""
         self.reused: dict[str, dict[str, Any]] = {}
         """Page URL → its cached HTML, search entries, anchors and resolved links."""
         self.fresh: dict[str, str] = {}
         """Page URL → the HTML built this time, cached once its search entries are known."""
-        self.all_keys: dict[str, str] = {}
-        """Page URL → its key, for every generated page of this build."""
 
     def decide(
         self, page: GeneratedPage, content: str, view: Navigation, urls: Mapping[str, str]
     ) -> bool:
         """Mark `page` reused if an earlier build made it from the same things."""
         key = page_key(self.site, content, page, page.source.meta, view)
-        self.all_keys[page.url] = key
+        self.keys[page.url] = key
         entry = self.cache.get("pages", key)
         if entry is not None and all(urls.get(u) == v for u, v in entry["resolved"].items()):
             page.reused = entry
             self.reused[page.url] = entry
             self.cache.touch("pages", _html_key(key))  # read only if the page is written
             return True
-        self.keys[page.url] = key
         return False
 
     def discard(self, page: Page) -> None:
         """Neither reuse `page` nor keep it for later builds (it stands in for a refusal)."""
-        self.keys.pop(page.url, None)
+        self.keys.pop(page.url, None)  # and not recorded as written (dirty builds)
         self.reused.pop(page.url, None)
-        self.all_keys.pop(page.url, None)  # and not recorded as written (dirty builds)
 
     def output(self, page: Page, html: str) -> str:
         if page.url in self.reused:
-            cached = self.cache.get("pages", _html_key(self.all_keys[page.url]))
+            cached = self.cache.get("pages", _html_key(self.keys[page.url]))
             if cached is not None:
                 return str(cached)
             log.warning("cleanguide: %s: cached page lost; rebuild to restore it", page.url)
             return html
         converted = getattr(page, "converted", None)
-        if page.url in self.keys and converted is not None:  # MkDocs-rendered: not kept
+        # kept unless discarded (a refusal) or rendered by MkDocs (no conversion to check)
+        if page.url in self.keys and converted is not None:
             self.fresh[page.url] = html
-            self.resolved[page.url] = converted.resolved
         return html
 
     def finish(
         self,
         site_dir: str,
         order: Sequence[str],
-        pages: Mapping[str, Page],
+        pages: Mapping[str, GeneratedPage],
         previous: Mapping[str, list[Any]],
     ) -> None:
         """Cache the pages built now, with their search entries; restore the others'.
@@ -201,6 +190,7 @@ class PageReuse:
         entries = merge_search_index(site_dir, order, self.fresh, reused, previous)
         for url, html in self.fresh.items():
             page = pages[url]
+            assert page.converted is not None  # as output() found it
             self.cache.put("pages", _html_key(self.keys[url]), html)
             self.cache.put(
                 "pages",
@@ -208,7 +198,7 @@ class PageReuse:
                 {
                     "search": entries.get(url, []),
                     "anchors": sorted(page.present_anchor_ids or ()),
-                    "resolved": self.resolved[url],
+                    "resolved": page.converted.resolved,
                 },
             )
 

@@ -33,15 +33,13 @@ if TYPE_CHECKING:
     from .pagefile import PageFile
 
 REUSED_TEMPLATE = "cleanguide/reused.html"
+"""The template of a reused page: its HTML comes from the cache in on_post_page."""
 _REFERENCE_START = re.compile(r"&(?=#?[0-9A-Za-z]+;?)")
 
 
 def nav_text(text: str) -> str:
     """Text a template may print as HTML: no tag can open, no character reference start."""
     return _REFERENCE_START.sub("&amp;", text).replace("<", "&lt;")
-
-
-"""The template of a reused page: its HTML comes from the cache in on_post_page."""
 
 
 class GeneratedFile(File):

@@ -59,8 +59,8 @@ from .defaults import (
 from .diagnostics import Diagnostic, PageSources, Severity, condensed, log_diagnostic, logger
 from .images import FetchPolicy, ImageStore
 from .languages import site_languages
-from .listings import catalog_json, home_overview, index_page
-from .nav import GuideNav, LibraryNav, library_nav, sidebar
+from .listings import TOPICS_INDEX, catalog_json, home_overview, index_page
+from .nav import LibraryNav, library_nav, sidebar
 from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
 from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
 from .sanitize import sanitize_html
@@ -290,17 +290,14 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig, files: Files) -> Navigation:
         assert self.result is not None
         pages, result = self.generated, self.result
-        topics = sorted(
-            p for p in pages if p.startswith(f"{TOPICS_DIR}/") and p != f"{TOPICS_DIR}/index.md"
-        )
+        topics = sorted(p for p in pages if p.startswith(f"{TOPICS_DIR}/") and p != TOPICS_INDEX)
         shape = LibraryNav(
             index=pages[index_page(1)],
-            guides=[
-                GuideNav([pages[p] for p in result.guide_pages[c.slug]])
-                for c in result.library.cards
+            guides=[[pages[p] for p in result.guide_pages[c.slug]] for c in result.library.cards],
+            topics_index=pages[TOPICS_INDEX],
+            more_index_pages=[
+                pages[p] for p in sorted(pages) if p.startswith(f"{GUIDES_DIR}/page-")
             ],
-            topics_index=pages[f"{TOPICS_DIR}/index.md"],
-            more_index_pages=[pages[p] for p in sorted(pages) if p.startswith("guides/page-")],
             topic_pages=[pages[p] for p in topics],
         )
         self.site = library_nav(nav, shape, home_label=config.nav is None)
@@ -322,7 +319,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 todo[uri] = page.source.body
             elif self.dirty and isinstance(page.file, GeneratedFile):
                 dest = page.file.abs_dest_path
-                key = self.reuse.all_keys[page.url]
+                key = self.reuse.keys[page.url]
                 page.file.unchanged = self.written.get(dest) == key and os.path.isfile(dest)
         if self.config.convert_ahead and todo:
             budget = float(self.config.article_budget)
@@ -436,7 +433,6 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.reuse is not None:
             by_url = {p.url: p for p in self.generated.values()}
-            assert self.site is not None
             self.reuse.finish(config.site_dir, self.order, by_url, self.previous)
             self._record_written(config)
             skipped = sum(1 for p in self.generated.values() if getattr(p.file, "unchanged", False))
@@ -457,9 +453,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         of articles that are gone (MkDocs leaves them)."""
         assert self.reuse is not None
         written = {
-            page.file.abs_dest_path: self.reuse.all_keys[page.url]
+            page.file.abs_dest_path: self.reuse.keys[page.url]
             for page in self.generated.values()
-            if page.url in self.reuse.all_keys and page.file.abs_dest_path
+            if page.url in self.reuse.keys and page.file.abs_dest_path
         }
         if self.dirty:
             for stale in set(self.written) - set(written):

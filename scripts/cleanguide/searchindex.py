@@ -23,6 +23,11 @@ def search_entries(site_dir: str) -> dict[str, list[Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return _by_page(data)
+
+
+def _by_page(data: Any) -> dict[str, list[Any]]:
+    """The entries of a parsed search index, by page URL."""
     by_page: dict[str, list[Any]] = {}
     for entry in data.get("docs", []) if isinstance(data, dict) else []:
         if isinstance(entry, dict):
@@ -48,7 +53,7 @@ def merge_search_index(
     if not path.is_file():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
-    written = search_entries(site_dir)
+    written = _by_page(data)
     fresh_entries = {url: written.get(url, []) for url in fresh}
     if any(url not in written for url in order):
         docs = []

@@ -118,7 +118,7 @@ class _Worker:
         self.proc.stdin.flush()
 
     def frames(self) -> list[Any]:
-        """The whole frames read so far (reads what the pipe holds; [] at end of file)."""
+        """The whole frames read so far (reads what the pipe holds; EOFError at its end)."""
         data = os.read(self.fd, 1 << 20)
         if not data:
             raise EOFError

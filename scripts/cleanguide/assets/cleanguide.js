@@ -20,7 +20,8 @@
   "use strict";
 
   var script = document.currentScript;
-  var root = new URL("../../", script ? script.src : location.href);
+  var here = script ? script.src : location.href; // assets/cleanguide/cleanguide.js
+  var root = new URL("../../", here);
   var SHOWN = 50;
   var catalogue = null;
 
@@ -260,9 +261,9 @@
     lightboxLoading = true;
     var css = document.createElement("link");
     css.rel = "stylesheet";
-    css.href = new URL("glightbox.min.css", script ? script.src : location.href).href;
+    css.href = new URL("glightbox.min.css", here).href;
     var js = document.createElement("script");
-    js.src = new URL("glightbox.min.js", script ? script.src : location.href).href;
+    js.src = new URL("glightbox.min.js", here).href;
     js.async = true;
     js.onload = function () {
       lightbox = window.GLightbox({ touchNavigation: true, zoomable: true, loop: false });
