@@ -84,6 +84,12 @@ def test_readable_text_maps_back_to_the_original_character_by_character() -> Non
         assert mapped == char or (char == " " and mapped.isalnum()), pos
 
 
+def test_an_image_size_that_is_no_number_is_read_as_no_size() -> None:
+    body = 'one <img src="https://site.example/a.png" width="\u00b2" height="300"> two\n'
+    cleaned = clean(article(body))  # int("\u00b2") raises: the size is not decimal digits
+    assert cleaned.text == body
+
+
 def test_warnings_name_file_and_line() -> None:
     cleaned = clean(article("a\n\n<!-- affiliate ads begin -->\nstep text\n", "x/y.md"))
     (diag,) = cleaned.diagnostics
