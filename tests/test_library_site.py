@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup, Tag
 
+from cleanguide.workers import cores
 from webtools import BROWSER_MISSING, chromium, serve_directory
 
 pytestmark = pytest.mark.slow
@@ -279,6 +280,22 @@ def test_a_warm_build_writes_the_cold_build_and_an_edit_rebuilds_its_own(tmp_pat
         project
         / "edited/guides/android-photo-backup-0/part-1-backup-pictures-with-google-auto-backup/index.html"
     ).read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(cores() < 2, reason="one core: every page is rendered by the loop")
+def test_pages_rendered_ahead_are_the_pages_the_loop_renders(tmp_path: Path) -> None:
+    ahead = make_project(tmp_path / "ahead", copies(40))
+    log = mkdocs(ahead)
+    assert re.search(r"built \(\d+ of them in 1 more process\(es\)\)", log), log
+    alone = make_project(tmp_path / "alone", copies(40))
+    config = alone / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("content_dir: content", "content_dir: content\n      render_ahead: false")
+    )
+    log = mkdocs(alone)
+    assert "more process" not in log, log
+    assert_same_tree(ahead / "site", alone / "site")  # search index and sitemap included
 
 
 def assert_same_tree(a: Path, b: Path) -> None:

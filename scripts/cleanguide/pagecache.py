@@ -141,6 +141,8 @@ class PageReuse:
         """Page URL → its cached HTML, search entries, anchors and resolved links."""
         self.fresh: dict[str, str] = {}
         """Page URL → the HTML built this time, cached once its search entries are known."""
+        self.ahead: dict[str, list[Any]] = {}
+        """Page URL → the search entries of a page rendered ahead (prerender.py)."""
 
     def decide(
         self, page: GeneratedPage, content: str, view: Navigation, urls: Mapping[str, str]
@@ -174,6 +176,12 @@ class PageReuse:
             self.fresh[page.url] = html
         return html
 
+    def adopt(self, page: Page, html: str, search: list[Any]) -> str:
+        """`page` was rendered ahead (prerender.py) into `html`, with these search entries:
+        kept as a page built now."""
+        self.ahead[page.url] = search
+        return self.output(page, html)
+
     def finish(
         self,
         site_dir: str,
@@ -186,8 +194,9 @@ class PageReuse:
         `previous` holds the search entries of the index before this build, for the pages a
         dirty build skipped.
         """
-        reused = {url: list(entry["search"]) for url, entry in self.reused.items()}
-        entries = merge_search_index(site_dir, order, self.fresh, reused, previous)
+        given = {url: list(entry["search"]) for url, entry in self.reused.items()} | self.ahead
+        entries = merge_search_index(site_dir, order, self.fresh, given, previous)
+        entries |= {url: search for url, search in self.ahead.items() if url in self.fresh}
         for url, html in self.fresh.items():
             page = pages[url]
             assert page.converted is not None  # as output() found it

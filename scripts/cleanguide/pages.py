@@ -12,6 +12,8 @@ It renders in one of three ways:
 - reused: an earlier build made this very page (pagecache.py); it goes through MkDocs'
   loop with an empty template and no content, and its HTML comes from the cache;
 - converted: its HTML was converted ahead of MkDocs' loop (convert.py) and is taken;
+  then rendered with the theme by MkDocs' loop, or ahead of it (prerender.py), when the
+  loop again only takes the finished HTML;
 - otherwise, or when another plugin changed its Markdown: MkDocs converts it as usual.
 """
 
@@ -92,6 +94,8 @@ class GeneratedPage(Page):
         """Its finished HTML and search entries from an earlier build, if reused."""
         self.sanitized = False
         """Whether `content` is already sanitised (converted pages are)."""
+        self.ahead = False
+        """Whether its HTML is rendered ahead of MkDocs' loop (prerender.py)."""
 
     def read_source(self, config: MkDocsConfig) -> None:
         text = config.plugins.on_page_read_source(page=self, config=config)
@@ -102,9 +106,19 @@ class GeneratedPage(Page):
         self.markdown = self.source.body
         self.meta = dict(self.source.meta)
         if self.reused is not None:
-            self.meta["template"] = REUSED_TEMPLATE
-            self.meta["glightbox"] = False  # the cached HTML has its lightbox already
-            self.meta["search"] = {"exclude": True}  # its entries are cached too
+            self._finished_elsewhere()
+
+    def _finished_elsewhere(self) -> None:
+        """Through MkDocs' loop with an empty template: its HTML is given in on_post_page."""
+        self.meta["template"] = REUSED_TEMPLATE
+        self.meta["glightbox"] = False  # the given HTML has its lightbox already
+        self.meta["search"] = {"exclude": True}  # its entries are given too
+
+    def render_ahead(self) -> None:
+        """Its HTML is rendered ahead of MkDocs' loop (prerender.py): the loop only takes it."""
+        self.ahead = True
+        self._finished_elsewhere()
+        self.content = ""
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
         if self.markdown != self.source.body:  # another plugin changed it: as MkDocs does

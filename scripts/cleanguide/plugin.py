@@ -63,6 +63,7 @@ from .listings import TOPICS_INDEX, catalog_json, home_overview, index_page
 from .nav import LibraryNav, library_nav, sidebar
 from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
 from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
+from .prerender import Prerender
 from .sanitize import sanitize_html
 from .searchindex import add_languages, search_entries
 from .structured import HOWTO_META, add_to_head, script_element
@@ -121,6 +122,9 @@ class CleanguideConfig(Config):  # type: ignore[no-untyped-call]
     convert_ahead = c.Type(bool, default=True)
     """Convert generated pages to HTML before MkDocs' page loop, in parallel and cached
     (convert.py); off, MkDocs converts each page in its loop (and no budget stops it)."""
+    render_ahead = c.Type(bool, default=True)
+    """Render generated pages with the theme in forked processes alongside MkDocs' loop
+    (prerender.py), where that is safe: `mkdocs build` on Linux with known plugins."""
     article_budget = c.Type((int, float), default=ARTICLE_SECONDS)
     """CPU seconds one article may take, the conversion of its pages included; an article
     whose pages take longer is stopped and refused."""
@@ -152,6 +156,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         self.article_of: dict[str, pipeline.ArticleResult] = {}
         """Generated page (src_uri) → the article it came from."""
         self.page_sources = PageSources()
+        self.ahead = Prerender()
+        """The processes rendering pages ahead of MkDocs' loop in this build."""
 
     def _path(self, value: str) -> Path:
         return (self.root / value).resolve()
@@ -173,6 +179,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 search.search_index_prev = None
 
     def on_shutdown(self) -> None:
+        self.ahead.close()
         if self.cache is not None:
             self.cache.close()
             self.cache = None
@@ -394,11 +401,28 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             return sanitize_html(html)
         return html
 
+    @event_priority(-100)  # after every other plugin: the environment is final
     def on_env(
         self, env: jinja2.Environment, /, *, config: MkDocsConfig, files: Files
     ) -> jinja2.Environment | None:
-        self.order = [f.page.url for f in files.documentation_pages() if f.page is not None]
-        if self.reuse is not None and self.reuse.reused:
+        doc_files = files.documentation_pages()
+        self.order = [f.page.url for f in doc_files if f.page is not None]
+        self.ahead.close()
+        if self.config.render_ahead and self.reuse is not None and not self.serving:
+            assert self.site is not None
+            # only with plugins pagecache knows: no other plugin keeps state per page
+            todo = [
+                f.page
+                for f in doc_files
+                if isinstance(f.page, GeneratedPage)
+                and f.page.reused is None
+                and not getattr(f, "unchanged", False)
+            ]
+            self.ahead = Prerender.start(todo, config, self.site, env, doc_files)
+            for page in todo:
+                if self.ahead.adopted(page):
+                    page.render_ahead()
+        if self.reuse is not None and (self.reuse.reused or self.ahead.owner):
             assert env.loader is not None
             template = jinja2.DictLoader({REUSED_TEMPLATE: REUSED_TEMPLATE_TEXT})
             env.loader = jinja2.ChoiceLoader([template, env.loader])
@@ -407,7 +431,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
-        if not (isinstance(page, GeneratedPage) and page.reused is not None):
+        if not (isinstance(page, GeneratedPage) and (page.reused is not None or page.ahead)):
             context["nav"] = sidebar(nav, page)
         return context
 
@@ -422,6 +446,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         if not isinstance(page, GeneratedPage):
             return output
+        if page.ahead and self.reuse is not None:
+            rendered = self.ahead.take(page)
+            return self.reuse.adopt(page, rendered.html, rendered.search)
         howto = page.source.meta.get(HOWTO_META)
         if howto and page.reused is None:
             output = add_to_head(output, script_element(howto, page.canonical_url or page.url))
@@ -436,9 +463,12 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             self.reuse.finish(config.site_dir, self.order, by_url, self.previous)
             self._record_written(config)
             skipped = sum(1 for p in self.generated.values() if getattr(p.file, "unchanged", False))
+            ahead = len(self.reuse.ahead)
+            forked = f" ({ahead} of them in {len(self.ahead.children)} more process(es))"
             log.info(
-                "cleanguide: %d generated page(s) built, %d reused unchanged%s",
+                "cleanguide: %d generated page(s) built%s, %d reused unchanged%s",
                 len(self.generated) - len(self.reuse.reused),
+                forked if ahead else "",
                 len(self.reuse.reused),
                 f" ({skipped} already in place)" if self.dirty else "",
             )
@@ -447,6 +477,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             add_languages(config.site_dir, langs)
         if self.cache is not None:
             self.cache.sweep()
+        self.ahead.close()
 
     def _record_written(self, config: MkDocsConfig) -> None:
         """Remember which page is at each destination; in a dirty build, delete the pages
@@ -469,6 +500,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         return cache_key("written", os.path.abspath(config.site_dir))
 
     def on_build_error(self, *, error: Exception) -> None:
+        self.ahead.close()
         if self.cache is not None:
             self.cache.commit()
 

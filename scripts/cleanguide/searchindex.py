@@ -23,11 +23,11 @@ def search_entries(site_dir: str) -> dict[str, list[Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return _by_page(data)
+    return entries_by_page(data)
 
 
-def _by_page(data: Any) -> dict[str, list[Any]]:
-    """The entries of a parsed search index, by page URL."""
+def entries_by_page(data: Any) -> dict[str, list[Any]]:
+    """The entries of a parsed search index, by page URL (anchors dropped)."""
     by_page: dict[str, list[Any]] = {}
     for entry in data.get("docs", []) if isinstance(data, dict) else []:
         if isinstance(entry, dict):
@@ -53,7 +53,7 @@ def merge_search_index(
     if not path.is_file():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
-    written = _by_page(data)
+    written = entries_by_page(data)
     fresh_entries = {url: written.get(url, []) for url in fresh}
     if any(url not in written for url in order):
         docs = []
@@ -82,4 +82,10 @@ def add_languages(site_dir: str, langs: list[str]) -> None:
         atomic_write(index, json.dumps(data, separators=(",", ":"), default=str).encode())
 
 
-__all__ = ["SEARCH_INDEX", "add_languages", "merge_search_index", "search_entries"]
+__all__ = [
+    "SEARCH_INDEX",
+    "add_languages",
+    "entries_by_page",
+    "merge_search_index",
+    "search_entries",
+]

@@ -1,0 +1,148 @@
+"""Pages rendered ahead in forked processes (prerender.py): what a child renders, logs or
+fails on reaches the build as the loop would have made it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from mkdocs.exceptions import PluginError
+
+from cleanguide import prerender
+from cleanguide.prerender import Prerender
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+
+
+def pages(n: int) -> list[Any]:
+    return [
+        SimpleNamespace(url=f"p{i}/", file=SimpleNamespace(src_uri=f"p{i}.md")) for i in range(n)
+    ]
+
+
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two shares whatever the machine, from the first page on."""
+    monkeypatch.setattr(prerender, "cores", lambda: 2)
+    monkeypatch.setattr(prerender, "AHEAD_MIN", 1)
+    monkeypatch.setattr(prerender, "can_fork", lambda: True)
+
+
+def fake_render(log_on: str = "", fail_on: str = "", die_on: str = "") -> Any:
+    def render(page: Any, config: Any, nav: Any, env: Any, doc_files: Any) -> str:
+        if page.url == log_on:
+            logging.getLogger("mkdocs.plugins.test").warning("odd page %s (pid %d)", page.url, 0)
+        if page.url == fail_on:
+            raise ValueError("the template broke")
+        if page.url == die_on:
+            os._exit(3)
+        return f"<html>{page.url} by {os.getpid()}</html>"
+
+    return render
+
+
+def start(all_pages: list[Any]) -> Prerender:
+    config = SimpleNamespace(plugins={})
+    return Prerender.start(all_pages, config, None, None, [])  # type: ignore[arg-type]
+
+
+def test_a_child_renders_the_last_share_and_the_loop_keeps_the_first(
+    forking: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(prerender, "render_page", fake_render())
+    all_pages = pages(5)
+    ahead = start(all_pages)
+    try:
+        adopted = [p.url for p in all_pages if ahead.adopted(p)]
+        assert adopted == ["p2/", "p3/", "p4/"]  # the loop also takes these: it keeps less
+        for page in all_pages[2:]:
+            rendered = ahead.take(page)
+            assert rendered.html.startswith(f"<html>{page.url} by ")
+            assert f"by {os.getpid()}<" not in rendered.html  # made in another process
+            assert rendered.search == []
+    finally:
+        ahead.close()
+    assert ahead.folder is None
+
+
+def test_what_a_child_logs_is_logged_by_the_build(
+    forking: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(prerender, "render_page", fake_render(log_on="p3/"))
+    all_pages = pages(4)
+    ahead = start(all_pages)
+    try:
+        with caplog.at_level(logging.INFO):
+            ahead.take(all_pages[3])
+    finally:
+        ahead.close()
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [(r.name, r.getMessage()) for r in warnings] == [
+        ("mkdocs.plugins.test", "odd page p3/ (pid 0)")
+    ]
+
+
+def test_a_page_failing_in_a_child_fails_the_build_naming_it(
+    forking: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(prerender, "render_page", fake_render(fail_on="p3/"))
+    all_pages = pages(4)
+    ahead = start(all_pages)
+    try:
+        with pytest.raises(PluginError, match=r"Error building page 'p3\.md': ValueError: the"):
+            ahead.take(all_pages[2])
+    finally:
+        ahead.close()
+
+
+def test_a_child_that_dies_fails_the_build_and_says_so(
+    forking: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(prerender, "render_page", fake_render(die_on="p2/"))
+    all_pages = pages(4)
+    ahead = start(all_pages)
+    try:
+        with pytest.raises(PluginError, match=r"rendering 2 page\(s\) ahead ended .*status 3"):
+            ahead.take(all_pages[3])
+    finally:
+        ahead.close()
+
+
+def test_close_stops_a_child_still_rendering(
+    forking: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def slow(page: Any, *args: Any) -> str:
+        threading.Event().wait(60)
+        return ""
+
+    monkeypatch.setattr(prerender, "render_page", slow)
+    ahead = start(pages(4))
+    (child,) = ahead.children
+    pid = child.pid
+    ahead.close()
+    with pytest.raises(ChildProcessError):  # killed and reaped, not left running
+        os.waitpid(pid, os.WNOHANG)
+    assert ahead.folder is None
+
+
+def test_nothing_is_rendered_ahead_beside_another_thread() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not prerender.can_fork()
+        ahead = start(pages(prerender.AHEAD_MIN + 1))
+        assert not ahead.children and not ahead.adopted(pages(1)[0])
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_too_few_pages_are_left_to_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prerender, "cores", lambda: 2)
+    ahead = start(pages(prerender.AHEAD_MIN - 1))
+    assert not ahead.children
