@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import stat
@@ -117,15 +118,15 @@ def test_write_pages_only_changes_what_changed_and_stays_inside(
 
 
 def test_audit_rebuilds_the_article(content: Path) -> None:
-    from cleanguide.clean import reconstruct
+    from cleanguide.clean import clean, reconstruct
     from cleanguide.reader import load
 
     result = pipeline.build(content)
     record = audit.audit_record(result.articles[0])
     article = load(content / SEED.name, root=content)
-    cleaned = result.articles[0].cleaned
-    assert cleaned is not None
+    cleaned = clean(article)
     assert reconstruct(cleaned.text, cleaned.kept, cleaned.removals) == article.body
+    assert record["removals"] == audit.removals_record(cleaned)["removals"]
     assert {r["rule"] for r in record["removals"]} >= {
         "ad-block",
         "ad-slot",
@@ -196,3 +197,64 @@ def test_audit_files_are_json_with_a_removal_per_line(content: Path, tmp_path: P
     assert record == audit.audit_record(result.articles[0], result.library)
     removal_lines = [ln for ln in text.splitlines() if ln.lstrip().startswith('{"rule"')]
     assert len(removal_lines) == len(record["removals"]) == 20
+
+
+def corpus_content(folder: Path) -> Path:
+    folder.mkdir()
+    shutil.copy(SEED, folder / SEED.name)
+    for path in sorted((REPO / "tests" / "corpus").glob("*.md"))[:5]:
+        shutil.copy(path, folder / path.name)
+    (folder / "refused.md").write_text("---\ntitle: [unclosed\n---\n\nText.\n", encoding="utf-8")
+    return folder
+
+
+def outcome(result: pipeline.BuildResult) -> list[object]:
+    """Everything a build made of its articles, comparable across processes."""
+    return [[p.path, p.text] for p in result.pages] + [
+        audit.audit_record(r, result.library) for r in result.articles
+    ]
+
+
+def test_articles_processed_in_a_fork_are_those_processed_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = corpus_content(tmp_path / "content")
+    here = outcome(pipeline.build(content))
+    started = []
+    start = pipeline.Fork.start
+
+    def spy(work: object) -> pipeline.Fork:
+        started.append(work)
+        return start(work)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "FORK_MIN", 2)
+    monkeypatch.setattr(pipeline, "cores", lambda: 2)
+    monkeypatch.setattr(pipeline, "can_fork", lambda: True)
+    monkeypatch.setattr(pipeline.Fork, "start", spy)
+    forked = pipeline.build(content)
+    assert len(started) == 1
+    assert outcome(forked) == here
+    assert all(r.seconds > 0 for r in forked.articles if not r.refused)
+
+
+def test_articles_of_a_failed_fork_are_processed_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    content = corpus_content(tmp_path / "content")
+    here = outcome(pipeline.build(content))
+
+    class Dead:
+        @classmethod
+        def start(cls, work: object) -> Dead:
+            return cls()
+
+        def result(self) -> object:
+            raise pipeline.ForkFailed("exit status -9: killed")
+
+    monkeypatch.setattr(pipeline, "FORK_MIN", 2)
+    monkeypatch.setattr(pipeline, "cores", lambda: 2)
+    monkeypatch.setattr(pipeline, "can_fork", lambda: True)
+    monkeypatch.setattr(pipeline, "Fork", Dead)
+    with caplog.at_level(logging.INFO):
+        assert outcome(pipeline.build(content)) == here
+    assert "their fork failed (exit status -9: killed)" in caplog.text

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from mkdocs.exceptions import PluginError
 
-from cleanguide import prerender
+from cleanguide import forks, prerender
 from cleanguide.prerender import Prerender
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
@@ -54,19 +54,20 @@ def test_a_child_renders_the_last_share_and_the_loop_keeps_the_first(
     forking: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(prerender, "render_page", fake_render())
-    all_pages = pages(5)
+    all_pages = pages(10)
     ahead = start(all_pages)
     try:
         adopted = [p.url for p in all_pages if ahead.adopted(p)]
-        assert adopted == ["p2/", "p3/", "p4/"]  # the loop also takes these: it keeps less
-        for page in all_pages[2:]:
+        assert adopted == [f"p{i}/" for i in range(4, 10)]  # the loop keeps less than half
+        for page in all_pages[4:]:
             rendered = ahead.take(page)
             assert rendered.html.startswith(f"<html>{page.url} by ")
             assert f"by {os.getpid()}<" not in rendered.html  # made in another process
             assert rendered.search == []
+        folders = [share.fork.folder for share in ahead.shares]
     finally:
         ahead.close()
-    assert ahead.folder is None
+    assert folders and not any(folder.exists() for folder in folders)
 
 
 def test_what_a_child_logs_is_logged_by_the_build(
@@ -106,7 +107,7 @@ def test_a_child_that_dies_fails_the_build_and_says_so(
     all_pages = pages(4)
     ahead = start(all_pages)
     try:
-        with pytest.raises(PluginError, match=r"rendering 2 page\(s\) ahead ended .*status 3"):
+        with pytest.raises(PluginError, match=r"rendering 3 page\(s\) ahead ended .*status 3"):
             ahead.take(all_pages[3])
     finally:
         ahead.close()
@@ -121,12 +122,12 @@ def test_close_stops_a_child_still_rendering(
 
     monkeypatch.setattr(prerender, "render_page", slow)
     ahead = start(pages(4))
-    (child,) = ahead.children
-    pid = child.pid
+    (share,) = ahead.shares
+    pid, folder = share.fork.pid, share.fork.folder
     ahead.close()
     with pytest.raises(ChildProcessError):  # killed and reaped, not left running
         os.waitpid(pid, os.WNOHANG)
-    assert ahead.folder is None
+    assert not folder.exists()
 
 
 def test_nothing_is_rendered_ahead_beside_another_thread() -> None:
@@ -134,9 +135,9 @@ def test_nothing_is_rendered_ahead_beside_another_thread() -> None:
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert not prerender.can_fork()
+        assert not forks.can_fork()
         ahead = start(pages(prerender.AHEAD_MIN + 1))
-        assert not ahead.children and not ahead.adopted(pages(1)[0])
+        assert not ahead.shares and not ahead.adopted(pages(1)[0])
     finally:
         stop.set()
         thread.join()
@@ -145,4 +146,4 @@ def test_nothing_is_rendered_ahead_beside_another_thread() -> None:
 def test_too_few_pages_are_left_to_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(prerender, "cores", lambda: 2)
     ahead = start(pages(prerender.AHEAD_MIN - 1))
-    assert not ahead.children
+    assert not ahead.shares

@@ -464,7 +464,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             self._record_written(config)
             skipped = sum(1 for p in self.generated.values() if getattr(p.file, "unchanged", False))
             ahead = len(self.reuse.ahead)
-            forked = f" ({ahead} of them in {len(self.ahead.children)} more process(es))"
+            forked = f" ({ahead} of them in {len(self.ahead.shares)} more process(es))"
             log.info(
                 "cleanguide: %d generated page(s) built%s, %d reused unchanged%s",
                 len(self.generated) - len(self.reuse.reused),

@@ -1,0 +1,126 @@
+"""Work done in a forked copy of the build process, its answer handed back through a file.
+
+A forked child starts with everything the build holds, so nothing is pickled on the way
+in and nothing is imported again: for work on objects that are costly to move (MkDocs'
+pages, the navigation, the Jinja environment) and quick to do, this pays where worker
+processes (workers.py) would not. `Fork.start(work)` runs `work()` in a child; `result()`
+waits for it and returns what `work` returned.
+
+Only where it is safe (`can_fork`): Linux, and no thread but this one, since a child holds
+a copy of every lock as it was at the fork (so never in `mkdocs serve`, whose server runs
+beside the build). The child runs no cleanup of the parent's (it leaves by `os._exit`),
+and logs nothing itself: its records are handed back with its answer and logged by the
+parent, so `--strict` counts their warnings. A child that dies without answering is a
+`ForkFailed` naming its exit status.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+_RECORD_FIELDS = (
+    *("name", "levelno", "levelname", "pathname", "filename", "module", "lineno"),
+    *("funcName", "created", "msecs", "relativeCreated", "process"),
+)
+"""What a child's log record keeps (its message is formatted there)."""
+
+
+class ForkFailed(Exception):
+    """A child ended without handing back its answer."""
+
+
+def can_fork() -> bool:
+    """Whether this process may fork: Linux, and no thread but this one."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+class Fork:
+    """One child process and, once it has answered, its answer."""
+
+    def __init__(self, pid: int, folder: Path) -> None:
+        self.pid = pid
+        self.folder = folder
+
+    @classmethod
+    def start(cls, work: Callable[[], Any]) -> Fork:
+        """Run `work()` in a child of this process (the caller checked `can_fork`)."""
+        folder = Path(tempfile.mkdtemp(prefix="cleanguide-fork-"))
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()  # else the child could print what this process had buffered
+        gc.collect()
+        gc.freeze()  # the child's garbage collector leaves the inherited objects alone
+        try:
+            pid = os.fork()
+            if pid == 0:  # the child: never returns
+                status = 1
+                try:
+                    _answer(work, folder / "answer.pickle")
+                    status = 0
+                except BaseException:
+                    traceback.print_exc()
+                finally:
+                    os._exit(status)
+        finally:
+            gc.unfreeze()
+        return cls(pid, folder)
+
+    def result(self) -> Any:
+        """What `work` returned (waited for); its log records are logged here first."""
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        try:
+            with (self.folder / "answer.pickle").open("rb") as handle:
+                records, value = pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError) as exc:
+            code = os.waitstatus_to_exitcode(status)
+            raise ForkFailed(f"exit status {code}: {exc}") from None
+        finally:
+            self.close()
+        for record in records:
+            logging.getLogger(record.name).callHandlers(record)
+        return value
+
+    def close(self) -> None:
+        """Stop the child if it still runs, and remove what it wrote."""
+        if self.pid:
+            try:
+                os.kill(self.pid, 9)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.pid = 0
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _answer(work: Callable[[], Any], path: Path) -> None:
+    """In the child: run `work`, and write its log records and result to `path`."""
+    records: list[logging.LogRecord] = []
+
+    def keep(_logger: logging.Logger, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + "".join(traceback.format_exception(*record.exc_info)).rstrip()
+        fields = {name: getattr(record, name) for name in _RECORD_FIELDS}
+        records.append(logging.makeLogRecord({**fields, "msg": text, "args": None}))
+
+    # This process only works and exits: what it logs goes back to the parent, unprinted.
+    logging.Logger.callHandlers = keep  # type: ignore[method-assign,assignment]
+    value = work()
+    temporary = path.with_suffix(".part")
+    with temporary.open("wb") as handle:
+        pickle.dump((records, value), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    temporary.rename(path)
+
+
+__all__ = ["Fork", "ForkFailed", "can_fork"]
