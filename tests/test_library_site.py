@@ -261,6 +261,8 @@ def test_a_warm_build_writes_the_cold_build_and_an_edit_rebuilds_its_own(tmp_pat
     assert "0 processed, 40 from cache" in log
     assert re.search(r"0 generated page\(s\) built, \d+ reused", log), log
     assert_same_tree(project / "cold", project / "warm")
+    # the theme's templates are compiled once, beside the build cache
+    assert list((project / ".cache" / "cleanguide" / "templates").glob("__jinja2_*.cache"))
 
     article = project / "content" / "android-photo-backup-0.md"
     article.write_text(

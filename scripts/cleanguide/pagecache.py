@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 from . import cache as cache_mod
 from .diagnostics import logger
 from .nav import titles_of
-from .searchindex import merge_search_index
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -43,6 +42,7 @@ if TYPE_CHECKING:
 
     from .cache import Cache
     from .pages import GeneratedPage
+    from .searchindex import SearchIndex
 
 log = logger(__name__)
 
@@ -184,19 +184,19 @@ class PageReuse:
 
     def finish(
         self,
-        site_dir: str,
+        index: SearchIndex | None,
         order: Sequence[str],
         pages: Mapping[str, GeneratedPage],
         previous: Mapping[str, list[Any]],
     ) -> None:
-        """Cache the pages built now, with their search entries; restore the others'.
+        """Cache the pages built now, with their search entries; restore the others' in
+        `index` (None: the site has no search index).
 
         `previous` holds the search entries of the index before this build, for the pages a
         dirty build skipped.
         """
         given = {url: list(entry["search"]) for url, entry in self.reused.items()} | self.ahead
-        entries = merge_search_index(site_dir, order, self.fresh, given, previous)
-        entries |= {url: search for url, search in self.ahead.items() if url in self.fresh}
+        entries = index.merge(order, self.fresh, given, previous) if index is not None else {}
         for url, html in self.fresh.items():
             page = pages[url]
             assert page.converted is not None  # as output() found it

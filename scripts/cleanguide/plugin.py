@@ -12,6 +12,8 @@
   (convert.py), in worker processes that stop a page past its article's budget
   (budget.py): such an article is refused, its pages say so. on_page_context gives each
   page its own sidebar.
+- on_env: in a cold `mkdocs build`, fork a process that renders a share of the generated
+  pages with the theme beside MkDocs' loop (prerender.py); on_post_page takes their HTML.
 - on_page_markdown: the library overview on the home page, where `<!-- cleanguide:library -->`
   stands; on_page_content: sanitise the HTML of generated pages MkDocs converted itself.
 - on_post_page, on_post_build: a page's HowTo JSON-LD (structured.py); the reused pages'
@@ -27,6 +29,7 @@ named above.)
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import os
@@ -65,7 +68,7 @@ from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
 from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
 from .prerender import Prerender
 from .sanitize import sanitize_html
-from .searchindex import add_languages, search_entries
+from .searchindex import SearchIndex, search_entries
 from .structured import HOWTO_META, add_to_head, script_element
 from .workers import Pool
 
@@ -80,6 +83,8 @@ log = logger(__name__)
 MKDOCS_LOGGERS = ("mkdocs.structure.pages", "mkdocs.commands.build")
 """Where MkDocs says what is wrong with a page: its messages about ours name the article."""
 
+TEMPLATES_CACHE = "templates"
+"""The theme's compiled templates (Jinja's bytecode cache), beside the build cache."""
 MARKER = "<!-- cleanguide:library -->"
 """Where the home page shows the library (newest and updated guides, topics)."""
 CATALOG = f"{GUIDES_DIR}/catalog.json"
@@ -407,6 +412,12 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     ) -> jinja2.Environment | None:
         doc_files = files.documentation_pages()
         self.order = [f.page.url for f in doc_files if f.page is not None]
+        if self.cache is not None and self.cache.path is not None and env.bytecode_cache is None:
+            # the theme's templates compiled once, not in every build (and every fork)
+            folder = self.cache.path.parent / TEMPLATES_CACHE
+            with contextlib.suppress(OSError):
+                folder.mkdir(parents=True, exist_ok=True)
+                env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
         self.ahead.close()
         if self.config.render_ahead and self.reuse is not None and not self.serving:
             assert self.site is not None
@@ -458,9 +469,10 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
 
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        index = SearchIndex.load(config.site_dir)
         if self.reuse is not None:
             by_url = {p.url: p for p in self.generated.values()}
-            self.reuse.finish(config.site_dir, self.order, by_url, self.previous)
+            self.reuse.finish(index, self.order, by_url, self.previous)
             self._record_written(config)
             skipped = sum(1 for p in self.generated.values() if getattr(p.file, "unchanged", False))
             ahead = len(self.reuse.ahead)
@@ -472,9 +484,12 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 len(self.reuse.reused),
                 f" ({skipped} already in place)" if self.dirty else "",
             )
-        if self.result is not None:
-            langs = site_languages(self.site_lang, (c.lang for c in self.result.library.cards))
-            add_languages(config.site_dir, langs)
+        if self.result is not None and index is not None:
+            index.add_languages(
+                site_languages(self.site_lang, (c.lang for c in self.result.library.cards))
+            )
+        if index is not None:
+            index.save()
         if self.cache is not None:
             self.cache.sweep()
         self.ahead.close()
