@@ -67,6 +67,8 @@ class Fork:
                 try:
                     _answer(work, folder / "answer.pickle")
                     status = 0
+                except KeyboardInterrupt:  # Ctrl-C reaches the whole build: said once, there
+                    status = 130
                 except BaseException:
                     traceback.print_exc()
                 finally:
