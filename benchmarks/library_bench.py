@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/library_bench.py --sizes 100 1000 3000 [--serve] [--naive-max 1000]
+    python benchmarks/library_bench.py --sizes 100 1000 3000 [--serve] [--naive-max 1000] [--pairs 5]
     python benchmarks/library_bench.py --sizes 1000 --check   # exits 1 below the targets
 
 For each N, a temporary project holds N articles: copies of the 15 development articles
@@ -27,7 +27,9 @@ process it started (conversion workers, forked renderers), with the build proces
 peak resident size (`wait4`) beside it; bytes are the sum of the site's file sizes. The table gives the ratios the issue's targets are stated in:
 cold/naive time and bytes, no-op/cold (plain, then `--dirty`; the target is checked on the
 `--dirty` one, the incremental build `./scripts/serve` uses), and per-article time and
-bytes against the first size (linearity). Ratios are taken within one run, so the machine's speed cancels out.
+bytes against the first size (linearity). Ratios are taken within one run, so the machine's
+speed cancels out; as it also drifts within a run, `--pairs P` builds naive and cold in turn
+P times and takes the median of the P pairwise cold/naive ratios (and of the times).
 """
 
 from __future__ import annotations
@@ -145,6 +147,17 @@ class Row:
     dirty: Build
     naive: Build | None = None
     serve_edit_s: list[float] = field(default_factory=list)
+    cold_ratios: list[float] = field(default_factory=list)
+    """Cold build / naive build, pair by pair (the machine's speed drifts between pairs)."""
+
+
+def _median_build(builds: list[Build]) -> Build:
+    """The build of median time (peak memory: the highest of them all)."""
+    ranked = sorted(builds, key=lambda b: b.seconds)
+    middle = ranked[(len(ranked) - 1) // 2]
+    peak = max(b.peak_mb for b in builds)
+    main = max(b.main_mb for b in builds)
+    return Build(middle.seconds, peak, main, middle.site_mb, middle.pages)
 
 
 def articles(n: int) -> dict[str, str]:
@@ -280,18 +293,27 @@ def _wait(condition: Callable[..., bool], timeout: float, what: str) -> None:
     raise SystemExit(f"mkdocs serve: {what} did not show within {timeout:.0f} s")
 
 
-def measure(n: int, base: Path, naive: bool, serve: bool) -> Row:
+def measure(n: int, base: Path, naive: bool, serve: bool, pairs: int = 1) -> Row:
+    """Naive and cold builds in turn `pairs` times (each cold build from an empty cache and
+    site), then a no-op, a dirty no-op and, with `serve`, served edits."""
     project = make_project(n, base / f"lib-{n}", naive)
-    naive_build = None
-    if naive:
-        naive_build = run_build(project, "-f", "naive.yml")
-        naive_build.site_mb, naive_build.pages = site_size(project / "naive-site")
-    cold = run_build(project, "--strict")
-    cold.site_mb, cold.pages = site_size(project / "site")
+    naives: list[Build] = []
+    colds: list[Build] = []
+    for _ in range(pairs):
+        if naive:
+            naives.append(run_build(project, "-f", "naive.yml"))
+            naives[-1].site_mb, naives[-1].pages = site_size(project / "naive-site")
+        shutil.rmtree(project / ".cache", ignore_errors=True)
+        shutil.rmtree(project / "site", ignore_errors=True)
+        colds.append(run_build(project, "--strict"))
+        colds[-1].site_mb, colds[-1].pages = site_size(project / "site")
+    cold = _median_build(colds)
+    naive_build = _median_build(naives) if naives else None
     noop = run_build(project, "--strict")
     noop.site_mb, noop.pages = site_size(project / "site")
     dirty = run_build(project, "--dirty")
     row = Row(n, cold, noop, dirty, naive_build)
+    row.cold_ratios = [c.seconds / b.seconds for c, b in zip(colds, naives, strict=False)]
     if serve:
         row.serve_edit_s = serve_edits(project)
     return row
@@ -316,7 +338,7 @@ def report(rows: list[Row]) -> list[str]:
     missed: list[str] = []
     for r in rows:
         naive = r.naive
-        cold_ratio = r.cold.seconds / naive.seconds if naive else None
+        cold_ratio = statistics.median(r.cold_ratios) if r.cold_ratios else None
         bytes_ratio = r.cold.site_mb / naive.site_mb if naive else None
         noop_ratio = r.dirty.seconds / r.cold.seconds
         per_s = r.cold.seconds / r.n
@@ -357,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--naive-max", type=int, default=1000, help="naive builds up to this N")
     parser.add_argument("--serve", action="store_true", help="also time an edit in mkdocs serve")
+    parser.add_argument(
+        "--pairs", type=int, default=1, help="naive and cold builds in turn, this many times"
+    )
     parser.add_argument("--keep", type=Path, help="build the projects here and keep them")
     parser.add_argument("--json", type=Path, help="write the measurements here")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
@@ -366,8 +391,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     try:
         for n in sorted(args.sizes):
-            rows.append(measure(n, base, n <= args.naive_max, args.serve))
-            print(f"measured {n}: cold {rows[-1].cold.seconds:.1f} s", file=sys.stderr)
+            rows.append(measure(n, base, n <= args.naive_max, args.serve, args.pairs))
+            ratios = ", ".join(f"{x:.2f}" for x in rows[-1].cold_ratios)
+            print(
+                f"measured {n}: cold {rows[-1].cold.seconds:.1f} s, cold/naive {ratios}",
+                file=sys.stderr,
+            )
     finally:
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
