@@ -87,28 +87,24 @@ def test_what_a_child_logs_is_logged_by_the_build(
     ]
 
 
-def test_a_page_failing_in_a_child_fails_the_build_naming_it(
-    forking: None, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("trouble", "error"),
+    [
+        # a page that raises fails the build as it would in the loop, naming the page
+        ({"fail_on": "p3/"}, r"Error building page 'p3\.md': ValueError: the template broke"),
+        # a child that dies without answering fails it too, saying so
+        ({"die_on": "p2/"}, r"rendering 3 page\(s\) ahead ended without them \(exit status 3"),
+    ],
+)
+def test_a_child_in_trouble_fails_the_build_and_says_why(
+    forking: None, monkeypatch: pytest.MonkeyPatch, trouble: dict[str, str], error: str
 ) -> None:
-    monkeypatch.setattr(prerender, "render_page", fake_render(fail_on="p3/"))
+    monkeypatch.setattr(prerender, "render_page", fake_render(**trouble))
     all_pages = pages(4)
     ahead = start(all_pages)
     try:
-        with pytest.raises(PluginError, match=r"Error building page 'p3\.md': ValueError: the"):
-            ahead.take(all_pages[2])
-    finally:
-        ahead.close()
-
-
-def test_a_child_that_dies_fails_the_build_and_says_so(
-    forking: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(prerender, "render_page", fake_render(die_on="p2/"))
-    all_pages = pages(4)
-    ahead = start(all_pages)
-    try:
-        with pytest.raises(PluginError, match=r"rendering 3 page\(s\) ahead ended .*status 3"):
-            ahead.take(all_pages[3])
+        with pytest.raises(PluginError, match=error):
+            ahead.take(all_pages[1])  # the child's first page: its whole answer is read
     finally:
         ahead.close()
 
