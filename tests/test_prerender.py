@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,9 +19,13 @@ from cleanguide.prerender import Prerender
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
 
 
-def pages(n: int) -> list[Any]:
+def pages(n: int, site: Path) -> list[Any]:
     return [
-        SimpleNamespace(url=f"p{i}/", file=SimpleNamespace(src_uri=f"p{i}.md")) for i in range(n)
+        SimpleNamespace(
+            url=f"p{i}/",
+            file=SimpleNamespace(src_uri=f"p{i}.md", abs_dest_path=str(site / f"p{i}/index.html")),
+        )
+        for i in range(n)
     ]
 
 
@@ -51,19 +56,22 @@ def start(all_pages: list[Any]) -> Prerender:
 
 
 def test_a_child_renders_the_last_share_and_the_loop_keeps_the_first(
-    forking: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, forking: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(prerender, "render_page", fake_render())
-    all_pages = pages(10)
+    all_pages = pages(10, tmp_path)
     ahead = start(all_pages)
     try:
         adopted = [p.url for p in all_pages if ahead.adopted(p)]
-        assert adopted == [f"p{i}/" for i in range(4, 10)]  # the loop keeps less than half
-        for page in all_pages[4:]:
+        assert adopted == [f"p{i}/" for i in range(5, 10)]  # the loop keeps the first half
+        for page in all_pages[5:]:
             rendered = ahead.take(page)
             assert rendered.html.startswith(f"<html>{page.url} by ")
             assert f"by {os.getpid()}<" not in rendered.html  # made in another process
             assert rendered.search == []
+            written = Path(page.file.abs_dest_path).read_text(encoding="utf-8")
+            assert written == rendered.html  # and written there
+        assert not any(Path(p.file.abs_dest_path).exists() for p in all_pages[:5])
         folders = [share.fork.folder for share in ahead.shares]
     finally:
         ahead.close()
@@ -71,10 +79,10 @@ def test_a_child_renders_the_last_share_and_the_loop_keeps_the_first(
 
 
 def test_what_a_child_logs_is_logged_by_the_build(
-    forking: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, forking: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(prerender, "render_page", fake_render(log_on="p3/"))
-    all_pages = pages(4)
+    all_pages = pages(4, tmp_path)
     ahead = start(all_pages)
     try:
         with caplog.at_level(logging.INFO):
@@ -93,31 +101,35 @@ def test_what_a_child_logs_is_logged_by_the_build(
         # a page that raises fails the build as it would in the loop, naming the page
         ({"fail_on": "p3/"}, r"Error building page 'p3\.md': ValueError: the template broke"),
         # a child that dies without answering fails it too, saying so
-        ({"die_on": "p2/"}, r"rendering 3 page\(s\) ahead ended without them \(exit status 3"),
+        ({"die_on": "p2/"}, r"rendering 2 page\(s\) ahead ended without them \(exit status 3"),
     ],
 )
 def test_a_child_in_trouble_fails_the_build_and_says_why(
-    forking: None, monkeypatch: pytest.MonkeyPatch, trouble: dict[str, str], error: str
+    tmp_path: Path,
+    forking: None,
+    monkeypatch: pytest.MonkeyPatch,
+    trouble: dict[str, str],
+    error: str,
 ) -> None:
     monkeypatch.setattr(prerender, "render_page", fake_render(**trouble))
-    all_pages = pages(4)
+    all_pages = pages(4, tmp_path)
     ahead = start(all_pages)
     try:
         with pytest.raises(PluginError, match=error):
-            ahead.take(all_pages[1])  # the child's first page: its whole answer is read
+            ahead.take(all_pages[2])  # the child's first page: its whole answer is read
     finally:
         ahead.close()
 
 
 def test_close_stops_a_child_still_rendering(
-    forking: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, forking: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def slow(page: Any, *args: Any) -> str:
         threading.Event().wait(60)
         return ""
 
     monkeypatch.setattr(prerender, "render_page", slow)
-    ahead = start(pages(4))
+    ahead = start(pages(4, tmp_path))
     (share,) = ahead.shares
     pid, folder = share.fork.pid, share.fork.folder
     ahead.close()
@@ -126,20 +138,36 @@ def test_close_stops_a_child_still_rendering(
     assert not folder.exists()
 
 
-def test_nothing_is_rendered_ahead_beside_another_thread() -> None:
+def test_nothing_is_rendered_ahead_beside_another_thread(tmp_path: Path) -> None:
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
         assert not forks.can_fork()
-        ahead = start(pages(prerender.AHEAD_MIN + 1))
-        assert not ahead.shares and not ahead.adopted(pages(1)[0])
+        ahead = start(pages(prerender.AHEAD_MIN + 1, tmp_path))
+        assert not ahead.shares and not ahead.adopted(pages(1, tmp_path)[0])
     finally:
         stop.set()
         thread.join()
 
 
-def test_too_few_pages_are_left_to_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_too_few_pages_are_left_to_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(prerender, "cores", lambda: 2)
-    ahead = start(pages(prerender.AHEAD_MIN - 1))
+    ahead = start(pages(prerender.AHEAD_MIN - 1, tmp_path))
     assert not ahead.shares
+
+
+def test_only_mkdocs_note_about_a_page_written_ahead_is_dropped() -> None:
+    note = "Page skipped: '{}'. Generated empty output."
+    written = prerender.WrittenAhead()
+    written.pages = {"guides/a/index.md"}
+
+    def record(message: str, level: int = logging.INFO) -> logging.LogRecord:
+        return logging.makeLogRecord({"msg": message, "levelno": level, "args": None})
+
+    assert not written.filter(record(note.format("guides/a/index.md")))
+    assert written.filter(record(note.format("guides/b/index.md")))  # MkDocs' own page
+    assert written.filter(record(note.format("guides/a/index.md"), logging.WARNING))
+    assert written.filter(record("Page skipped: 'guides/a/index.md'. Something else."))

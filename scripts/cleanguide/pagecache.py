@@ -176,11 +176,11 @@ class PageReuse:
             self.fresh[page.url] = html
         return html
 
-    def adopt(self, page: Page, html: str, search: list[Any]) -> str:
+    def adopt(self, page: Page, html: str, search: list[Any]) -> None:
         """`page` was rendered ahead (prerender.py) into `html`, with these search entries:
         kept as a page built now."""
         self.ahead[page.url] = search
-        return self.output(page, html)
+        self.output(page, html)
 
     def finish(
         self,

@@ -12,8 +12,9 @@
   (convert.py), in worker processes that stop a page past its article's budget
   (budget.py): such an article is refused, its pages say so. on_page_context gives each
   page its own sidebar.
-- on_env: in a cold `mkdocs build`, fork a process that renders a share of the generated
-  pages with the theme beside MkDocs' loop (prerender.py); on_post_page takes their HTML.
+- on_env: in a cold `mkdocs build`, fork a process that renders and writes a share of the
+  generated pages beside MkDocs' loop (prerender.py); on_post_page takes their HTML for
+  the page cache, and gives MkDocs nothing to write.
 - on_page_markdown: the library overview on the home page, where `<!-- cleanguide:library -->`
   stands; on_page_content: sanitise the HTML of generated pages MkDocs converted itself.
 - on_post_page, on_post_build: a page's HowTo JSON-LD (structured.py); the reused pages'
@@ -66,7 +67,7 @@ from .listings import TOPICS_INDEX, catalog_json, home_overview, index_page
 from .nav import LibraryNav, library_nav, sidebar
 from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
 from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
-from .prerender import Prerender
+from .prerender import Prerender, WrittenAhead
 from .sanitize import sanitize_html
 from .searchindex import SearchIndex, search_entries
 from .structured import HOWTO_META, add_to_head, script_element
@@ -80,7 +81,8 @@ if TYPE_CHECKING:
     from mkdocs.utils.templates import TemplateContext
 
 log = logger(__name__)
-MKDOCS_LOGGERS = ("mkdocs.structure.pages", "mkdocs.commands.build")
+MKDOCS_BUILD_LOGGER = "mkdocs.commands.build"
+MKDOCS_LOGGERS = ("mkdocs.structure.pages", MKDOCS_BUILD_LOGGER)
 """Where MkDocs says what is wrong with a page: its messages about ours name the article."""
 
 TEMPLATES_CACHE = "templates"
@@ -163,6 +165,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         self.page_sources = PageSources()
         self.ahead = Prerender()
         """The processes rendering pages ahead of MkDocs' loop in this build."""
+        self.written_ahead = WrittenAhead()
 
     def _path(self, value: str) -> Path:
         return (self.root / value).resolve()
@@ -193,6 +196,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             self.pool = None
         for name in MKDOCS_LOGGERS:
             logging.getLogger(name).removeFilter(self.page_sources)
+        logging.getLogger(MKDOCS_BUILD_LOGGER).removeFilter(self.written_ahead)
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
@@ -205,8 +209,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             if self.cache is not None:
                 self.cache.close()
             self.cache = Cache(wanted, memory=self.serving)
+        logging.getLogger(MKDOCS_BUILD_LOGGER).addFilter(self.written_ahead)  # (added once)
         for name in MKDOCS_LOGGERS:
-            logging.getLogger(name).addFilter(self.page_sources)  # (added once)
+            logging.getLogger(name).addFilter(self.page_sources)
         config.extra_css.append(f"{ASSETS_DIR}/cleanguide.css")
         config.extra_javascript.append(f"{ASSETS_DIR}/cleanguide.js")
         self.site_lang = str(config.theme.get("language") or "en")
@@ -433,6 +438,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             for page in todo:
                 if self.ahead.adopted(page):
                     page.render_ahead()
+            self.written_ahead.pages = {p.file.src_uri for p in todo if p.ahead}
         if self.reuse is not None and (self.reuse.reused or self.ahead.owner):
             assert env.loader is not None
             template = jinja2.DictLoader({REUSED_TEMPLATE: REUSED_TEMPLATE_TEXT})
@@ -459,7 +465,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             return output
         if page.ahead and self.reuse is not None:
             rendered = self.ahead.take(page)
-            return self.reuse.adopt(page, rendered.html, rendered.search)
+            self.reuse.adopt(page, rendered.html, rendered.search)
+            return ""  # the fork wrote it; nothing for MkDocs to write
         howto = page.source.meta.get(HOWTO_META)
         if howto and page.reused is None:
             output = add_to_head(output, script_element(howto, page.canonical_url or page.url))

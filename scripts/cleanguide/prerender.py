@@ -5,10 +5,11 @@ Material's template, the search plugin reading each page, the lightbox plugin, o
 after the other in one process. Each page's content is known before the loop starts, so
 the build forks there (`Prerender.start`, from on_env): each child renders a share of the
 generated pages as the loop would (MkDocs' template context, every plugin's page_context
-and post_page events, the same template) and hands back their HTML, their search entries
-and what it logged. The loop renders its own share meanwhile, and takes each child's page
-as it takes a reused one (pagecache.py): an empty template, then the HTML handed back
-(`Prerender.take`, from on_post_page), written by MkDocs.
+and post_page events, the same template), writes them, and hands back their HTML (for the
+page cache), their search entries and what it logged. The loop renders its own share
+meanwhile, and passes each child's page with an empty template and no output
+(`Prerender.take`, from on_post_page; `WrittenAhead` drops MkDocs' note that it wrote
+nothing).
 
 Only where forking is safe (`forks.can_fork`: never in `mkdocs serve`), the plugins are
 known (pagecache.KNOWN_PLUGINS, so no plugin keeps per-page state this would lose), and
@@ -23,12 +24,15 @@ child that dies without answering fails it too.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mkdocs.commands.build import get_context
 from mkdocs.exceptions import PluginError
+from mkdocs.utils import write_file
 
 from .forks import Fork, ForkFailed, can_fork
 from .searchindex import entries_by_page
@@ -44,11 +48,30 @@ if TYPE_CHECKING:
 AHEAD_MIN = 100
 """Pages to render from which forking a second process pays (a fork of a large build
 takes some tens of milliseconds)."""
-LOOP_SHARE = 0.85
-"""The part of an even share of the pages that MkDocs' loop renders itself. Measured on
-1,000 articles (4,104 pages, 2 cores): a page costs the loop 3.6 ms to render and write,
-a child 3.2 ms to render, and the loop 0.3 ms to take and write a child's."""
 _SEARCH_PLUGINS = ("search", "material/search")
+_MKDOCS_BUILD_LOG = logging.getLogger("mkdocs.commands.build")
+_SKIPPED = re.compile(r"Page skipped: '(.+)'\. Generated empty output\.\Z")
+
+
+class WrittenAhead(logging.Filter):
+    """Drops MkDocs' note that its loop wrote nothing for a page a fork wrote.
+
+    The loop is handed an empty page for each page rendered ahead (the fork wrote it), and
+    MkDocs 1.6 then logs, at INFO, `Page skipped: '<page>'. Generated empty output.`
+    Installed on MkDocs' build logger (before any filter that rewrites messages), this
+    drops that note for the pages in `pages`, and nothing else.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pages: set[str] = set()
+        """The pages (src_uri) written ahead in this build."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or not self.pages:
+            return True
+        skipped = _SKIPPED.match(record.getMessage())
+        return skipped is None or skipped.group(1) not in self.pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +130,10 @@ class Prerender:
         count = cores()
         if count < 2 or len(pages) < AHEAD_MIN or not can_fork():
             return ahead
-        # the loop also writes every page and takes each child's: it keeps less than a share
-        first = int(len(pages) * LOOP_SHARE / count)
-        size = -(-(len(pages) - first) // (count - 1))
-        for i in range(count - 1):
-            pages_of = pages[first + size * i : first + size * (i + 1)]
+        # even shares (a child's page costs the loop 0.1 ms); the loop keeps the first
+        size = -(-len(pages) // count)
+        for i in range(1, count):
+            pages_of = pages[size * i : size * (i + 1)]
             if pages_of:
 
                 def work(pages_of: Sequence[Page] = pages_of) -> dict[str, Any]:
@@ -169,7 +191,16 @@ def _render_share(
     failed: tuple[str, str] | None = None
     for page in pages:
         try:
-            html[page.url] = render_page(page, config, nav, env, doc_files)
+            output = render_page(page, config, nav, env, doc_files)
+            if output.strip():  # written as MkDocs' loop writes it
+                write_file(
+                    output.encode("utf-8", errors="xmlcharrefreplace"), page.file.abs_dest_path
+                )
+            else:
+                _MKDOCS_BUILD_LOG.info(
+                    f"Page skipped: '{page.file.src_uri}'. Generated empty output."
+                )
+            html[page.url] = output
         except Exception as exc:
             failed = (page.file.src_uri, f"{type(exc).__name__}: {exc}")
             break
@@ -186,4 +217,4 @@ def _search_entries(config: MkDocsConfig) -> dict[str, list[Any]]:
     return {}
 
 
-__all__ = ["AHEAD_MIN", "Prerender", "Rendered", "render_page"]
+__all__ = ["AHEAD_MIN", "Prerender", "Rendered", "WrittenAhead", "render_page"]
