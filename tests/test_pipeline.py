@@ -258,3 +258,21 @@ def test_articles_of_a_failed_fork_are_processed_here(
     with caplog.at_level(logging.INFO):
         assert outcome(pipeline.build(content)) == here
     assert "their fork failed (exit status -9: killed)" in caplog.text
+
+
+def test_articles_are_processed_here_when_there_can_be_no_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    content = corpus_content(tmp_path / "content")
+    here = outcome(pipeline.build(content))
+
+    def no_fork(work: object) -> pipeline.Fork:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(pipeline, "FORK_MIN", 2)
+    monkeypatch.setattr(pipeline, "cores", lambda: 2)
+    monkeypatch.setattr(pipeline, "can_fork", lambda: True)
+    monkeypatch.setattr(pipeline.Fork, "start", no_fork)
+    with caplog.at_level(logging.INFO):
+        assert outcome(pipeline.build(content)) == here
+    assert "articles processed in this process only" in caplog.text

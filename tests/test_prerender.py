@@ -171,3 +171,28 @@ def test_only_mkdocs_note_about_a_page_written_ahead_is_dropped() -> None:
     assert written.filter(record(note.format("guides/b/index.md")))  # MkDocs' own page
     assert written.filter(record(note.format("guides/a/index.md"), logging.WARNING))
     assert written.filter(record("Page skipped: 'guides/a/index.md'. Something else."))
+
+
+def test_without_a_fork_the_loop_renders_every_page(
+    tmp_path: Path, forking: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fork(work: object) -> object:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(prerender.Fork, "start", no_fork)
+    all_pages = pages(4, tmp_path)
+    ahead = start(all_pages)
+    assert not ahead.shares and not any(ahead.adopted(p) for p in all_pages)
+
+
+def test_a_fork_that_cannot_start_leaves_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forks.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(forks.os, "fork", refuse)
+    with pytest.raises(OSError):
+        forks.Fork.start(lambda: None)
+    assert not list(tmp_path.iterdir())

@@ -54,14 +54,22 @@ class Fork:
 
     @classmethod
     def start(cls, work: Callable[[], Any]) -> Fork:
-        """Run `work()` in a child of this process (the caller checked `can_fork`)."""
+        """Run `work()` in a child of this process (the caller checked `can_fork`).
+
+        Raises OSError if there can be no child (no memory, no process or no temporary
+        folder left): the caller then does the work itself.
+        """
         folder = Path(tempfile.mkdtemp(prefix="cleanguide-fork-"))
         for stream in (sys.stdout, sys.stderr):
             stream.flush()  # else the child could print what this process had buffered
         gc.collect()
         gc.freeze()  # the child's garbage collector leaves the inherited objects alone
         try:
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise
             if pid == 0:  # the child: never returns
                 status = 1
                 try:

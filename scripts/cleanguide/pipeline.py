@@ -266,17 +266,21 @@ def _process_all(todo: list[tuple[ArticleResult, bytes]]) -> list[ArticleResult]
     """The articles of `todo` processed, in order: the second half by a forked copy of this
     process where that is safe and pays (forks.py), the rest here.
 
-    A fork needs nothing sent to it; only its results come back (pickled: 1,000 articles
-    make about 55 MB, so fewer than `FORK_MIN` are not worth it). Worker processes
-    (workers.py) were measured and did not pay: 2.9 s against 3.1 s, the inputs and
-    imports costing what the work saved. Should the fork fail, its half is done here.
+    A fork needs nothing sent to it; only its results come back (pickled: 500 articles make
+    35 MB, 0.4 s to load against about 2 s to process, so fewer than `FORK_MIN` are not
+    worth it). Worker processes (workers.py) were measured and did not pay: 2.9 s against
+    3.1 s, the inputs and imports costing what the work saved. Should there be no fork, or
+    should it fail, its half is done here.
     """
     mine, theirs = todo, []
     child = None
     if len(todo) >= FORK_MIN and cores() > 1 and can_fork():
         half = len(todo) // 2
-        mine, theirs = todo[:half], todo[half:]
-        child = Fork.start(lambda: [_process_timed(r, data) for r, data in theirs])
+        try:
+            child = Fork.start(lambda: [_process_timed(r, data) for r, data in todo[half:]])
+            mine, theirs = todo[:half], todo[half:]
+        except OSError as exc:
+            log.info("cleanguide: articles processed in this process only (%s)", exc)
     done = [_process_timed(r, data) for r, data in mine]
     if child is not None:
         try:

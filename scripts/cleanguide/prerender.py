@@ -34,6 +34,7 @@ from mkdocs.commands.build import get_context
 from mkdocs.exceptions import PluginError
 from mkdocs.utils import write_file
 
+from .diagnostics import logger
 from .forks import Fork, ForkFailed, can_fork
 from .searchindex import entries_by_page
 from .workers import cores
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
     from mkdocs.structure.files import File
     from mkdocs.structure.nav import Navigation
     from mkdocs.structure.pages import Page
+
+log = logger(__name__)
 
 AHEAD_MIN = 100
 """Pages to render from which forking a second process pays (a fork of a large build
@@ -139,7 +142,11 @@ class Prerender:
                 def work(pages_of: Sequence[Page] = pages_of) -> dict[str, Any]:
                     return _render_share(pages_of, config, nav, env, doc_files)
 
-                share = _Share(Fork.start(work), len(pages_of))
+                try:
+                    share = _Share(Fork.start(work), len(pages_of))
+                except OSError as exc:  # the loop renders these pages itself
+                    log.info("cleanguide: pages rendered in this process only (%s)", exc)
+                    break
                 ahead.shares.append(share)
                 ahead.owner |= {page.url: share for page in pages_of}
         return ahead
