@@ -12,8 +12,8 @@ It renders in one of three ways:
 - reused: an earlier build made this very page (pagecache.py); it goes through MkDocs'
   loop with an empty template and no content, and its HTML comes from the cache;
 - converted: its HTML was converted ahead of MkDocs' loop (convert.py) and is taken;
-  then rendered with the theme by MkDocs' loop, or ahead of it (prerender.py), when the
-  loop again only takes the finished HTML;
+  then rendered with the theme by MkDocs' loop, or beside it by a fork that also writes it
+  (prerender.py), when the loop only passes it with an empty template;
 - otherwise, or when another plugin changed its Markdown: MkDocs converts it as usual.
 """
 
@@ -115,7 +115,7 @@ class GeneratedPage(Page):
         self.meta["search"] = {"exclude": True}  # its entries are given too
 
     def render_ahead(self) -> None:
-        """Its HTML is rendered ahead of MkDocs' loop (prerender.py): the loop only takes it."""
+        """A fork renders and writes it (prerender.py): MkDocs' loop only passes it."""
         self.ahead = True
         self._finished_elsewhere()
         self.content = ""

@@ -424,6 +424,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 folder.mkdir(parents=True, exist_ok=True)
                 env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
         self.ahead.close()
+        self.written_ahead.pages = set()
         if self.config.render_ahead and self.reuse is not None and not self.serving:
             assert self.site is not None
             # only with plugins pagecache knows: no other plugin keeps state per page

@@ -152,7 +152,7 @@ class Prerender:
         return ahead
 
     def adopted(self, page: Page) -> bool:
-        """Whether a child renders `page` (the loop then only takes its HTML)."""
+        """Whether a child renders and writes `page` (the loop then only passes it)."""
         return page.url in self.owner
 
     def take(self, page: Page) -> Rendered:
