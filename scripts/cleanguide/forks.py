@@ -21,13 +21,14 @@ import logging
 import os
 import pickle
 import shutil
+import signal
 import sys
 import tempfile
 import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 _RECORD_FIELDS = (
     *("name", "levelno", "levelname", "pathname", "filename", "module", "lineno"),
@@ -65,24 +66,14 @@ class Fork:
         gc.collect()
         gc.freeze()  # the child's garbage collector leaves the inherited objects alone
         try:
-            try:
-                pid = os.fork()
-            except OSError:
-                shutil.rmtree(folder, ignore_errors=True)
-                raise
-            if pid == 0:  # the child: never returns
-                status = 1
-                try:
-                    _answer(work, folder / "answer.pickle")
-                    status = 0
-                except KeyboardInterrupt:  # Ctrl-C reaches the whole build: said once, there
-                    status = 130
-                except BaseException:
-                    traceback.print_exc()
-                finally:
-                    os._exit(status)
+            pid = os.fork()
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         finally:
-            gc.unfreeze()
+            gc.unfreeze()  # (in this process; the child never gets here)
+        if pid == 0:
+            _child(work, folder / "answer.pickle")
         return cls(pid, folder)
 
     def result(self) -> Any:
@@ -105,12 +96,26 @@ class Fork:
         """Stop the child if it still runs, and remove what it wrote."""
         if self.pid:
             try:
-                os.kill(self.pid, 9)
+                os.kill(self.pid, signal.SIGKILL)
                 os.waitpid(self.pid, 0)
             except (ProcessLookupError, ChildProcessError):
                 pass
             self.pid = 0
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _child(work: Callable[[], Any], path: Path) -> NoReturn:
+    """The child's whole life: answer, then leave without the parent's clean-up."""
+    status = 1
+    try:
+        _answer(work, path)
+        status = 0
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole build: it is said once, there
+        status = 130
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        os._exit(status)
 
 
 def _answer(work: Callable[[], Any], path: Path) -> None:
@@ -127,6 +132,8 @@ def _answer(work: Callable[[], Any], path: Path) -> None:
     # This process only works and exits: what it logs goes back to the parent, unprinted.
     logging.Logger.callHandlers = keep  # type: ignore[method-assign,assignment]
     value = work()
+    # Not files.atomic_write: the parent reads this only once the child has exited, so it
+    # needs no fsync; the rename alone says the answer is whole.
     temporary = path.with_suffix(".part")
     with temporary.open("wb") as handle:
         pickle.dump((records, value), handle, protocol=pickle.HIGHEST_PROTOCOL)

@@ -238,7 +238,7 @@ def _article_key(source: str, data: bytes) -> str:
 def _read_articles(paths: list[Path], content_dir: Path, cache: Cache) -> list[ArticleResult]:
     """Each article from the cache when nothing that made it changed, else processed now."""
     results: list[ArticleResult] = []
-    todo: list[tuple[ArticleResult, bytes]] = []
+    todo: list[tuple[int, bytes]] = []  # (index into results, the article's bytes)
     for path in paths:
         result = ArticleResult(source=_source_of(path, content_dir))
         results.append(result)
@@ -252,10 +252,10 @@ def _read_articles(paths: list[Path], content_dir: Path, cache: Cache) -> list[A
         if entry is not None:
             _from_entry(result, entry, cache)
         else:
-            todo.append((result, data))
-    where = {id(result): i for i, result in enumerate(results)}
-    for (before, _), result in zip(todo, _process_all(todo), strict=True):
-        results[where[id(before)]] = result
+            todo.append((len(results) - 1, data))
+    processed = _process_all([(results[i], data) for i, data in todo])
+    for (i, _), result in zip(todo, processed, strict=True):
+        results[i] = result  # (from a fork, a copy)
         cache.put("articles", result.key, _entry_of(result))
         if result.card is not None:
             cache.put("articles", _audit_key(result.key), result.audit)
@@ -278,9 +278,10 @@ def _process_all(todo: list[tuple[ArticleResult, bytes]]) -> list[ArticleResult]
         half = len(todo) // 2
         try:
             child = Fork.start(lambda: [_process_timed(r, data) for r, data in todo[half:]])
-            mine, theirs = todo[:half], todo[half:]
         except OSError as exc:
             log.info("cleanguide: articles processed in this process only (%s)", exc)
+        else:
+            mine, theirs = todo[:half], todo[half:]
     done = [_process_timed(r, data) for r, data in mine]
     if child is not None:
         try:

@@ -34,6 +34,7 @@ import contextlib
 import importlib.util
 import logging
 import os
+from collections.abc import Sequence
 from html import escape as html_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,7 +70,7 @@ from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
 from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
 from .prerender import Prerender, WrittenAhead
 from .sanitize import sanitize_html
-from .searchindex import SearchIndex, search_entries
+from .searchindex import SEARCH_PLUGINS, SearchIndex, search_entries
 from .structured import HOWTO_META, add_to_head, script_element
 from .workers import Pool
 
@@ -181,7 +182,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             self.written = dict(self.cache.get("pages", self._written_key(config)) or {})
         # Material's search merges its last index into a dirty build's, assuming a single
         # changed page; on_post_build makes the index whole itself (pagecache.py).
-        for name in ("search", "material/search"):
+        for name in SEARCH_PLUGINS:
             search = config.plugins.get(name)
             if search is not None and hasattr(search, "search_index_prev"):
                 search.search_index_prev = None
@@ -425,26 +426,32 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
         self.ahead.close()
         self.written_ahead.pages = set()
+        # only with plugins pagecache knows (self.reuse): none keeps state per page
         if self.config.render_ahead and self.reuse is not None and not self.serving:
-            assert self.site is not None
-            # only with plugins pagecache knows: no other plugin keeps state per page
-            todo = [
-                f.page
-                for f in doc_files
-                if isinstance(f.page, GeneratedPage)
-                and f.page.reused is None
-                and not getattr(f, "unchanged", False)
-            ]
-            self.ahead = Prerender.start(todo, config, self.site, env, doc_files)
-            for page in todo:
-                if self.ahead.adopted(page):
-                    page.render_ahead()
-            self.written_ahead.pages = {p.file.src_uri for p in todo if p.ahead}
+            self._render_ahead(env, config, doc_files)
         if self.reuse is not None and (self.reuse.reused or self.ahead.owner):
             assert env.loader is not None
             template = jinja2.DictLoader({REUSED_TEMPLATE: REUSED_TEMPLATE_TEXT})
             env.loader = jinja2.ChoiceLoader([template, env.loader])
         return env
+
+    def _render_ahead(
+        self, env: jinja2.Environment, config: MkDocsConfig, doc_files: Sequence[File]
+    ) -> None:
+        """Fork to render the generated pages MkDocs' loop would (prerender.py)."""
+        assert self.site is not None
+        todo = [
+            f.page
+            for f in doc_files
+            if isinstance(f.page, GeneratedPage)
+            and f.page.reused is None
+            and not getattr(f, "unchanged", False)
+        ]
+        self.ahead = Prerender.start(todo, config, self.site, env, doc_files)
+        for page in todo:
+            if self.ahead.adopted(page):
+                page.render_ahead()
+        self.written_ahead.pages = {p.file.src_uri for p in todo if p.ahead}
 
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation

@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mkdocs.commands.build import get_context
+from mkdocs.commands.build import log as mkdocs_build_log
 from mkdocs.exceptions import PluginError
 from mkdocs.utils import write_file
 
 from .diagnostics import logger
 from .forks import Fork, ForkFailed, can_fork
-from .searchindex import entries_by_page
+from .searchindex import SEARCH_PLUGINS, entries_by_page
 from .workers import cores
 
 if TYPE_CHECKING:
@@ -51,8 +52,6 @@ log = logger(__name__)
 AHEAD_MIN = 100
 """Pages to render from which forking a second process pays (a fork of a large build
 takes some tens of milliseconds)."""
-_SEARCH_PLUGINS = ("search", "material/search")
-_MKDOCS_BUILD_LOG = logging.getLogger("mkdocs.commands.build")
 _SKIPPED = re.compile(r"Page skipped: '(.+)'\. Generated empty output\.\Z")
 
 
@@ -204,7 +203,7 @@ def _render_share(
                     output.encode("utf-8", errors="xmlcharrefreplace"), page.file.abs_dest_path
                 )
             else:
-                _MKDOCS_BUILD_LOG.info(
+                mkdocs_build_log.info(
                     f"Page skipped: '{page.file.src_uri}'. Generated empty output."
                 )
             html[page.url] = output
@@ -216,7 +215,7 @@ def _render_share(
 
 def _search_entries(config: MkDocsConfig) -> dict[str, list[Any]]:
     """The entries the search plugin made in this process, by page URL."""
-    for name in _SEARCH_PLUGINS:
+    for name in SEARCH_PLUGINS:
         plugin = config.plugins.get(name)
         index = getattr(plugin, "search_index", None)
         if index is not None:

@@ -15,6 +15,8 @@ from .files import atomic_write
 
 SEARCH_INDEX = "search/search_index.json"
 """Where the search plugin writes its index, in the site folder."""
+SEARCH_PLUGINS = ("search", "material/search")
+"""The names Material's search plugin goes by in mkdocs.yml."""
 
 
 def search_entries(site_dir: str) -> dict[str, list[Any]]:
@@ -94,4 +96,4 @@ class SearchIndex:
             self.changed = False
 
 
-__all__ = ["SEARCH_INDEX", "SearchIndex", "entries_by_page", "search_entries"]
+__all__ = ["SEARCH_INDEX", "SEARCH_PLUGINS", "SearchIndex", "entries_by_page", "search_entries"]
