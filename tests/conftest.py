@@ -52,6 +52,15 @@ _CONNECT_EX = socket.socket.connect_ex
 _GETADDRINFO = socket.getaddrinfo
 
 
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A content folder holding the seed article (modules may define their own)."""
+    folder = tmp_path / "content"
+    folder.mkdir()
+    shutil.copy(REPO / "content" / "android-photo-backup.md", folder)
+    return folder
+
+
 def _is_loopback(host: object) -> bool:
     try:
         ip = ipaddress.ip_address(str(host).split("%", 1)[0])

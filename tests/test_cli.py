@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from cleanguide.cli import main, parser
 from cleanguide.defaults import AUDIT_DIR, CONTENT_DIR, IMAGE_CACHE
-
-REPO = Path(__file__).resolve().parent.parent
-SEED = REPO / "content" / "android-photo-backup.md"
-
-
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    folder = tmp_path / "content"
-    folder.mkdir()
-    shutil.copy(SEED, folder / SEED.name)
-    return folder
 
 
 @pytest.mark.parametrize("command", ["build", "report"])

@@ -18,14 +18,6 @@ SEED = REPO / "content" / "android-photo-backup.md"
 GOLDEN = Path(__file__).parent / "golden"
 
 
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    folder = tmp_path / "content"
-    folder.mkdir()
-    shutil.copy(SEED, folder / SEED.name)
-    return folder
-
-
 def test_seed_pages_match_golden(content: Path) -> None:
     """Regenerate after a deliberate change with UPDATE_GOLDENS=1 and review the diff."""
     result = pipeline.build(content)
