@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cleanguide import audit, pipeline
+from cleanguide import audit, forks, pipeline
 from cleanguide.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -213,18 +213,18 @@ def test_articles_processed_in_a_fork_are_those_processed_here(
     content = corpus_content(tmp_path / "content")
     here = outcome(pipeline.build(content))
     started = []
-    start = pipeline.Fork.start
+    start = forks.Fork.start
 
-    def spy(work: object) -> pipeline.Fork:
+    def spy(work: object) -> forks.Fork:
         started.append(work)
         return start(work)  # type: ignore[arg-type]
 
     monkeypatch.setattr(pipeline, "FORK_MIN", 2)
-    monkeypatch.setattr(pipeline, "cores", lambda: 2)
-    monkeypatch.setattr(pipeline, "can_fork", lambda: True)
-    monkeypatch.setattr(pipeline.Fork, "start", spy)
+    monkeypatch.setattr(forks, "cores", lambda: 2)
+    monkeypatch.setattr(forks, "can_fork", lambda: True)
+    monkeypatch.setattr(forks.Fork, "start", spy)
     forked = pipeline.build(content)
-    assert len(started) == 1
+    assert len(started) == 2  # processing the articles, then rendering their pages
     assert outcome(forked) == here
     assert all(r.seconds > 0 for r in forked.articles if not r.refused)
 
@@ -241,15 +241,16 @@ def test_articles_of_a_failed_fork_are_processed_here(
             return cls()
 
         def result(self) -> object:
-            raise pipeline.ForkFailed("exit status -9: killed")
+            raise forks.ForkFailed("exit status -9: killed")
 
     monkeypatch.setattr(pipeline, "FORK_MIN", 2)
-    monkeypatch.setattr(pipeline, "cores", lambda: 2)
-    monkeypatch.setattr(pipeline, "can_fork", lambda: True)
-    monkeypatch.setattr(pipeline, "Fork", Dead)
+    monkeypatch.setattr(forks, "cores", lambda: 2)
+    monkeypatch.setattr(forks, "can_fork", lambda: True)
+    monkeypatch.setattr(forks, "Fork", Dead)
     with caplog.at_level(logging.INFO):
         assert outcome(pipeline.build(content)) == here
-    assert "their fork failed (exit status -9: killed)" in caplog.text
+    assert "articles processed here, their fork failed (exit status -9: killed)" in caplog.text
+    assert "guide pages rendered here, their fork failed (exit status -9: killed)" in caplog.text
 
 
 def test_articles_are_processed_here_when_there_can_be_no_fork(
@@ -258,13 +259,41 @@ def test_articles_are_processed_here_when_there_can_be_no_fork(
     content = corpus_content(tmp_path / "content")
     here = outcome(pipeline.build(content))
 
-    def no_fork(work: object) -> pipeline.Fork:
+    def no_fork(work: object) -> forks.Fork:
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
     monkeypatch.setattr(pipeline, "FORK_MIN", 2)
-    monkeypatch.setattr(pipeline, "cores", lambda: 2)
-    monkeypatch.setattr(pipeline, "can_fork", lambda: True)
-    monkeypatch.setattr(pipeline.Fork, "start", no_fork)
+    monkeypatch.setattr(forks, "cores", lambda: 2)
+    monkeypatch.setattr(forks, "can_fork", lambda: True)
+    monkeypatch.setattr(forks.Fork, "start", no_fork)
     with caplog.at_level(logging.INFO):
         assert outcome(pipeline.build(content)) == here
     assert "articles processed in this process only" in caplog.text
+
+
+def test_audit_files_written_in_a_fork_are_those_written_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cleanguide.cache import Cache
+
+    content = corpus_content(tmp_path / "content")
+    result = pipeline.build(content)
+    audit.write_audit(result, tmp_path / "here")
+    monkeypatch.setattr(audit, "AUDIT_FORK_MIN", 2)
+    monkeypatch.setattr(forks, "cores", lambda: 2)
+    monkeypatch.setattr(forks, "can_fork", lambda: True)
+    forked = []
+    start = forks.Fork.start
+    monkeypatch.setattr(forks.Fork, "start", lambda work: forked.append(1) or start(work))
+    cache = Cache(tmp_path / "cache.sqlite")
+    audit.write_audit(result, tmp_path / "forked", cache)
+    assert forked == [1]
+    here = {p.name: p.read_bytes() for p in (tmp_path / "here").iterdir()}
+    there = {p.name: p.read_bytes() for p in (tmp_path / "forked").iterdir()}
+    assert there == here and len(here) == 8  # seven articles (one refused) and the summary
+    # every file is known to the cache: the next build writes only the summary
+    before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "forked").iterdir()}
+    audit.write_audit(result, tmp_path / "forked", cache)
+    after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "forked").iterdir()}
+    assert [name for name in before if before[name] != after[name]] == ["summary.txt"]
+    assert forked == [1]

@@ -145,13 +145,15 @@ class Cache:
         """Keep the entry under `k` through this build's sweep without reading it."""
         self._used[table].add(k)
 
-    def put(self, table: str, k: str, value: Any) -> None:
+    def put(self, table: str, k: str, value: Any, encoded: bytes | None = None) -> None:
+        """Keep `value` under `k`; `encoded` is `encode(value)` where it was made already
+        (in a forked process that did the work)."""
         self._used[table].add(k)
         if self.memory:
             self._memory[(table, k)] = value
         if self._db is None:
             return
-        data = zlib.compress(json.dumps(value, ensure_ascii=False).encode(), 1)
+        data = encode(value) if encoded is None else encoded
         try:
             self._db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", (k, data))
         except sqlite3.DatabaseError as exc:
@@ -192,6 +194,11 @@ class Cache:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def encode(value: Any) -> bytes:
+    """`value` as a cache entry stores it (JSON, compressed)."""
+    return zlib.compress(json.dumps(value, ensure_ascii=False).encode(), 1)
 
 
 T = TypeVar("T")

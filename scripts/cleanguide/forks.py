@@ -4,7 +4,8 @@ A forked child starts with everything the build holds, so nothing is pickled on 
 in and nothing is imported again: for work on objects that are costly to move (MkDocs'
 pages, the navigation, the Jinja environment) and quick to do, this pays where worker
 processes (workers.py) would not. `Fork.start(work)` runs `work()` in a child; `result()`
-waits for it and returns what `work` returned.
+waits for it and returns what `work` returned. `in_halves(work, items)` is the common case:
+a list of items worked through, the second half in a child, the first here.
 
 Only where it is safe (`can_fork`): Linux, and no thread but this one, since a child holds
 a copy of every lock as it was at the fork (so never in `mkdocs serve`, whose server runs
@@ -26,9 +27,16 @@ import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
+
+from .diagnostics import logger
+from .workers import cores
+
+log = logger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 _RECORD_FIELDS = (
     *("name", "levelno", "levelname", "pathname", "filename", "module", "lineno"),
@@ -106,6 +114,40 @@ class Fork:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def in_halves(
+    work: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, minimum: int, what: str
+) -> list[R]:
+    """`work(items)`, the second half of `items` worked through by a child where that is
+    safe (`can_fork`) and pays (at least `minimum` items, and a second core), the first half
+    here meanwhile; the results in the order of `items`.
+
+    `work` must return one result per item, and what it does beside (files it writes) must
+    be safe to do again: should the child not start, or end without answering, this process
+    does its half too (said at INFO: "cleanguide: <what> in this process only", or "...
+    <what> here, their fork failed"). An exception `work` raises in the child
+    is raised again here, by doing that half here.
+    """
+    if len(items) < max(minimum, 2) or cores() < 2 or not can_fork():
+        return work(items)
+    half = len(items) // 2
+    mine, theirs = items[:half], items[half:]
+    try:
+        child = Fork.start(lambda: work(theirs))
+    except OSError as exc:
+        log.info("cleanguide: %s in this process only (%s)", what, exc)
+        return work(items)
+    try:
+        done = work(mine)
+    except BaseException:
+        child.close()
+        raise
+    try:
+        return done + list(child.result())
+    except ForkFailed as exc:
+        log.info("cleanguide: %s here, their fork failed (%s)", what, exc)
+        return done + work(theirs)
+
+
 def _child(work: Callable[[], Any], path: Path) -> NoReturn:
     """The child's whole life: answer, then leave without the parent's clean-up."""
     status = 1
@@ -142,4 +184,4 @@ def _answer(work: Callable[[], Any], path: Path) -> None:
     temporary.rename(path)
 
 
-__all__ = ["Fork", "ForkFailed", "can_fork"]
+__all__ = ["Fork", "ForkFailed", "can_fork", "in_halves"]

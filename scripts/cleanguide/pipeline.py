@@ -21,7 +21,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from .clean import Cleaned, clean
 from .defaults import ARTICLE_SUFFIXES, GUIDES_DIR
 from .diagnostics import ArticleError, Diagnostic, Severity, logger
 from .files import write_if_changed
-from .forks import Fork, ForkFailed, can_fork
+from .forks import in_halves
 from .images import CachedImage, ImageFailure, ImageStore
 from .library import Card, Library, Refusal, card, with_slug
 from .listings import library_pages, related_section
@@ -45,7 +45,6 @@ from .reader import loads, read_bytes
 from .render import LocalImage, MissingImage, render_guide
 from .slugs import slug_for_article, unique_slug
 from .structure import build_guide
-from .workers import cores
 
 log = logger(__name__)
 
@@ -203,11 +202,15 @@ def build(
     site_copies: dict[str, Path] = {}
     site_files: dict[str, Path] = {}
     guides = {r.source: r.card.slug for r in results if r.card is not None}
+    todo: list[_PagesJob] = []
     for r in results:
         if r.card is not None:
             local = sitefiles.screenshots_shown(r, fetched, copies, site_images, site_copies)
             targets = sitefiles.local_targets(r, content_dir, guides, site_files, local)
-            r.pages = _guide_pages(r, local, targets, content_dir, cache, directory_urls)
+            job = _PagesJob(r, local, targets, directory_urls)
+            if not _cached_pages(job, cache):
+                todo.append(job)
+    _render_all(todo, content_dir, cache)
 
     refused = [Refusal(r.source, _first_error(r)) for r in results if r.refused]
     lib = Library.of([r.card for r in results if r.card is not None], refused)
@@ -254,42 +257,38 @@ def _read_articles(paths: list[Path], content_dir: Path, cache: Cache) -> list[A
         else:
             todo.append((len(results) - 1, data))
     processed = _process_all([(results[i], data) for i, data in todo])
-    for (i, _), result in zip(todo, processed, strict=True):
+    for (i, _), (result, entry, audit) in zip(todo, processed, strict=True):
         results[i] = result  # (from a fork, a copy)
-        cache.put("articles", result.key, _entry_of(result))
+        cache.put("articles", result.key, _entry_of(result), entry)
         if result.card is not None:
-            cache.put("articles", _audit_key(result.key), result.audit)
+            cache.put("articles", _audit_key(result.key), result.audit, audit)
     return results
 
 
-def _process_all(todo: list[tuple[ArticleResult, bytes]]) -> list[ArticleResult]:
-    """The articles of `todo` processed, in order: the second half by a forked copy of this
-    process where that is safe and pays (forks.py), the rest here.
+def _process_all(
+    todo: list[tuple[ArticleResult, bytes]],
+) -> list[tuple[ArticleResult, bytes, bytes]]:
+    """The articles of `todo` processed, in order, each with its cache entry and its audit
+    record encoded: the second half by a forked copy of this process where that is safe
+    and pays (forks.in_halves).
 
     A fork needs nothing sent to it; only its results come back (pickled: 500 articles make
     35 MB, 0.4 s to load against about 2 s to process, so fewer than `FORK_MIN` are not
     worth it). Worker processes (workers.py) were measured and did not pay: 2.9 s against
-    3.1 s, the inputs and imports costing what the work saved. Should there be no fork, or
-    should it fail, its half is done here.
+    3.1 s, the inputs and imports costing what the work saved.
     """
-    mine, theirs = todo, []
-    child = None
-    if len(todo) >= FORK_MIN and cores() > 1 and can_fork():
-        half = len(todo) // 2
-        try:
-            child = Fork.start(lambda: [_process_timed(r, data) for r, data in todo[half:]])
-        except OSError as exc:
-            log.info("cleanguide: articles processed in this process only (%s)", exc)
-        else:
-            mine, theirs = todo[:half], todo[half:]
-    done = [_process_timed(r, data) for r, data in mine]
-    if child is not None:
-        try:
-            done += child.result()
-        except ForkFailed as exc:
-            log.info("cleanguide: articles processed here, their fork failed (%s)", exc)
-            done += [_process_timed(r, data) for r, data in theirs]
-    return done
+
+    def work(
+        part: Sequence[tuple[ArticleResult, bytes]],
+    ) -> list[tuple[ArticleResult, bytes, bytes]]:
+        done = []
+        for r, data in part:
+            _process_timed(r, data)
+            audit = cache_mod.encode(r.audit) if r.card is not None else b""
+            done.append((r, cache_mod.encode(_entry_of(r)), audit))
+        return done
+
+    return in_halves(work, todo, minimum=FORK_MIN, what="articles processed")
 
 
 def _process_timed(result: ArticleResult, data: bytes) -> ArticleResult:
@@ -354,42 +353,86 @@ def _from_entry(r: ArticleResult, entry: dict[str, Any], cache: Cache) -> None:
     r.diagnostics = _diagnostics_from(entry["diagnostics"])
 
 
-def _guide_pages(
-    r: ArticleResult,
-    local: Mapping[str, LocalImage | MissingImage],
-    targets: Mapping[str, str | None],
-    content_dir: Path,
-    cache: Cache,
-    directory_urls: bool,
-) -> list[PageFile]:
-    """The guide's pages: rendered now, or from the cache when made with the same images
-    and local links."""
+@dataclass(frozen=True, slots=True)
+class _PagesJob:
+    """A guide whose pages are to be made: with the images and local links they show."""
+
+    result: ArticleResult
+    local: Mapping[str, LocalImage | MissingImage]
+    targets: Mapping[str, str | None]
+    directory_urls: bool
+
+    @property
+    def folder(self) -> str:
+        assert self.result.card is not None
+        return f"{GUIDES_DIR}/{self.result.card.slug}/"
+
+    def key(self) -> str:
+        """The guide's pages are the same under the same key."""
+        images = [[u, repr(i)] for u, i in sorted(self.local.items())]
+        made_with = json.dumps([images, sorted(self.targets.items()), self.directory_urls])
+        return cache_mod.key("pages", self.result.key, made_with)
+
+
+def _cached_pages(job: _PagesJob, cache: Cache) -> bool:
+    """Whether the guide's pages came from the cache (made with the same images and local
+    links); taken into its result if so."""
+    r = job.result
+    if r.guide is not None or (entry := cache.get("articles", job.key())) is None:
+        return False
+    r.diagnostics.extend(_diagnostics_from(entry["diagnostics"]))
+    r.pages = [
+        PageFile(job.folder + p, body, meta, label) for p, body, meta, label in entry["pages"]
+    ]
+    return True
+
+
+def _render_all(todo: list[_PagesJob], content_dir: Path, cache: Cache) -> None:
+    """Render the pages of every guide of `todo`, the second half in a fork (forks.py) where
+    that pays; each guide's pages are cached."""
+
+    def work(
+        part: Sequence[_PagesJob],
+    ) -> list[tuple[list[PageFile], list[Diagnostic], float, bytes]]:
+        done = []
+        for job in part:
+            pages, capped, seconds = _render_pages(job, content_dir)
+            done.append(
+                (pages, capped, seconds, cache_mod.encode(_pages_entry(job, pages, capped)))
+            )
+        return done
+
+    rendered = in_halves(work, todo, minimum=FORK_MIN, what="guide pages rendered")
+    for job, (pages, capped, seconds, encoded) in zip(todo, rendered, strict=True):
+        r = job.result
+        r.pages = pages
+        r.diagnostics.extend(capped)
+        r.seconds += seconds
+        cache.put("articles", job.key(), _pages_entry(job, pages, capped), encoded)
+
+
+def _render_pages(
+    job: _PagesJob, content_dir: Path
+) -> tuple[list[PageFile], list[Diagnostic], float]:
+    """The guide's pages, the warnings for text shown literally, and the CPU seconds taken."""
+    r = job.result
     assert r.card is not None
-    images = [[u, repr(i)] for u, i in sorted(local.items())]
-    local_links = sorted(targets.items())
-    key = cache_mod.key("pages", r.key, json.dumps([images, local_links, directory_urls]))
-    folder = f"{GUIDES_DIR}/{r.card.slug}/"
-    if r.guide is None and (entry := cache.get("articles", key)) is not None:
-        r.diagnostics.extend(_diagnostics_from(entry["diagnostics"]))
-        return [PageFile(folder + p, body, meta, label) for p, body, meta, label in entry["pages"]]
     start = time.thread_time()
     if r.guide is None:  # the cache has the article, not with these images: structure it again
         r.article = loads(read_bytes(content_dir / r.source, root=content_dir)[1], r.source)
         r.guide, _ = clean_and_structure(r.article, r.card.slug)
     allowance = Allowance()
-    pages = render_guide(r.guide, local, directory_urls, allowance, targets)
+    pages = render_guide(r.guide, job.local, job.directory_urls, allowance, job.targets)
     capped = [_capped(r, text) for text in allowance.capped]
-    r.diagnostics.extend(capped)
-    r.seconds += time.thread_time() - start
-    cache.put(
-        "articles",
-        key,
-        {
-            "pages": [[p.path.removeprefix(folder), p.body, dict(p.meta), p.label] for p in pages],
-            "diagnostics": _diagnostics_json(capped),
-        },
-    )
-    return pages
+    return pages, capped, time.thread_time() - start
+
+
+def _pages_entry(job: _PagesJob, pages: list[PageFile], capped: list[Diagnostic]) -> dict[str, Any]:
+    folder = job.folder
+    return {
+        "pages": [[p.path.removeprefix(folder), p.body, dict(p.meta), p.label] for p in pages],
+        "diagnostics": _diagnostics_json(capped),
+    }
 
 
 def _capped(r: ArticleResult, text: str) -> Diagnostic:

@@ -1,0 +1,107 @@
+"""forks.in_halves: a list of items worked through, the second half in a forked child."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+
+import pytest
+
+from cleanguide import forks
+
+PARENT = os.getpid()
+
+
+def whose(items: Sequence[int]) -> list[tuple[int, bool]]:
+    """Each item, and whether this process (the test's) worked it."""
+    return [(i, os.getpid() == PARENT) for i in items]
+
+
+@pytest.fixture
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forks, "cores", lambda: 2)
+    monkeypatch.setattr(forks, "can_fork", lambda: True)
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_the_second_half_is_worked_in_a_child_and_the_results_keep_their_order() -> None:
+    done = forks.in_halves(whose, list(range(9)), minimum=4, what="counting")
+    assert [i for i, _ in done] == list(range(9))
+    assert [here for _, here in done] == [True] * 4 + [False] * 5
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_too_few_items_or_one_core_or_no_safe_fork_work_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert forks.in_halves(whose, [1, 2, 3], minimum=4, what="counting") == [
+        (1, True),
+        (2, True),
+        (3, True),
+    ]
+    monkeypatch.setattr(forks, "cores", lambda: 1)
+    assert all(here for _, here in forks.in_halves(whose, list(range(9)), minimum=4, what="c"))
+    monkeypatch.setattr(forks, "cores", lambda: 2)
+    monkeypatch.setattr(forks, "can_fork", lambda: False)
+    assert all(here for _, here in forks.in_halves(whose, list(range(9)), minimum=4, what="c"))
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_a_child_that_dies_has_its_half_worked_here(caplog: pytest.LogCaptureFixture) -> None:
+    def dies_in_the_child(items: Sequence[int]) -> list[tuple[int, bool]]:
+        if os.getpid() != PARENT:
+            os._exit(9)
+        return whose(items)
+
+    with caplog.at_level(logging.INFO):
+        done = forks.in_halves(dies_in_the_child, list(range(6)), minimum=2, what="counting")
+    assert done == [(i, True) for i in range(6)]
+    assert "counting here, their fork failed (exit status 9" in caplog.text
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_no_child_to_be_had_means_all_is_worked_here(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_fork(work: object) -> forks.Fork:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(forks.Fork, "start", no_fork)
+    with caplog.at_level(logging.INFO):
+        done = forks.in_halves(whose, list(range(6)), minimum=2, what="counting")
+    assert done == [(i, True) for i in range(6)]
+    assert "counting in this process only ([Errno 11]" in caplog.text
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_an_error_in_the_childs_half_is_raised_here() -> None:
+    def fails_on_five(items: Sequence[int]) -> list[int]:
+        if 5 in items:
+            raise ValueError("item 5 is bad")
+        return list(items)
+
+    with pytest.raises(ValueError, match="item 5 is bad"):
+        forks.in_halves(fails_on_five, list(range(8)), minimum=2, what="counting")
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_an_error_in_this_half_stops_the_child() -> None:
+    started: list[forks.Fork] = []
+    start = forks.Fork.start
+
+    def spy(work: object) -> forks.Fork:
+        started.append(start(work))  # type: ignore[arg-type]
+        return started[-1]
+
+    def fails_here(items: Sequence[int]) -> list[int]:
+        if os.getpid() == PARENT and 0 in items:
+            raise ValueError("item 0 is bad")
+        return list(items)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(forks.Fork, "start", spy)
+        with pytest.raises(ValueError, match="item 0 is bad"):
+            forks.in_halves(fails_here, list(range(8)), minimum=2, what="counting")
+    assert len(started) == 1
+    assert started[0].pid == 0 and not started[0].folder.exists()
