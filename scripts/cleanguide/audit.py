@@ -10,11 +10,13 @@ removed and the spans kept, the audit alone can rebuild the article: clean.recon
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cache as cache_mod
 from .files import atomic_write
+from .forks import in_halves
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -87,12 +89,18 @@ def audit_json(record: dict[str, Any]) -> str:
     return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
+AUDIT_FORK_MIN = 100
+"""Audit files to write from which a forked child writing half of them pays."""
+
+
 def write_audit(result: BuildResult, audit_dir: Path, cache: Cache | None = None) -> Path:
     """One JSON file per article plus a summary, under audit_dir (outside the site).
 
     With a cache, a file whose record has not changed since the last build is not written.
+    Many files are written half by a forked child (forks.in_halves).
     """
     audit_dir.mkdir(parents=True, exist_ok=True)
+    todo: list[tuple[Path, dict[str, Any], str]] = []
     for r in result.articles:
         target = audit_dir / ((r.card.slug if r.card else r.source.replace("/", "_")) + ".json")
         # what the record is made of, the removals by the article's key (not loaded here)
@@ -100,8 +108,16 @@ def write_audit(result: BuildResult, audit_dir: Path, cache: Cache | None = None
         digest = cache_mod.key("audit-file", str(target), r.key, outline)
         if cache is not None and r.key and cache.get("articles", digest) and target.is_file():
             continue
-        atomic_write(target, audit_json(audit_record(r, result.library)).encode())
-        if cache is not None:
+        todo.append((target, audit_record(r, result.library), digest))  # read here, not in a fork
+
+    def work(part: Sequence[tuple[Path, dict[str, Any], str]]) -> list[None]:
+        for target, record, _ in part:
+            atomic_write(target, audit_json(record).encode())
+        return [None] * len(part)
+
+    in_halves(work, todo, minimum=AUDIT_FORK_MIN, what="audit files written")
+    if cache is not None:
+        for _, _, digest in todo:
             cache.put("articles", digest, True)
     summary = audit_dir / "summary.txt"
     atomic_write(summary, (result.summary() + "\n").encode())
