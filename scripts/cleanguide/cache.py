@@ -133,7 +133,7 @@ class Cache:
             return None
         try:
             row = self._db.execute(f"SELECT value FROM {table} WHERE key=?", (k,)).fetchone()
-            value = json.loads(zlib.decompress(row[0])) if row else None
+            value = decode(row[0]) if row else None
         except (sqlite3.DatabaseError, zlib.error, ValueError) as exc:
             log.warning("cleanguide: cache entry unreadable (%s): rebuilding it", exc)
             return None
@@ -158,6 +158,10 @@ class Cache:
             self._db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", (k, data))
         except sqlite3.DatabaseError as exc:
             log.warning("cleanguide: could not write the cache (%s)", exc)
+
+    def put_encoded(self, table: str, k: str, encoded: bytes) -> None:
+        """Keep the entry `encoded` (`encode(value)`, made where the value was) under `k`."""
+        self.put(table, k, decode(encoded) if self.memory else None, encoded)
 
     def begin(self) -> None:
         """Start a build: writes are batched into one transaction until `sweep`."""
@@ -199,6 +203,11 @@ class Cache:
 def encode(value: Any) -> bytes:
     """`value` as a cache entry stores it (JSON, compressed)."""
     return zlib.compress(json.dumps(value, ensure_ascii=False).encode(), 1)
+
+
+def decode(data: bytes) -> Any:
+    """The value `encode` made `data` of."""
+    return json.loads(zlib.decompress(data))
 
 
 T = TypeVar("T")

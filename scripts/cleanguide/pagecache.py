@@ -139,8 +139,9 @@ class PageReuse:
         """Page URL → its key, for every generated page of this build."""
         self.reused: dict[str, dict[str, Any]] = {}
         """Page URL → its cached HTML, search entries, anchors and resolved links."""
-        self.fresh: dict[str, str] = {}
-        """Page URL → the HTML built this time, cached once its search entries are known."""
+        self.fresh: dict[str, bytes] = {}
+        """Page URL → the HTML built this time, encoded for the cache as soon as it is made
+        (by the process that made it), cached once its search entries are known."""
         self.ahead: dict[str, list[Any]] = {}
         """Page URL → the search entries of a page rendered ahead (prerender.py)."""
 
@@ -170,17 +171,20 @@ class PageReuse:
                 return str(cached)
             log.warning("cleanguide: %s: cached page lost; rebuild to restore it", page.url)
             return html
-        converted = getattr(page, "converted", None)
-        # kept unless discarded (a refusal) or rendered by MkDocs (no conversion to check)
-        if page.url in self.keys and converted is not None:
-            self.fresh[page.url] = html
+        if self._kept(page):
+            self.fresh[page.url] = cache_mod.encode(html)
         return html
 
-    def adopt(self, page: Page, html: str, search: list[Any]) -> None:
-        """`page` was rendered ahead (prerender.py) into `html`, with these search entries:
-        kept as a page built now."""
+    def _kept(self, page: Page) -> bool:
+        # unless discarded (a refusal) or rendered by MkDocs (no conversion to check)
+        return page.url in self.keys and getattr(page, "converted", None) is not None
+
+    def adopt(self, page: Page, encoded: bytes, search: list[Any]) -> None:
+        """`page` was rendered ahead (prerender.py), its HTML `encoded` for the cache, with
+        these search entries: kept as a page built now."""
         self.ahead[page.url] = search
-        self.output(page, html)
+        if self._kept(page):
+            self.fresh[page.url] = encoded
 
     def finish(
         self,
@@ -197,10 +201,10 @@ class PageReuse:
         """
         given = {url: list(entry["search"]) for url, entry in self.reused.items()} | self.ahead
         entries = index.merge(order, self.fresh, given, previous) if index is not None else {}
-        for url, html in self.fresh.items():
+        for url, encoded in self.fresh.items():
             page = pages[url]
             assert page.converted is not None  # as output() found it
-            self.cache.put("pages", _html_key(self.keys[url]), html)
+            self.cache.put_encoded("pages", _html_key(self.keys[url]), encoded)
             self.cache.put(
                 "pages",
                 self.keys[url],

@@ -473,7 +473,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             return output
         if page.ahead and self.reuse is not None:
             rendered = self.ahead.take(page)
-            self.reuse.adopt(page, rendered.html, rendered.search)
+            self.reuse.adopt(page, rendered.encoded, rendered.search)
             return ""  # the fork wrote it; nothing for MkDocs to write
         howto = page.source.meta.get(HOWTO_META)
         if howto and page.reused is None:

@@ -5,8 +5,8 @@ Material's template, the search plugin reading each page, the lightbox plugin, o
 after the other in one process. Each page's content is known before the loop starts, so
 the build forks there (`Prerender.start`, from on_env): each child renders a share of the
 generated pages as the loop would (MkDocs' template context, every plugin's page_context
-and post_page events, the same template), writes them, and hands back their HTML (for the
-page cache), their search entries and what it logged. The loop renders its own share
+and post_page events, the same template), writes them, and hands back their HTML (encoded
+for the page cache there), their search entries and what it logged. The loop renders its own share
 meanwhile, and passes each child's page with an empty template and no output
 (`Prerender.take`, from on_post_page; `WrittenAhead` drops MkDocs' note that it wrote
 nothing).
@@ -35,6 +35,7 @@ from mkdocs.commands.build import log as mkdocs_build_log
 from mkdocs.exceptions import PluginError
 from mkdocs.utils import write_file
 
+from .cache import encode
 from .diagnostics import logger
 from .forks import Fork, ForkFailed, can_fork
 from .searchindex import SEARCH_PLUGINS, entries_by_page
@@ -78,9 +79,11 @@ class WrittenAhead(logging.Filter):
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A page rendered ahead: its finished HTML and its entries in the search index."""
+    """A page rendered ahead: its finished HTML, encoded for the build cache there
+    (`cache.encode`: a quarter of the bytes to hand back, and work the loop would do),
+    and its entries in the search index."""
 
-    html: str
+    encoded: bytes
     search: list[dict[str, Any]]
 
 
@@ -182,7 +185,8 @@ def _collect(share: _Share) -> dict[str, Rendered]:
         src_uri, message = answer["failed"]
         raise PluginError(f"Error building page '{src_uri}': {message}")
     search: dict[str, list[Any]] = answer["search"]
-    return {url: Rendered(html, search.get(url, [])) for url, html in answer["html"].items()}
+    html: dict[str, bytes] = answer["html"]
+    return {url: Rendered(encoded, search.get(url, [])) for url, encoded in html.items()}
 
 
 def _render_share(
@@ -192,8 +196,9 @@ def _render_share(
     env: jinja2.Environment,
     doc_files: Sequence[File],
 ) -> dict[str, Any]:
-    """In a child: the HTML and search entries of `pages`, or the page that failed."""
-    html: dict[str, str] = {}
+    """In a child: the HTML (encoded) and search entries of `pages`, or the page that
+    failed."""
+    html: dict[str, bytes] = {}
     failed: tuple[str, str] | None = None
     for page in pages:
         try:
@@ -206,7 +211,7 @@ def _render_share(
                 mkdocs_build_log.info(
                     f"Page skipped: '{page.file.src_uri}'. Generated empty output."
                 )
-            html[page.url] = output
+            html[page.url] = encode(output)
         except Exception as exc:
             failed = (page.file.src_uri, f"{type(exc).__name__}: {exc}")
             break
