@@ -198,3 +198,16 @@ def test_a_fork_that_cannot_start_leaves_no_folder(
     with pytest.raises(OSError):
         forks.Fork.start(lambda: None)
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("n", "count"), [(10, 2), (4104, 2), (100, 4), (7, 3), (1000, 8)])
+def test_the_children_take_the_last_pages_once_each_and_the_loop_a_little_more(
+    n: int, count: int
+) -> None:
+    everything = list(range(n))
+    shares = prerender._shares(everything, count)  # type: ignore[arg-type]
+    kept = n - sum(len(share) for share in shares)
+    assert [p for share in shares for p in share] == everything[kept:]  # in order, once
+    assert 0 < len(shares) <= count - 1
+    assert all(len(share) <= kept for share in shares)  # a child's page costs more
+    assert kept <= -(-n * prerender.LOOP_WEIGHT // (prerender.LOOP_WEIGHT + count - 1)) + 1

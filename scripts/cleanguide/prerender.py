@@ -53,6 +53,10 @@ log = logger(__name__)
 AHEAD_MIN = 100
 """Pages to render from which forking a second process pays (a fork of a large build
 takes some tens of milliseconds)."""
+LOOP_WEIGHT = 1.12
+"""How many pages the loop renders for each page a child does, in the same time: a child's
+first write to each memory page it inherited copies it first (measured at 1,000 articles,
+2 cores: 6.9 s for a child's half against 6.1 s for the loop's)."""
 _SKIPPED = re.compile(r"Page skipped: '(.+)'\. Generated empty output\.\Z")
 
 
@@ -135,10 +139,7 @@ class Prerender:
         count = cores()
         if count < 2 or len(pages) < AHEAD_MIN or not can_fork():
             return ahead
-        # even shares (a child's page costs the loop 0.1 ms); the loop keeps the first
-        size = -(-len(pages) // count)
-        for i in range(1, count):
-            pages_of = pages[size * i : size * (i + 1)]
+        for pages_of in _shares(pages, count):
             if pages_of:
 
                 def work(pages_of: Sequence[Page] = pages_of) -> dict[str, Any]:
@@ -171,6 +172,14 @@ class Prerender:
         """Stop any child still running and remove what the children wrote."""
         for share in self.shares:
             share.fork.close()
+
+
+def _shares(pages: Sequence[Page], count: int) -> list[Sequence[Page]]:
+    """The pages of each of `count - 1` children: the last ones, the loop keeping the first
+    `LOOP_WEIGHT` shares (a child's page costs the loop 0.1 ms to pass)."""
+    kept = round(len(pages) * LOOP_WEIGHT / (LOOP_WEIGHT + count - 1))
+    size = -(-(len(pages) - kept) // (count - 1))
+    return [pages[start : start + size] for start in range(kept, len(pages), size)]
 
 
 def _collect(share: _Share) -> dict[str, Rendered]:
