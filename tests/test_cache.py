@@ -146,3 +146,33 @@ def test_an_unreadable_entry_is_rebuilt(tmp_path: Path, content: Path) -> None:
     again = build(content, db)
     assert not any(a.from_cache for a in again.articles)
     assert len(again.library.cards) == 3
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "<p>Étape 1 — 📷</p>",
+        "",
+        '{"looks": "like JSON"}',
+        "t",
+        {"content": "<p>x</p>", "n": [1]},
+        [],
+    ],
+)
+def test_entries_read_back_as_they_were_put_encoded_here_or_elsewhere(
+    tmp_path: Path, value: object
+) -> None:
+    db = tmp_path / "build.sqlite"
+    store = Cache(db)
+    store.begin()
+    store.put("pages", "here", value)
+    store.put_encoded("pages", "elsewhere", cache_mod.encode(value))  # as a fork or worker
+    store.sweep()
+    store.close()
+    store = Cache(db)
+    assert store.get("pages", "here") == value
+    assert store.get("pages", "elsewhere") == value
+    store.close()
+    in_memory = Cache(None)
+    in_memory.put_encoded("pages", "elsewhere", cache_mod.encode(value))
+    assert in_memory.get("pages", "elsewhere") == value

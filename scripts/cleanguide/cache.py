@@ -200,13 +200,22 @@ class Cache:
             self._db = None
 
 
+_TEXT = b"t"
+"""Marks an entry holding a string as its UTF-8 bytes (a page's HTML: no JSON escaping to
+do and undo); other entries are JSON, and compressed data starts with 0x78, never "t"."""
+
+
 def encode(value: Any) -> bytes:
-    """`value` as a cache entry stores it (JSON, compressed)."""
+    """`value` as a cache entry stores it: compressed JSON, or text for a string."""
+    if isinstance(value, str):
+        return _TEXT + zlib.compress(value.encode(), 1)
     return zlib.compress(json.dumps(value, ensure_ascii=False).encode(), 1)
 
 
 def decode(data: bytes) -> Any:
     """The value `encode` made `data` of."""
+    if data[:1] == _TEXT:
+        return zlib.decompress(data[1:]).decode()
     return json.loads(zlib.decompress(data))
 
 

@@ -230,13 +230,17 @@ def _converter(setup: Setup) -> _Converter:
     return _CONVERTER[1]
 
 
-def convert_chunk(setup: Setup, jobs: Sequence[tuple[str, str]]) -> list[Converted | str]:
-    """Convert pages; a page that fails is reported as a string (MkDocs then converts it)."""
+def convert_chunk(
+    setup: Setup, jobs: Sequence[tuple[str, str]]
+) -> list[tuple[Converted, bytes] | str]:
+    """Convert pages, each with its cache entry encoded (in the worker, beside the work); a
+    page that fails is reported as a string (MkDocs then converts it)."""
     converter = _converter(setup)
-    out: list[Converted | str] = []
+    out: list[tuple[Converted, bytes] | str] = []
     for src_uri, text in jobs:
         try:
-            out.append(converter.convert(src_uri, text))
+            converted = converter.convert(src_uri, text)
+            out.append((converted, cache_mod.encode(converted.to_json())))
         except Exception as exc:  # MkDocs will convert this page itself and say why
             out.append(f"{type(exc).__name__}: {exc}")
     return out
@@ -290,10 +294,11 @@ def convert_all(
         out.seconds[uri] = seconds
         if stopped:
             out.stopped[uri] = stopped
-        elif isinstance(result, Converted):
-            out.done[uri] = result
+        elif isinstance(result, tuple):
+            converted, encoded = result
+            out.done[uri] = converted
             if cache is not None:
-                cache.put("pages", keys[uri], result.to_json())
+                cache.put_encoded("pages", keys[uri], encoded)
         else:
             log.debug("cleanguide: %s left to MkDocs: %s", uri, result)
     return out
@@ -306,7 +311,7 @@ def content_key(signature: str, uri: str, text: str) -> str:
 
 def _run(
     setup: Setup, todo: list[tuple[str, str]], pool: Pool | None, limits: list[float]
-) -> list[tuple[Converted | str | None, float, str]]:
+) -> list[tuple[tuple[Converted, bytes] | str | None, float, str]]:
     """(result, CPU seconds, why it was stopped) of each page."""
     if pool is not None and todo:
         workers = None if worth_it(len(todo), PARALLEL_MIN) else 1
