@@ -345,8 +345,10 @@ _WORDS = st.lists(
 
 
 def _sentence(k: int, words: list[str]) -> str:
-    """A sentence of its own (k makes it unique: the oracle finds items by their words)."""
-    return " ".join([f"Item{k}", *words]) + "."
+    """A sentence of its own: the oracle finds items by their first words, letters and
+    digits run together, as a substring, so no sentence may start with another's first
+    word ("Item2" would be found in "Item203"): k is written with three digits."""
+    return " ".join([f"Item{k:03d}", *words]) + "."
 
 
 _BLOCKS = st.one_of(
