@@ -31,10 +31,18 @@ class Lines:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.parts = text.split("\n")
 
     def __len__(self) -> int:
         return len(self.parts)
+
+    def __reduce__(self) -> tuple[type[Lines], tuple[str]]:
+        # pickled as its text alone (shared with the article's body), split again only if
+        # asked: a forked process hands back hundreds of articles
+        return (Lines, (self.text,))
+
+    @cached_property
+    def parts(self) -> list[str]:
+        return self.text.split("\n")
 
     @cached_property
     def starts(self) -> list[int]:
