@@ -210,4 +210,4 @@ def test_the_children_take_the_last_pages_once_each_and_the_loop_a_little_more(
     assert [p for share in shares for p in share] == everything[kept:]  # in order, once
     assert 0 < len(shares) <= count - 1
     assert all(len(share) <= kept for share in shares)  # a child's page costs more
-    assert kept <= -(-n * prerender.LOOP_WEIGHT // (prerender.LOOP_WEIGHT + count - 1)) + 1
+    assert kept <= -(-n * forks.PARENT_WEIGHT // (forks.PARENT_WEIGHT + count - 1)) + 1

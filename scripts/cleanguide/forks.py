@@ -35,6 +35,11 @@ from .diagnostics import logger
 from .workers import cores
 
 log = logger(__name__)
+
+PARENT_WEIGHT = 1.12
+"""How much work this process does for each unit a child does in the same time: a child's
+first write to each memory page it inherited copies the page first (measured at 1,000
+articles, 2 cores: rendering half the pages took a child 6.9 s, this process 6.1 s)."""
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -119,7 +124,8 @@ def in_halves(
 ) -> list[R]:
     """`work(items)`, the second half of `items` worked through by a child where that is
     safe (`can_fork`) and pays (at least `minimum` items, and a second core), the first half
-    here meanwhile; the results in the order of `items`.
+    here meanwhile (a little more than half: `PARENT_WEIGHT`); the results in the order of
+    `items`.
 
     `work` must return one result per item, and what it does beside (files it writes) must
     be safe to do again: should the child not start, or end without answering, this process
@@ -129,7 +135,7 @@ def in_halves(
     """
     if len(items) < max(minimum, 2) or cores() < 2 or not can_fork():
         return work(items)
-    half = len(items) // 2
+    half = min(len(items) - 1, round(len(items) * PARENT_WEIGHT / (PARENT_WEIGHT + 1)))
     mine, theirs = items[:half], items[half:]
     try:
         child = Fork.start(lambda: work(theirs))

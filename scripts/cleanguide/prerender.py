@@ -37,7 +37,7 @@ from mkdocs.utils import write_file
 
 from .cache import encode
 from .diagnostics import logger
-from .forks import Fork, ForkFailed, can_fork
+from .forks import PARENT_WEIGHT, Fork, ForkFailed, can_fork
 from .searchindex import SEARCH_PLUGINS, entries_by_page
 from .workers import cores
 
@@ -53,10 +53,6 @@ log = logger(__name__)
 AHEAD_MIN = 100
 """Pages to render from which forking a second process pays (a fork of a large build
 takes some tens of milliseconds)."""
-LOOP_WEIGHT = 1.12
-"""How many pages the loop renders for each page a child does, in the same time: a child's
-first write to each memory page it inherited copies it first (measured at 1,000 articles,
-2 cores: 6.9 s for a child's half against 6.1 s for the loop's)."""
 _SKIPPED = re.compile(r"Page skipped: '(.+)'\. Generated empty output\.\Z")
 
 
@@ -176,8 +172,8 @@ class Prerender:
 
 def _shares(pages: Sequence[Page], count: int) -> list[Sequence[Page]]:
     """The pages of each of `count - 1` children: the last ones, the loop keeping the first
-    `LOOP_WEIGHT` shares (a child's page costs the loop 0.1 ms to pass)."""
-    kept = round(len(pages) * LOOP_WEIGHT / (LOOP_WEIGHT + count - 1))
+    `forks.PARENT_WEIGHT` shares (a child's page costs the loop 0.1 ms to pass)."""
+    kept = round(len(pages) * PARENT_WEIGHT / (PARENT_WEIGHT + count - 1))
     size = -(-(len(pages) - kept) // (count - 1))
     return [pages[start : start + size] for start in range(kept, len(pages), size)]
 
