@@ -23,7 +23,7 @@ import heapq
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
@@ -80,15 +80,17 @@ class Card:
         return self.updated or self.date
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # not dataclasses.asdict: it copies each of the (many) links one by one; its
+        # tuples are JSON lists as they are
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Card:
-        fields = dict(data)
+        values = dict(data)
         for key in ("topics", "own_urls"):
-            fields[key] = tuple(fields.get(key, ()))
-        fields["links"] = tuple((target, tuple(keys)) for target, keys in data.get("links", ()))
-        return cls(**fields)
+            values[key] = tuple(values.get(key, ()))
+        values["links"] = tuple((target, tuple(keys)) for target, keys in data.get("links", ()))
+        return cls(**values)
 
 
 def card(guide: Guide, article: Article) -> Card:

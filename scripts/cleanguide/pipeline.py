@@ -259,9 +259,9 @@ def _read_articles(paths: list[Path], content_dir: Path, cache: Cache) -> list[A
     processed = _process_all([(results[i], data) for i, data in todo])
     for (i, _), (result, entry, audit) in zip(todo, processed, strict=True):
         results[i] = result  # (from a fork, a copy)
-        cache.put("articles", result.key, _entry_of(result), entry)
+        cache.put_encoded("articles", result.key, entry)
         if result.card is not None:
-            cache.put("articles", _audit_key(result.key), result.audit, audit)
+            cache.put_encoded("articles", _audit_key(result.key), audit)
     return results
 
 
@@ -408,7 +408,7 @@ def _render_all(todo: list[_PagesJob], content_dir: Path, cache: Cache) -> None:
         r.pages = pages
         r.diagnostics.extend(capped)
         r.seconds += seconds
-        cache.put("articles", job.key(), _pages_entry(job, pages, capped), encoded)
+        cache.put_encoded("articles", job.key(), encoded)
 
 
 def _render_pages(
