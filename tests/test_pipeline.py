@@ -297,3 +297,8 @@ def test_audit_files_written_in_a_fork_are_those_written_here(
     after = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "forked").iterdir()}
     assert [name for name in before if before[name] != after[name]] == ["summary.txt"]
     assert forked == [1]
+    # a file a crash left short (they are not flushed one by one) is written again
+    short = tmp_path / "forked" / "android-photo-backup.json"
+    short.write_bytes(b"")
+    audit.write_audit(result, tmp_path / "forked", cache)
+    assert short.read_bytes() == (tmp_path / "here" / short.name).read_bytes()

@@ -18,15 +18,20 @@ from pathlib import Path
 FILE_MODE = 0o644
 
 
-def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
-    """Replace `path` with `data` in one step (its folder is created if missing)."""
+def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE, *, durable: bool = True) -> None:
+    """Replace `path` with `data` in one step (its folder is created if missing).
+
+    Without `durable`, the data is not flushed to disk before the rename: a reader never
+    sees half a file, but a crash of the machine may leave it short (for files the caller
+    can tell are short and rebuild)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
             os.fchmod(handle.fileno(), mode)
         os.replace(tmp, path)
     except BaseException:
