@@ -31,7 +31,8 @@ cold/naive time and bytes, no-op/cold (plain, then `--dirty`; the target is chec
 `--dirty` one, the incremental build `./scripts/serve` uses), and per-article time and
 bytes against the first size (linearity). Ratios are taken within one run, so the machine's
 speed cancels out; as it also drifts within a run, `--pairs P` builds naive and cold in turn
-P times and takes the median of the P pairwise cold/naive ratios (and of the times).
+P times and takes the median of the P pairwise cold/naive ratios (and of the times); the
+no-op builds are each run P times too, their median kept.
 """
 
 from __future__ import annotations
@@ -322,9 +323,10 @@ def measure(n: int, base: Path, naive: bool, serve: bool, pairs: int = 1) -> Row
     sampled = run_build(project, "--strict", sample=True)
     cold.peak_mb, cold.main_mb = sampled.peak_mb, max(cold.main_mb, sampled.main_mb)
     naive_build = _median_build(naives) if naives else None
-    noop = run_build(project, "--strict")
+    # as many no-op builds of each kind as pairs, the median kept (the machine drifts)
+    noop = _median_build([run_build(project, "--strict") for _ in range(pairs)])
     noop.site_mb, noop.pages = site_size(project / "site")
-    dirty = run_build(project, "--dirty")
+    dirty = _median_build([run_build(project, "--dirty") for _ in range(pairs)])
     row = Row(n, cold, noop, dirty, naive_build)
     row.cold_ratios = [c.seconds / b.seconds for c, b in zip(colds, naives, strict=False)]
     if serve:
