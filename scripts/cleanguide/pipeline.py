@@ -273,8 +273,8 @@ def _process_all(
     and pays (forks.in_halves).
 
     A fork needs nothing sent to it; only its results come back (pickled: 500 articles make
-    35 MB, 0.4 s to load against about 2 s to process, so fewer than `FORK_MIN` are not
-    worth it). Worker processes (workers.py) were measured and did not pay: 2.9 s against
+    about 25 MB, 0.15 s to load against about 2.5 s to process, so fewer than `FORK_MIN`
+    are not worth it). Worker processes (workers.py) were measured and did not pay: 2.9 s against
     3.1 s, the inputs and imports costing what the work saved.
     """
 
