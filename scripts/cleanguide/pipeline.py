@@ -361,24 +361,25 @@ class _PagesJob:
     local: Mapping[str, LocalImage | MissingImage]
     targets: Mapping[str, str | None]
     directory_urls: bool
+    key: str = field(init=False)
+    """The guide's pages are the same under the same key."""
+
+    def __post_init__(self) -> None:
+        images = [[u, repr(i)] for u, i in sorted(self.local.items())]
+        made_with = json.dumps([images, sorted(self.targets.items()), self.directory_urls])
+        object.__setattr__(self, "key", cache_mod.key("pages", self.result.key, made_with))
 
     @property
     def folder(self) -> str:
         assert self.result.card is not None
         return f"{GUIDES_DIR}/{self.result.card.slug}/"
 
-    def key(self) -> str:
-        """The guide's pages are the same under the same key."""
-        images = [[u, repr(i)] for u, i in sorted(self.local.items())]
-        made_with = json.dumps([images, sorted(self.targets.items()), self.directory_urls])
-        return cache_mod.key("pages", self.result.key, made_with)
-
 
 def _cached_pages(job: _PagesJob, cache: Cache) -> bool:
     """Whether the guide's pages came from the cache (made with the same images and local
     links); taken into its result if so."""
     r = job.result
-    if r.guide is not None or (entry := cache.get("articles", job.key())) is None:
+    if r.guide is not None or (entry := cache.get("articles", job.key)) is None:
         return False
     r.diagnostics.extend(_diagnostics_from(entry["diagnostics"]))
     r.pages = [
@@ -408,7 +409,7 @@ def _render_all(todo: list[_PagesJob], content_dir: Path, cache: Cache) -> None:
         r.pages = pages
         r.diagnostics.extend(capped)
         r.seconds += seconds
-        cache.put_encoded("articles", job.key(), encoded)
+        cache.put_encoded("articles", job.key, encoded)
 
 
 def _render_pages(
