@@ -200,7 +200,9 @@ def test_a_fork_that_cannot_start_leaves_no_folder(
     assert not list(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize(("n", "count"), [(10, 2), (4104, 2), (100, 4), (7, 3), (1000, 8)])
+@pytest.mark.parametrize(
+    ("n", "count"), [(1, 2), (2, 2), (10, 2), (4104, 2), (100, 4), (7, 3), (1000, 8)]
+)
 def test_the_children_take_the_last_pages_once_each_and_the_loop_a_little_more(
     n: int, count: int
 ) -> None:
@@ -208,6 +210,6 @@ def test_the_children_take_the_last_pages_once_each_and_the_loop_a_little_more(
     shares = prerender._shares(everything, count)  # type: ignore[arg-type]
     kept = n - sum(len(share) for share in shares)
     assert [p for share in shares for p in share] == everything[kept:]  # in order, once
-    assert 0 < len(shares) <= count - 1
+    assert len(shares) <= count - 1 and all(shares)
     assert all(len(share) <= kept for share in shares)  # a child's page costs more
     assert kept <= -(-n * forks.PARENT_WEIGHT // (forks.PARENT_WEIGHT + count - 1)) + 1

@@ -6,8 +6,8 @@ after the other in one process. Each page's content is known before the loop sta
 the build forks there (`Prerender.start`, from on_env): each child renders a share of the
 generated pages as the loop would (MkDocs' template context, every plugin's page_context
 and post_page events, the same template), writes them, and hands back their HTML (encoded
-for the page cache there), their search entries and what it logged. The loop renders its own share
-meanwhile, and passes each child's page with an empty template and no output
+for the page cache there), their search entries and what it logged. The loop renders its
+own share meanwhile, and passes each child's page with an empty template and no output
 (`Prerender.take`, from on_post_page; `WrittenAhead` drops MkDocs' note that it wrote
 nothing).
 
@@ -174,7 +174,7 @@ def _shares(pages: Sequence[Page], count: int) -> list[Sequence[Page]]:
     """The pages of each of `count - 1` children: the last ones, the loop keeping the first
     `forks.PARENT_WEIGHT` shares (a child's page costs the loop 0.1 ms to pass)."""
     kept = round(len(pages) * PARENT_WEIGHT / (PARENT_WEIGHT + count - 1))
-    size = -(-(len(pages) - kept) // (count - 1))
+    size = max(1, -(-(len(pages) - kept) // (count - 1)))
     return [pages[start : start + size] for start in range(kept, len(pages), size)]
 
 
