@@ -132,11 +132,10 @@ class _Worker:
             del self.buffer[: _HEADER.size + size]
         return out
 
-    def began(self, cpu: float) -> None:
-        """The worker began an item, its CPU time (`time.process_time()` there) then `cpu`."""
+    def began(self) -> None:
         self.busy = True
         self.started_wall = time.monotonic()
-        self.started_cpu = cpu
+        self.started_cpu = _cpu_seconds(self.proc.pid)
 
     def overrun(self, limit: float) -> float | None:
         """The seconds the current item has run if that is past `limit`, else None."""
@@ -291,13 +290,11 @@ class Pool:
         worker.answered = worker.answered or bool(frames)
         for frame in frames:
             if frame[0] == "begin":
-                worker.began(frame[1])
+                worker.began()
             else:
-                _, seconds, cpu, result = frame
+                _, seconds, result = frame
                 outcomes[worker.batch.pop(0)] = Outcome(result, seconds)
                 worker.busy = False
-                if worker.batch:  # the worker goes straight on to the next item
-                    worker.began(cpu)
 
     @staticmethod
     def _drop(
@@ -332,12 +329,8 @@ def _kill_all(workers: list[_Worker]) -> None:
 
 
 def main() -> None:
-    """A worker: requests (call, task, new shared?, shared, items) on stdin until its end.
-
-    On stdout, for each request a "begin" frame once the work can begin (the worker's CPU
-    time then), and for each item its result, its CPU seconds and the worker's CPU time at
-    its end, when the next item begins: the build learns when each item began without a
-    frame of its own (one wake-up of the build per item, not two)."""
+    """A worker: requests (call, task, new shared?, shared, items) on stdin until its end;
+    for each item a "begin" frame, then its result and CPU seconds, on stdout."""
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # what the task prints must not mix with the answers
     shared_of: dict[int, Any] = {}
@@ -350,13 +343,11 @@ def main() -> None:
         if new:
             shared_of = {call: shared}
             function(shared, [])  # whatever the task sets up once is not any item's time
-        start = time.process_time()
-        _write(stdout, ("begin", start))
         for item in items:
-            [result] = function(shared_of[call], [item])
-            end = time.process_time()
-            _write(stdout, ("done", end - start, end, result))
+            _write(stdout, ("begin",))
             start = time.process_time()
+            [result] = function(shared_of[call], [item])
+            _write(stdout, ("done", time.process_time() - start, result))
 
 
 def _write(stream: IO[bytes], frame: tuple[Any, ...]) -> None:
