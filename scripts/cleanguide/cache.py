@@ -145,23 +145,29 @@ class Cache:
         """Keep the entry under `k` through this build's sweep without reading it."""
         self._used[table].add(k)
 
-    def put(self, table: str, k: str, value: Any, encoded: bytes | None = None) -> None:
-        """Keep `value` under `k`; `encoded` is `encode(value)` where it was made already
-        (in a forked process that did the work)."""
+    def put(self, table: str, k: str, value: Any) -> None:
+        self._remember(table, k, value)
+        if self._db is not None:
+            self._insert(table, k, encode(value))
+
+    def put_encoded(self, table: str, k: str, encoded: bytes) -> None:
+        """Keep the entry `encoded` (`encode(value)`, made where the value was: a worker, a
+        forked child) under `k`."""
+        self._remember(table, k, decode(encoded) if self.memory else None)
+        if self._db is not None:
+            self._insert(table, k, encoded)
+
+    def _remember(self, table: str, k: str, value: Any) -> None:
         self._used[table].add(k)
         if self.memory:
             self._memory[(table, k)] = value
-        if self._db is None:
-            return
-        data = encode(value) if encoded is None else encoded
+
+    def _insert(self, table: str, k: str, data: bytes) -> None:
+        assert self._db is not None
         try:
             self._db.execute(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", (k, data))
         except sqlite3.DatabaseError as exc:
             log.warning("cleanguide: could not write the cache (%s)", exc)
-
-    def put_encoded(self, table: str, k: str, encoded: bytes) -> None:
-        """Keep the entry `encoded` (`encode(value)`, made where the value was) under `k`."""
-        self.put(table, k, decode(encoded) if self.memory else None, encoded)
 
     def begin(self) -> None:
         """Start a build: writes are batched into one transaction until `sweep`."""
