@@ -271,3 +271,23 @@ def test_a_fence_in_a_list_item_is_its_steps_code_copied_as_is() -> None:
     assert s1.blocks == [Paragraph("Open the file:"), Code(code, "html")]
     pages = render_guide(g)
     assert f"```html\n{code}\n```" in pages[0].body
+
+
+def test_headings_show_their_markup_not_its_characters() -> None:
+    """A heading's escapes and emphasis are Markdown, as in a paragraph: the reader sees
+    "1. What is ADB?", not "1\\. What is ADB?" or "**Next steps**"."""
+    import markdown
+
+    g = guide_of(
+        "Intro.\n\n## Part 1. Use ADB\n\nSome words.\n\n### 1\\. What is ADB?\n\nIt talks.\n\n"
+        "### **Next steps** for C:\\\\Windows\n\nRead on.\n\n"
+        "### Back up `data_1` & <b>more</b>\n\nOk.\n"
+    )
+    (_, method) = render_guide(g)  # the h3 under "Part 1" are the method page's h2
+    html = markdown.markdown(method.body, extensions=["attr_list"])
+    headings = [h for h in html.split("\n") if h.startswith("<h2")]
+    assert headings == [
+        "<h2>1. What is ADB?</h2>",
+        "<h2><strong>Next steps</strong> for C:\\Windows</h2>",
+        "<h2>Back up <code>data_1</code> &amp; <b>more</b></h2>",  # as in a paragraph
+    ]

@@ -146,7 +146,8 @@ class _PageWriter:
             self.heading = b.text
             anchor = self.anchors.get((self.section, b.text)) if self.section is not None else None
             attrs = f" {{ #{anchor} }}" if anchor else ""  # a contents entry links to it
-            return "#" * level + " " + self.text(b.text) + attrs
+            # the heading's own inline Markdown, as a paragraph's ("1\\. Back up", "**Why**")
+            return "#" * level + " " + self.prose(b.text).replace("\n", " ") + attrs
         if isinstance(b, Figure):
             return self.figure(b)
         if isinstance(b, Note):
