@@ -220,6 +220,22 @@ def test_workers_stay_up_between_calls(pool: workers.Pool) -> None:
     assert first[0].result[1] == second[0].result[1]
 
 
+def test_released_workers_end_on_their_own_and_a_later_call_starts_others(
+    pool: workers.Pool,
+) -> None:
+    [first] = pool.map("worker_tasks:behave", None, ["a"], limit=5)
+    pid = first.result[1]
+    pool.release()
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z":  # ended, not yet waited
+        assert time.monotonic() < deadline, "a released worker did not end"
+        time.sleep(0.01)
+    [second] = pool.map("worker_tasks:behave", None, ["b"], limit=5)
+    assert second.result[0] == "b" and second.result[1] != pid
+    pool.close()
+    assert not Path(f"/proc/{pid}").exists()  # waited for by close
+
+
 def test_no_worker_process_is_an_oserror(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "executable", str(ROOT / "no-such-python"))
     with pytest.raises(OSError):

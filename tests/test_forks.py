@@ -107,3 +107,42 @@ def test_an_error_in_this_half_stops_the_child() -> None:
             forks.in_halves(fails_here, list(range(8)), minimum=2, what="counting")
     assert len(started) == 1
     assert started[0].pid == 0 and not started[0].folder.exists()
+
+
+def _answer() -> list[dict[str, list[int]]]:
+    return [{"n": [i]} for i in range(50_000)]
+
+
+@pytest.mark.skipif(not forks.can_fork(), reason="forks need Linux and a single thread")
+def test_held_objects_and_fork_answers_stay_out_of_the_collector_until_thawed() -> None:
+    import gc
+
+    collections: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    assert gc.get_freeze_count() == 0
+    # not held: a fork leaves nothing frozen here, and its answer is collected as usual
+    assert len(forks.Fork.start(_answer).result()) == 50_000
+    assert gc.get_freeze_count() == 0
+
+    forks.hold()
+    try:
+        held = gc.get_freeze_count()
+        assert held > 0
+        child = forks.Fork.start(_answer)
+        gc.callbacks.append(count)
+        try:
+            answer = child.result()
+        finally:
+            gc.callbacks.remove(count)
+        assert collections == []  # 100,000 new objects and no pass over them
+        assert gc.get_freeze_count() >= held + 100_000  # the answer is held too
+        assert len(answer) == 50_000
+    finally:
+        forks.thaw()
+    assert gc.get_freeze_count() == 0
+    forks.thaw()  # once is enough; again does nothing
+    assert gc.get_freeze_count() == 0

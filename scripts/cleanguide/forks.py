@@ -13,6 +13,14 @@ beside the build). The child runs no cleanup of the parent's (it leaves by `os._
 and logs nothing itself: its records are handed back with its answer and logged by the
 parent, so `--strict` counts their warnings. A child that dies without answering is a
 `ForkFailed` naming its exit status.
+
+A build holds millions of objects that live as long as it does (articles, pages, the
+navigation); the garbage collector's full passes go over every one of them, and in one
+process, while the other core waits. `hold()` exempts the objects alive now from those
+passes, and with it held, a fork's answer is exempt as it is loaded and what a fork
+inherited stays exempt here too; `thaw()` (at the end of the build) gives them back to the
+collector. Nothing is freed later than it would be otherwise but garbage in reference
+cycles, which waits for `thaw`.
 """
 
 from __future__ import annotations
@@ -54,6 +62,25 @@ class ForkFailed(Exception):
     """A child ended without handing back its answer."""
 
 
+_held = False
+
+
+def hold() -> None:
+    """Exempt every object alive now from the garbage collector until `thaw`, and keep
+    forks' answers and the objects forks inherited exempt too."""
+    global _held
+    _held = True
+    gc.freeze()
+
+
+def thaw() -> None:
+    """Give what `hold` (and forks since) exempted back to the garbage collector."""
+    global _held
+    if _held:
+        _held = False
+        gc.unfreeze()
+
+
 def can_fork() -> bool:
     """Whether this process may fork: Linux, and no thread but this one."""
     return sys.platform.startswith("linux") and threading.active_count() == 1
@@ -86,7 +113,8 @@ class Fork:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         finally:
-            gc.unfreeze()  # (in this process; the child never gets here)
+            if not _held:
+                gc.unfreeze()  # (in this process; the child never gets here)
         if pid == 0:
             _child(work, folder / "answer.pickle")
         return cls(pid, folder)
@@ -95,13 +123,19 @@ class Fork:
         """What `work` returned (waited for); its log records are logged here first."""
         _, status = os.waitpid(self.pid, 0)
         self.pid = 0
+        collecting = gc.isenabled()
+        gc.disable()  # loading makes objects and no garbage: nothing to collect meanwhile
         try:
             with (self.folder / "answer.pickle").open("rb") as handle:
                 records, value = pickle.load(handle)
+            if _held:
+                gc.freeze()  # before the collector, back on, goes over the answer
         except (OSError, EOFError, pickle.UnpicklingError) as exc:
             code = os.waitstatus_to_exitcode(status)
             raise ForkFailed(f"exit status {code}: {exc}") from None
         finally:
+            if collecting:
+                gc.enable()
             self.close()
         for record in records:
             logging.getLogger(record.name).callHandlers(record)
@@ -190,4 +224,4 @@ def _answer(work: Callable[[], Any], path: Path) -> None:
     temporary.rename(path)
 
 
-__all__ = ["Fork", "ForkFailed", "can_fork", "in_halves"]
+__all__ = ["Fork", "ForkFailed", "can_fork", "hold", "in_halves", "thaw"]

@@ -46,7 +46,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 
-from . import pipeline
+from . import forks, pipeline
 from .audit import write_audit
 from .budget import ARTICLE_SECONDS
 from .cache import Cache
@@ -189,6 +189,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
 
     def on_shutdown(self) -> None:
         self.ahead.close()
+        forks.thaw()
         if self.cache is not None:
             self.cache.close()
             self.cache = None
@@ -230,6 +231,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             store = ImageStore(self._path(self.config.image_cache), policy)
         assert self.cache is not None
         self.cache.begin()
+        forks.hold()  # what the build keeps to its end, kept out of the collector's passes
         result = pipeline.build(
             self._path(self.config.content_dir),
             image_store=store,
@@ -276,6 +278,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         site = Files([*kept, *own.values()])
         self.setup = Setup.of(config, site)
         self.urls = {f.src_uri: f.url for f in site}
+        forks.hold()  # the articles, the library and the pages
         return site
 
     def _report(self, result: pipeline.BuildResult) -> None:
@@ -346,9 +349,12 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             }
             ready = {uri: text for uri, text in todo.items() if limits.get(uri, budget) > 0}
             done = convert_all(self.setup, ready, self.urls, self.cache, self.pool, limits)
+            if self.pool is not None and not self.serving:
+                self.pool.release()  # one build: they end while the pages are rendered
             for uri, html in done.done.items():
                 self.generated[uri].converted = html
             self._refuse_over_budget(todo, done, budget)
+            forks.hold()  # the pages' HTML
 
     def _start_pool(self) -> None:
         if self.pool is None:
@@ -508,6 +514,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         if self.cache is not None:
             self.cache.sweep()
         self.ahead.close()
+        forks.thaw()
 
     def _record_written(self, config: MkDocsConfig) -> None:
         """Remember which page is at each destination; in a dirty build, delete the pages
@@ -531,6 +538,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
 
     def on_build_error(self, *, error: Exception) -> None:
         self.ahead.close()
+        forks.thaw()
         if self.cache is not None:
             self.cache.commit()
 

@@ -170,7 +170,9 @@ class Pool:
         self._env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [_PACKAGE_ROOT, self._env.get("PYTHONPATH")])
         )
-        self._finalizer = weakref.finalize(self, _kill_all, self._idle)
+        self._ending: list[_Worker] = []
+        """Workers told to end (`release`), not yet waited for."""
+        self._finalizer = weakref.finalize(self, _kill_all, self._idle, self._ending)
 
     def start(self, count: int = 1) -> None:
         """Start up to `count` workers now (their imports overlap the caller's work).
@@ -182,7 +184,15 @@ class Pool:
 
     def close(self) -> None:
         """Stop every worker."""
-        _kill_all(self._idle)
+        _kill_all(self._idle, self._ending)
+
+    def release(self) -> None:
+        """Let the workers end now, without waiting for them (`close` does): for a caller
+        done with them, so that they end while it goes on. A later `map` starts others."""
+        for worker in self._idle:
+            _end_input(worker)
+        self._ending.extend(self._idle)
+        self._idle.clear()
 
     def map(
         self,
@@ -317,15 +327,22 @@ class Pool:
         active.remove(worker)
 
 
-def _kill_all(workers: list[_Worker]) -> None:
-    while workers:
-        worker = workers.pop()
-        if worker.proc.stdin is not None and not worker.proc.stdin.closed:
-            with contextlib.suppress(OSError):
-                worker.proc.stdin.close()  # the worker ends at the end of its input
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            worker.proc.wait(timeout=1)
-        worker.kill()
+def _end_input(worker: _Worker) -> None:
+    if worker.proc.stdin is not None and not worker.proc.stdin.closed:
+        with contextlib.suppress(OSError):
+            worker.proc.stdin.close()  # the worker ends at the end of its input
+
+
+def _kill_all(*groups: list[_Worker]) -> None:
+    for group in groups:
+        for worker in group:
+            _end_input(worker)  # all of them first: they end side by side
+    for group in groups:
+        while group:
+            worker = group.pop()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.proc.wait(timeout=1)
+            worker.kill()
 
 
 def main() -> None:
