@@ -98,6 +98,28 @@ def test_bad_article_is_reported_and_others_build(content: Path) -> None:
     ]
 
 
+def test_an_article_linked_from_outside_content_is_refused_through_a_linked_folder(
+    tmp_path: Path,
+) -> None:
+    """content/ reached through a symlink still reads its own articles, and refuses one
+    that is a link to a file outside it (content/ is resolved once, not per article)."""
+    real = tmp_path / "real"
+    real.mkdir()
+    shutil.copy(SEED, real / SEED.name)
+    (tmp_path / "secret.md").write_text("---\ntitle: Secret\n---\n\nKeys.\n", "utf-8")
+    (real / "leak.md").symlink_to(tmp_path / "secret.md")
+    (tmp_path / "content").symlink_to(real, target_is_directory=True)
+    result = pipeline.build(tmp_path / "content")
+    by_source = {r.source: r for r in result.articles}
+    assert sorted(by_source) == ["android-photo-backup.md", "leak.md"]
+    assert by_source["android-photo-backup.md"].card is not None
+    assert by_source["leak.md"].card is None
+    assert [d.message for d in by_source["leak.md"].diagnostics] == [
+        "path resolves outside the content folder"
+    ]
+    assert "Keys." not in "\n".join(p.text for p in result.pages)
+
+
 def test_write_pages_only_changes_what_changed_and_stays_inside(
     tmp_path: Path, content: Path
 ) -> None:

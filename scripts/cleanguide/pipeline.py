@@ -242,11 +242,12 @@ def _read_articles(paths: list[Path], content_dir: Path, cache: Cache) -> list[A
     """Each article from the cache when nothing that made it changed, else processed now."""
     results: list[ArticleResult] = []
     todo: list[tuple[int, bytes]] = []  # (index into results, the article's bytes)
+    real_root = content_dir.resolve()
     for path in paths:
         result = ArticleResult(source=_source_of(path, content_dir))
         results.append(result)
         try:
-            result.source, data = read_bytes(path, root=content_dir)
+            result.source, data = read_bytes(path, root=content_dir, real_root=real_root)
         except ArticleError as exc:
             result.diagnostics.append(exc.diagnostic)
             continue

@@ -48,8 +48,11 @@ def load(path: Path, *, root: Path) -> Article:
     return loads(data, source)
 
 
-def read_bytes(path: Path, *, root: Path) -> tuple[str, bytes]:
-    """The article's name relative to `root` and its bytes, checked as `load` checks them."""
+def read_bytes(path: Path, *, root: Path, real_root: Path | None = None) -> tuple[str, bytes]:
+    """The article's name relative to `root` and its bytes, checked as `load` checks them.
+
+    `real_root`: `root.resolve()`, for a caller reading many articles (resolved once).
+    """
     source = _source_name(path, root)
     try:
         real = path.resolve(strict=True)
@@ -57,7 +60,7 @@ def read_bytes(path: Path, *, root: Path) -> tuple[str, bytes]:
         raise ArticleError(source, "file not found", rule=RULE) from None
     except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop on Python < 3.13
         raise ArticleError(source, f"cannot resolve path: {exc}", rule=RULE) from None
-    if not real.is_relative_to(root.resolve()):
+    if not real.is_relative_to(real_root or root.resolve()):
         raise ArticleError(source, "path resolves outside the content folder", rule=RULE)
     return source, _read_regular_file(real, source)
 
