@@ -331,6 +331,46 @@ def test_the_index_filter_finds_guides_on_every_page(library: Path) -> None:
         assert status.inner_text() == ""
 
 
+def _cached_rows(project: Path) -> dict[tuple[str, str], int]:
+    """Each entry of the build cache, by table and key: its row (a rewritten entry gets a
+    new one)."""
+    import sqlite3
+
+    db = sqlite3.connect(project / ".cache" / "cleanguide" / "build.sqlite")
+    try:
+        return {
+            (table, key): row
+            for table in ("articles", "pages")
+            for key, row in db.execute(f"SELECT key, rowid FROM {table}")
+        }
+    finally:
+        db.close()
+
+
+def test_a_build_that_reuses_every_page_forgets_nothing_of_the_cache(tmp_path: Path) -> None:
+    """Pages reused whole keep their conversions: a later change of the theme, which every
+    page key holds, converts no page again (a no-op build used to sweep them away)."""
+    project = make_project(tmp_path / "project", copies(3))
+    log = mkdocs(project)
+    pages = int(re.search(r"(\d+) generated page\(s\) built", log)[1])  # type: ignore[index]
+    cold = _cached_rows(project)
+    log = mkdocs(project)
+    assert f"0 generated page(s) built, {pages} reused unchanged" in log, log
+    assert _cached_rows(project) == cold
+    config = project / "mkdocs.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("primary: teal", "primary: indigo")
+    )
+    log = mkdocs(project)
+    assert f"{pages} generated page(s) built, 0 reused" in log, log  # another theme
+    after = _cached_rows(project)
+    # each page's HTML and record are new; its conversion is the cold build's, untouched
+    kept = {k for k, row in after.items() if k[0] == "pages" and cold.get(k) == row}
+    assert len(kept) == pages
+    # (and one record of which page is where in the site)
+    assert len([k for k in after if k[0] == "pages"]) == 3 * pages + 1
+
+
 def test_dirty_builds_after_an_edit_and_a_removal_equal_cold_builds(tmp_path: Path) -> None:
     project = make_project(tmp_path / "project", copies(20))
     mkdocs(project, site="site")

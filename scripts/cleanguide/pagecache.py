@@ -156,6 +156,9 @@ class PageReuse:
             page.reused = entry
             self.reused[page.url] = entry
             self.cache.touch("pages", _html_key(key))  # read only if the page is written
+            # and its conversion kept: a later build whose page key changes (the theme, its
+            # sidebar) converts it no more than this one did
+            self.cache.touch("pages", content)
             return True
         return False
 

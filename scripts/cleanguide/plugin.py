@@ -529,8 +529,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             for stale in set(self.written) - set(written):
                 Path(stale).unlink(missing_ok=True)
         self.written = written
-        if self.cache is not None:
-            self.cache.put("pages", self._written_key(config), written)
+        key = self._written_key(config)
+        if self.cache is not None and self.cache.get("pages", key) != written:
+            self.cache.put("pages", key, written)  # (a no-op build writes nothing)
 
     @staticmethod
     def _written_key(config: MkDocsConfig) -> str:
