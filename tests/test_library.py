@@ -222,6 +222,43 @@ def test_a_removed_farm_item_naming_a_local_article_becomes_a_related_guide(
     assert "shares topics: win10" in chosen["why"]
 
 
+def test_the_library_is_restored_as_made_and_taken_from_the_cache_while_no_card_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cleanguide.cache import Cache
+
+    content = tmp_path / "content"
+    shutil.copytree(CORPUS, content, ignore=shutil.ignore_patterns("INDEX.tsv"))
+    cache = Cache(tmp_path / "cache.sqlite")
+    first = pipeline.build(content, cache=cache, site_name="Clean Guides")
+    lib = first.library
+    assert lib.related and lib.topics  # something to restore
+    derived = json.loads(json.dumps(lib.derived_json()))  # as the cache keeps it
+    assert Library.restored(lib.cards[::-1], lib.refused, derived) == lib
+
+    def no_library(*_: object, **__: object) -> Library:
+        raise AssertionError("the library was made again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Library, "of", no_library)
+        again = pipeline.build(content, cache=cache, site_name="Clean Guides")
+    assert again.library == lib
+    assert [(p.path, p.text) for p in again.pages] == [(p.path, p.text) for p in first.pages]
+
+    # another site name, or a changed card, makes it again
+    made: list[int] = []
+    of = Library.of.__func__  # type: ignore[attr-defined]
+    monkeypatch.setattr(Library, "of", classmethod(lambda cls, *a: made.append(1) or of(cls, *a)))
+    pipeline.build(content, cache=cache, site_name="Other Guides")
+    assert made == [1]
+    article = next(content.glob("*.md"))
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace("title:", "title: Renamed,", 1), encoding="utf-8")
+    renamed = pipeline.build(content, cache=cache, site_name="Clean Guides")
+    assert made == [1, 1]
+    assert any("Renamed," in c.title for c in renamed.library.cards)
+
+
 _SEGMENT = st.text(alphabet="abc-", min_size=1, max_size=3)
 
 

@@ -226,6 +226,34 @@ class Library:
         lib.related = _related(lib)
         return lib
 
+    def derived_json(self) -> dict[str, Any]:
+        """What `of` worked out from the cards (topics, related guides), for `restored`."""
+        return {
+            "topics": [[t.slug, t.name, list(t.guides)] for t in self.topics],
+            "topic_of_name": self.topic_of_name,
+            "related": {
+                slug: [[r.slug, list(r.reasons)] for r in chosen]
+                for slug, chosen in self.related.items()
+            },
+        }
+
+    @classmethod
+    def restored(
+        cls, cards: Iterable[Card], refused: Sequence[Refusal], derived: dict[str, Any]
+    ) -> Library:
+        """The library `of(cards, refused)` is, with what it works out taken from
+        `derived_json` of an equal one. Raises KeyError, TypeError or ValueError for data
+        `derived_json` did not make."""
+        ordered = sorted(cards, key=order_key)
+        lib = cls(ordered, refused=list(refused), by_slug={c.slug: c for c in ordered})
+        lib.topics = [Topic(slug, name, tuple(guides)) for slug, name, guides in derived["topics"]]
+        lib.topic_of_name = dict(derived["topic_of_name"])
+        lib.related = {
+            slug: [Related(other, tuple(reasons)) for other, reasons in chosen]
+            for slug, chosen in derived["related"].items()
+        }
+        return lib
+
     def _group_topics(self) -> None:
         members: dict[str, list[str]] = {}
         spellings: dict[str, Counter[str]] = {}

@@ -213,16 +213,51 @@ def build(
     _render_all(todo, content_dir, cache)
 
     refused = [Refusal(r.source, _first_error(r)) for r in results if r.refused]
-    lib = Library.of([r.card for r in results if r.card is not None], refused)
+    cards = [r.card for r in results if r.card is not None]
+    lib, listing, related = _library(cards, refused, site_name, cache)
     pages: list[PageFile] = []
     guide_pages: dict[str, list[str]] = {}
     for r in results:
         if r.card is not None:
-            own = _with_related(r.pages, lib, r.card.slug)
+            own = _with_related(r.pages, related.get(r.card.slug, ""))
             guide_pages[r.card.slug] = [p.path for p in own]
             pages.extend(own)
-    pages.extend(library_pages(lib, site_name))
+    pages.extend(listing)
     return BuildResult(results, pages, site_images, lib, guide_pages, site_copies, site_files)
+
+
+def _library(
+    cards: list[Card], refused: list[Refusal], site_name: str, cache: Cache
+) -> tuple[Library, list[PageFile], dict[str, str]]:
+    """The library, its own pages (guides index, topics) and each guide's related-guides
+    section: from the cache when no card and no refusal changed."""
+    inputs = [[c.to_json() for c in cards], [[r.source, r.message] for r in refused]]
+    key = cache_mod.key(
+        "library", cache_mod.code_version(), site_name, json.dumps(inputs, ensure_ascii=False)
+    )
+    entry = cache.get("pages", key)
+    if entry is not None:
+        try:
+            lib = Library.restored(cards, refused, entry["library"])
+            listing = [
+                PageFile(path, body, meta, label) for path, body, meta, label in entry["pages"]
+            ]
+            return lib, listing, dict(entry["related"])
+        except (KeyError, TypeError, ValueError):
+            pass  # not what this code stores: made again below
+    lib = Library.of(cards, refused)
+    listing = library_pages(lib, site_name)
+    related = {c.slug: text for c in lib.cards if (text := related_section(lib, c.slug))}
+    cache.put(
+        "pages",
+        key,
+        {
+            "library": lib.derived_json(),
+            "pages": [[p.path, p.body, dict(p.meta), p.label] for p in listing],
+            "related": related,
+        },
+    )
+    return lib, listing, related
 
 
 def _first_error(r: ArticleResult) -> str:
@@ -461,9 +496,8 @@ def _diagnostics_from(data: Iterable[list[Any]]) -> list[Diagnostic]:
     ]
 
 
-def _with_related(pages: list[PageFile], lib: Library, slug: str) -> list[PageFile]:
-    """The guide's pages, its home page ending with its related guides."""
-    related = related_section(lib, slug)
+def _with_related(pages: list[PageFile], related: str) -> list[PageFile]:
+    """The guide's pages, its home page ending with its `related` guides section."""
     if not related:
         return pages
     home = pages[0]
