@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import Sequence
@@ -115,8 +116,6 @@ def _answer() -> list[dict[str, list[int]]]:
 
 @pytest.mark.skipif(not forks.can_fork(), reason="forks need Linux and a single thread")
 def test_held_objects_and_fork_answers_stay_out_of_the_collector_until_thawed() -> None:
-    import gc
-
     collections: list[int] = []
 
     def count(phase: str, info: dict[str, int]) -> None:

@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cleanguide import audit, pipeline
+from cleanguide.cache import Cache
 from cleanguide.library import RELATED_MAX, Card, Library, link_keys
 from cleanguide.listings import (
     PAGE_SIZE,
@@ -225,8 +226,6 @@ def test_a_removed_farm_item_naming_a_local_article_becomes_a_related_guide(
 def test_the_library_is_restored_as_made_and_taken_from_the_cache_while_no_card_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cleanguide.cache import Cache
-
     content = tmp_path / "content"
     shutil.copytree(CORPUS, content, ignore=shutil.ignore_patterns("INDEX.tsv"))
     cache = Cache(tmp_path / "cache.sqlite")

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -334,8 +335,6 @@ def test_the_index_filter_finds_guides_on_every_page(library: Path) -> None:
 def _cached_rows(project: Path) -> dict[tuple[str, str], int]:
     """Each entry of the build cache, by table and key: its row (a rewritten entry gets a
     new one)."""
-    import sqlite3
-
     db = sqlite3.connect(project / ".cache" / "cleanguide" / "build.sqlite")
     try:
         return {

@@ -220,11 +220,16 @@ class Library:
 
     @classmethod
     def of(cls, cards: Iterable[Card], refused: Sequence[Refusal] = ()) -> Library:
-        ordered = sorted(cards, key=order_key)
-        lib = cls(ordered, refused=list(refused), by_slug={c.slug: c for c in ordered})
+        lib = cls._ordered(cards, refused)
         lib._group_topics()
         lib.related = _related(lib)
         return lib
+
+    @classmethod
+    def _ordered(cls, cards: Iterable[Card], refused: Sequence[Refusal]) -> Library:
+        """The cards in library order, with nothing worked out from them yet."""
+        ordered = sorted(cards, key=order_key)
+        return cls(ordered, refused=list(refused), by_slug={c.slug: c for c in ordered})
 
     def derived_json(self) -> dict[str, Any]:
         """What `of` worked out from the cards (topics, related guides), for `restored`."""
@@ -244,8 +249,7 @@ class Library:
         """The library `of(cards, refused)` is, with what it works out taken from
         `derived_json` of an equal one. Raises KeyError, TypeError or ValueError for data
         `derived_json` did not make."""
-        ordered = sorted(cards, key=order_key)
-        lib = cls(ordered, refused=list(refused), by_slug={c.slug: c for c in ordered})
+        lib = cls._ordered(cards, refused)
         lib.topics = [Topic(slug, name, tuple(guides)) for slug, name, guides in derived["topics"]]
         lib.topic_of_name = dict(derived["topic_of_name"])
         lib.related = {
