@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import frontmatter
 from .neutralise import neutralise_markdown
@@ -27,6 +28,17 @@ class PageFile:
     """Front matter (title, description...), values HTML-escaped as Material prints them."""
     label: str = ""
     """The page's name in navigation, breadcrumbs and previous/next links, if not its title."""
+
+    def row(self, folder: str = "") -> list[Any]:
+        """The page as the build cache keeps it (JSON): its path less `folder`, body, front
+        matter and label."""
+        return [self.path.removeprefix(folder), self.body, dict(self.meta), self.label]
+
+    @classmethod
+    def from_row(cls, row: list[Any], folder: str = "") -> PageFile:
+        """The page `row(folder)` made `row` of."""
+        path, body, meta, label = row
+        return cls(folder + path, body, meta, label)
 
     @property
     def text(self) -> str:

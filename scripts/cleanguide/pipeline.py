@@ -239,9 +239,7 @@ def _library(
     if entry is not None:
         try:
             lib = Library.restored(cards, refused, entry["library"])
-            listing = [
-                PageFile(path, body, meta, label) for path, body, meta, label in entry["pages"]
-            ]
+            listing = [PageFile.from_row(row) for row in entry["pages"]]
             return lib, listing, dict(entry["related"])
         except (KeyError, TypeError, ValueError):
             pass  # not what this code stores: made again below
@@ -253,7 +251,7 @@ def _library(
         key,
         {
             "library": lib.derived_json(),
-            "pages": [[p.path, p.body, dict(p.meta), p.label] for p in listing],
+            "pages": [p.row() for p in listing],
             "related": related,
         },
     )
@@ -418,9 +416,7 @@ def _cached_pages(job: _PagesJob, cache: Cache) -> bool:
     if r.guide is not None or (entry := cache.get("articles", job.key)) is None:
         return False
     r.diagnostics.extend(_diagnostics_from(entry["diagnostics"]))
-    r.pages = [
-        PageFile(job.folder + p, body, meta, label) for p, body, meta, label in entry["pages"]
-    ]
+    r.pages = [PageFile.from_row(row, job.folder) for row in entry["pages"]]
     return True
 
 
@@ -465,9 +461,8 @@ def _render_pages(
 
 
 def _pages_entry(job: _PagesJob, pages: list[PageFile], capped: list[Diagnostic]) -> dict[str, Any]:
-    folder = job.folder
     return {
-        "pages": [[p.path.removeprefix(folder), p.body, dict(p.meta), p.label] for p in pages],
+        "pages": [p.row(job.folder) for p in pages],
         "diagnostics": _diagnostics_json(capped),
     }
 
