@@ -248,16 +248,39 @@
 
   // --- zoom ---------------------------------------------------------------------------------
 
+  // The zoom view opens cleanguide's own screenshot links only: an `a.glightbox` that holds
+  // one image and no text. GLightbox is handed each one as plain data (its URL, shown as an
+  // image, and the image's alt text), never the link itself: from a link it would insert the
+  // `title` as HTML (an article may write its own `a.glightbox`, title included) and open a
+  // URL that is not an image's in a frame.
   var lightbox = null;
   var lightboxLoading = false;
 
+  function zoomLinks() {
+    return Array.prototype.filter.call(document.querySelectorAll("a.glightbox"), function (a) {
+      var only = a.children.length === 1 ? a.firstElementChild : null;
+      return only !== null && only.tagName === "IMG" && !a.textContent.trim();
+    });
+  }
+
+  function zoom(event) {
+    if (!lightbox || event.defaultPrevented || event.button !== 0) return;
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    var link = event.target instanceof Element ? event.target.closest("a.glightbox") : null;
+    var links = zoomLinks();
+    var index = links.indexOf(link);
+    if (index < 0) return;
+    event.preventDefault();
+    lightbox.setElements(
+      links.map(function (a) {
+        return { href: a.href, type: "image", alt: a.firstElementChild.alt || "" };
+      })
+    );
+    lightbox.openAt(index);
+  }
+
   function setupZoom() {
-    if (!document.querySelector("a.glightbox")) return;
-    if (lightbox) {
-      lightbox.reload();
-      return;
-    }
-    if (lightboxLoading) return;
+    if (lightbox || lightboxLoading || !zoomLinks().length) return;
     lightboxLoading = true;
     var css = document.createElement("link");
     css.rel = "stylesheet";
@@ -266,7 +289,14 @@
     js.src = new URL("glightbox.min.js", here).href;
     js.async = true;
     js.onload = function () {
-      lightbox = window.GLightbox({ touchNavigation: true, zoomable: true, loop: false });
+      // no selector of its own: given elements, GLightbox binds to no link on the page
+      lightbox = window.GLightbox({
+        elements: [],
+        touchNavigation: true,
+        zoomable: true,
+        loop: false,
+      });
+      document.addEventListener("click", zoom);
     };
     document.head.append(css, js);
   }
