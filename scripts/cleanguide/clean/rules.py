@@ -333,6 +333,8 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
 
 
 def _is_pixel(a: Mapping[str, str], p: Patterns) -> bool:
+    """An image nobody sees: a side at most `pixels.max_size` pixels (an attribute, or a
+    CSS width or height in its style), or a style that hides it."""
 
     def small(v: str) -> bool:
         size = v.strip().rstrip("px")
@@ -340,7 +342,16 @@ def _is_pixel(a: Mapping[str, str], p: Patterns) -> bool:
 
     if small(a.get("width", "")) or small(a.get("height", "")):
         return True
-    return bool(p.pixel_hidden_style.search(a.get("style", "")))
+    style = a.get("style", "")
+    for declaration in style.split(";"):
+        name, colon, value = declaration.partition(":")
+        if colon and name.strip().lower() in _CSS_SIDES and small(_CSS_IMPORTANT.sub("", value)):
+            return True
+    return bool(p.pixel_hidden_style.search(style))
+
+
+_CSS_SIDES = frozenset({"width", "height", "max-width", "max-height"})
+_CSS_IMPORTANT = re.compile(r"\s*!\s*important\s*$", re.IGNORECASE)
 
 
 def junk_links(ctx: RuleContext) -> Iterator[Cut]:
