@@ -9,6 +9,7 @@ Markdown before rendering, is neutralise.py.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -17,7 +18,7 @@ from typing import Final
 import nh3
 from pygments.token import STANDARD_TYPES
 
-__all__ = ["sanitize_html"]
+__all__ = ["sanitize_html", "url_is_safe"]
 
 
 _ALLOWED_TAGS: Final = frozenset(
@@ -284,6 +285,12 @@ def _filter_url(tag: str, attribute: str, value: str) -> str | None:
 _SRCSET_CANDIDATE_RE: Final = re.compile(
     r"\s*([^\s,]+)\s+([0-9]{1,5}w|[0-9]{1,2}(?:\.[0-9]{1,2})?x)\s*"
 )
+
+
+def url_is_safe(tag: str, attribute: str, value: str) -> bool:
+    """Whether the sanitizer keeps `value` as the URL attribute of `tag` (`a` `href`,
+    `img` `src`), read as a browser reads an attribute: character references decoded."""
+    return _filter_url(tag, attribute, html.unescape(value)) is not None
 
 
 def _filter_srcset(value: str) -> str | None:

@@ -15,6 +15,7 @@ import itertools
 import re
 from collections.abc import Iterator, Mapping
 
+from ..sanitize import url_is_safe
 from ..text import Lines
 from ..typography import title_key
 from .engine import Cut, Rule, RuleContext
@@ -49,6 +50,16 @@ _IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp)$", re.IGNORECASE)
 _MEDIA_TAG = re.compile(r"<(img|video|iframe|picture)\b", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n")
 _LEAD_MARKS = "#>*_ \t\u00a0"
+# A Markdown link or image as Python-Markdown reads one: its target in <...>, or bare with
+# balanced parentheses one level deep (`alert(1)`), then an optional "title".
+_MD_ANY_LINK = re.compile(
+    r"(!?)\[([^\[\]\n]*)\]\(\s*(<[^<>\n]*>|[^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*)"
+    r"(?:\s+\"[^\"\n]*\")?\s*\)"
+)
+# An inline code span (`` `x` ``, ``` ``x`` ```): what it shows is not a link.
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
+# A link reference definition: `[label]: target "title"`, on a line of its own.
+_MD_REFERENCE = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*(<[^<>\n]*>|\S+)[^\n]*\n?", re.M)
 
 
 def _with_line_end(text: str, start: int, end: int) -> tuple[int, int]:
@@ -394,6 +405,52 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(*_with_line_end(text, m.start(), m.end()))
 
 
+def unsafe_links(ctx: RuleContext) -> Iterator[Cut]:
+    """Unwrap links (text kept) and drop images whose URL the sanitizer would drop:
+    `javascript:`, `data:` but a raster image, `file:`... also written with character
+    references (`&#106;avascript:`), which MkDocs would read as a broken relative link.
+    Markdown links, images and reference definitions, and raw `<a href>` and `<img src>`."""
+    text = ctx.text
+    counter = itertools.count(1)
+    code = [m.span() for m in _CODE_SPAN.finditer(text)] if "`" in text else []
+    starts = [s for s, _ in code]
+
+    def in_code(pos: int) -> bool:
+        i = bisect.bisect_right(starts, pos) - 1
+        return i >= 0 and pos < code[i][1]
+
+    if "](" in text:
+        for m in _MD_ANY_LINK.finditer(text):
+            if in_code(m.start()):
+                continue
+            target = m.group(3)
+            target = target[1:-1] if target.startswith("<") else target
+            if m.group(1):  # an image: it goes, alt text and all
+                if not url_is_safe("img", "src", target):
+                    yield Cut(m.start(), m.end())
+            elif not url_is_safe("a", "href", target):
+                g = next(counter)
+                yield Cut(m.start(), m.start() + 1, "unwrapped", g)
+                yield Cut(m.end(2), m.end(), "unwrapped", g)
+    if "]:" in text:
+        for m in _MD_REFERENCE.finditer(text):
+            target = m.group(1)
+            if not url_is_safe("a", "href", target[1:-1] if target.startswith("<") else target):
+                yield Cut(m.start(), m.end())
+    for start, end, tag, inner in ctx.elements("a"):
+        href = attrs(tag).get("href")
+        if href is None or url_is_safe("a", "href", href):
+            continue
+        g = next(counter)
+        yield Cut(start, inner, "unwrapped", g)  # the start tag; the text stays
+        if end != -1 and text.count("\n", start, end) <= 12:
+            yield Cut(text.rfind("</", inner, end), end, "unwrapped", g)
+    for m in ctx.elements("img").opens:
+        src = attrs(m.group(0)).get("src")
+        if src is not None and not url_is_safe("img", "src", src):
+            yield Cut(m.start(), m.end())
+
+
 def _names_any(block: str, words: tuple[str, ...]) -> bool:
     """Whether `block` holds one of the (lower-case) `words`, in any case: a paragraph that
     does not cannot match patterns that all name one of them (patterns.yml: `words`)."""
@@ -550,6 +607,12 @@ RULES: tuple[Rule, ...] = (
     Rule("raw-text-tag", raw_text_elements, "<textarea>, <title>, <xmp>... left open"),
     Rule("disclaimer", disclaimers, "affiliate disclosures"),
     Rule("junk-link", junk_links, "farm and affiliate links unwrapped, ad images dropped"),
+    Rule(
+        "unsafe-link",
+        unsafe_links,
+        "links unwrapped and images dropped whose URL runs script (javascript:, data:...)",
+        ("a", "img"),
+    ),
     Rule("contents-list", contents_lists, "in-page tables of contents that name no heading"),
     Rule("ui-chrome", ui_chrome, "lone UI labels: 'Close', 'Click to enlarge', 'Read more'"),
     Rule("comment-call", comment_calls, "calls to leave a comment"),
