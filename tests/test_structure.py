@@ -291,3 +291,34 @@ def test_headings_show_their_markup_not_its_characters() -> None:
         "<h2><strong>Next steps</strong> for C:\\Windows</h2>",
         "<h2>Back up <code>data_1</code> &amp; <b>more</b></h2>",  # as in a paragraph
     ]
+
+
+def test_a_step_text_keeps_its_bold_and_never_shows_its_html_as_a_title() -> None:
+    """A bold mark after "Step 1" opens the text's own bold (it closes one only if one
+    opened before the label); a short step line holding HTML is the step's text, rendered
+    as prose (sanitised), not a plain-text title that shows the tags."""
+    import markdown
+
+    g = guide_of(
+        "Intro.\n\n## Method 1: Disk Cleanup\n\n"
+        "Step 1 **Win + S** opens search; type *Disk Cleanup*.\n\n"
+        "**Step 2** Right-click the text and choose <b>Copy</b>\n\n"
+        "Step 3 Restart the PC <script>alert(1)</script>\n\n"
+        "**Step 4:** Select the drive\n"
+    )
+    (method,) = g.methods
+    steps = [s for b in method.body if isinstance(b, Procedure) for s in b.steps]
+    assert [(s.number, s.title) for s in steps] == [
+        (1, ""),
+        (2, ""),
+        (3, ""),
+        (4, "Select the drive"),
+    ]
+    first = steps[0].blocks[0]
+    assert isinstance(first, Paragraph)
+    assert first.text == "**Win + S** opens search; type *Disk Cleanup*."
+    (_, page) = render_guide(g)
+    html = markdown.markdown(page.body, extensions=["attr_list", "md_in_html"])
+    assert "<strong>Win + S</strong> opens search" in html
+    assert "choose <b>Copy</b>" in html
+    assert "&lt;b&gt;" not in html and "script" not in html

@@ -36,8 +36,12 @@ _LABEL = (
     rf"|(?P<ord>{'|'.join(_ORDINALS)})[\s\u00a0]+step\b)"
 )
 # a step label opening a paragraph, heading or list item: "Step 3:", "**Step Two**", "First step -"
+# (a bold mark after the label closes one before it: in "Step 1 **Win + S** opens", it opens
+# the text's own bold)
 _STEP = re.compile(
-    r"^(?P<open>\*\*|__)?\s*" + _LABEL + r"\s*(?P<delim>\\?[.:)\-–—])?\s*(?P<close>\*\*|__)?"
+    r"^(?P<open>\*\*|__)?\s*"
+    + _LABEL
+    + r"\s*(?P<delim>\\?[.:)\-–—])?\s*(?(open)(?P<close>\*\*|__)?)"
     r"[\s:.\-–—]*(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -48,6 +52,7 @@ _INLINE_LABEL = re.compile(
     r"(?:\*\*|__)[ \t]*(?i:" + _LABEL + r")[ \t]*\\?[.:)\-–—]?[ \t]*(?:\*\*|__)"
 )
 _INLINE_ITEM = re.compile(r"(\d{1,2})\)[ \t]*(?=[A-Z])")
+_RAW_TAG = re.compile(r"</?[A-Za-z]")
 
 
 class _Mark(NamedTuple):
@@ -92,6 +97,7 @@ def _title_and_body(rest: str) -> tuple[str, str]:
         and len(plain(first)) <= 80
         and plain(first)[-1:] not in ".!?"
         and "](" not in first
+        and not _RAW_TAG.search(first)  # a title is plain text: HTML is the body's to render
     ):
         return plain(first), ""
     return "", rest
