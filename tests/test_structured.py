@@ -54,6 +54,24 @@ def test_every_step_of_every_page_is_in_its_howto_in_order(tmp_path: Path) -> No
     assert checked > 40 and sections >= 4, (checked, sections)
 
 
+def test_a_steps_text_is_what_the_page_says_without_its_html(tmp_path: Path) -> None:
+    """schema.org reads `text` as plain text: raw HTML in a step gives its words, and a
+    script or style element nothing, as on the page."""
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "keys.md").write_text(
+        "---\ntitle: Copy text\ndate: 2024-05-05\n---\n\nIntro.\n\n## Method 1: Keys\n\n"
+        "Step 1. Open the <b>Advanced</b> tab. "
+        "<script>(adsbygoogle = window.adsbygoogle || []).push({});</script>\n\n"
+        "Step 2. Press <kbd>Ctrl</kbd> + <kbd>C</kbd> &amp; paste <style>p{color:red}</style>"
+        "it into **Notes**.\n",
+        encoding="utf-8",
+    )
+    (page,) = [p for p in pipeline.build(content).pages if HOWTO_META in p.meta]
+    texts = [i["text"] for i in flatten(json.loads(page.meta[HOWTO_META])["step"])]
+    assert texts == ["Open the Advanced tab.", "Press Ctrl + C & paste it into Notes."]
+
+
 def test_the_seed_pages_carry_their_howto(built_site: Path, method_pages: dict[str, str]) -> None:
     for key in ("google", "tool"):
         path = built_site / method_pages[key] / "index.html"

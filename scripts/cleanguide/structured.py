@@ -14,11 +14,14 @@ the element), and U+2028/U+2029 likewise.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Any
 from urllib.parse import urljoin
 
 from .model import Block, BulletList, Guide, Heading, Note, Paragraph, Raw, Step, day
+from .neutralise import neutralise_markdown
 from .typography import plain
 
 HOWTO_META = "howto"
@@ -30,12 +33,23 @@ _SCRIPT_ESCAPES = str.maketrans(
 )
 
 
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.DOTALL)
+
+
+def _said(markdown: str) -> str:
+    """What Markdown text says, as plain text: no markup, no raw HTML (a script or style
+    element goes with its content, as on the page), character references decoded."""
+    if "<" in markdown or "{" in markdown:
+        markdown = _TAG.sub(" ", neutralise_markdown(markdown))
+    return plain(html.unescape(markdown) if "&" in markdown else markdown)
+
+
 def _block_text(b: Block) -> str:
     """What a step's block says, as plain text (screenshots and code say nothing here)."""
     if isinstance(b, (Paragraph, Note, Raw, Heading)):
-        return plain(b.text)
+        return _said(b.text)
     if isinstance(b, BulletList):
-        return " ".join(plain(t) for t in b.items)
+        return " ".join(_said(t) for t in b.items)
     return ""
 
 
