@@ -33,15 +33,28 @@ _SCRIPT_ESCAPES = str.maketrans(
 )
 
 
-_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 
 
 def _said(markdown: str) -> str:
     """What Markdown text says, as plain text: no markup, no raw HTML (a script or style
-    element goes with its content, as on the page), character references decoded."""
+    element goes with its content, as on the page, and so does a comment), character
+    references decoded."""
     if "<" in markdown or "{" in markdown:
-        markdown = _TAG.sub(" ", neutralise_markdown(markdown))
+        markdown = _TAG.sub(" ", _without_comments(neutralise_markdown(markdown)))
     return plain(html.unescape(markdown) if "&" in markdown else markdown)
+
+
+def _without_comments(text: str) -> str:
+    """`text` without its HTML comments (one never closed runs to the end), in one pass."""
+    out = []
+    position = 0
+    while (start := text.find("<!--", position)) != -1:
+        out.append(text[position:start])
+        end = text.find("-->", start + 4)
+        position = len(text) if end == -1 else end + 3
+    out.append(text[position:])
+    return " ".join(out)
 
 
 def _block_text(b: Block) -> str:
