@@ -56,8 +56,7 @@ _MD_ANY_LINK = re.compile(
     r"(!?)\[([^\[\]\n]*)\]\(\s*(<[^<>\n]*>|[^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*)"
     r"(?:\s+\"[^\"\n]*\")?\s*\)"
 )
-# An inline code span (`` `x` ``, ``` ``x`` ```): what it shows is not a link.
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
+_BACKTICKS = re.compile(r"`+")
 # A link reference definition: `[label]: target "title"`, on a line of its own.
 _MD_REFERENCE = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*(<[^<>\n]*>|\S+)[^\n]*\n?", re.M)
 
@@ -412,7 +411,7 @@ def unsafe_links(ctx: RuleContext) -> Iterator[Cut]:
     Markdown links, images and reference definitions, and raw `<a href>` and `<img src>`."""
     text = ctx.text
     counter = itertools.count(1)
-    code = [m.span() for m in _CODE_SPAN.finditer(text)] if "`" in text else []
+    code = _code_spans(text) if "`" in text else []
     starts = [s for s, _ in code]
 
     def in_code(pos: int) -> bool:
@@ -449,6 +448,28 @@ def unsafe_links(ctx: RuleContext) -> Iterator[Cut]:
         src = attrs(m.group(0)).get("src")
         if src is not None and not url_is_safe("img", "src", src):
             yield Cut(m.start(), m.end())
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """Where the inline code spans of `text` are: a run of backticks to the next run of as
+    many (what it shows is not a link). A run that none closes is text. One pass over the
+    runs, each closer found by bisection: a regex would read to the end from every run
+    left open."""
+    runs = [m.span() for m in _BACKTICKS.finditer(text)]
+    of_length: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(runs):
+        of_length.setdefault(end - start, []).append(index)
+    spans: list[tuple[int, int]] = []
+    after = 0
+    for index, (start, end) in enumerate(runs):
+        if start < after:
+            continue  # inside the span just found
+        same = of_length[end - start]
+        k = bisect.bisect_right(same, index)
+        if k < len(same):
+            after = runs[same[k]][1]
+            spans.append((start, after))
+    return spans
 
 
 def _names_any(block: str, words: tuple[str, ...]) -> bool:
