@@ -35,7 +35,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File
 
 from cleanguide import pipeline, reader
-from cleanguide.budget import ARTICLE_SECONDS, Allowance
+from cleanguide.budget import ARTICLE_SECONDS, Allowance, allowance
 from cleanguide.convert import Setup, convert_all
 from cleanguide.diagnostics import ArticleError
 from cleanguide.render import render_guide
@@ -67,6 +67,8 @@ class Row:
     capped: int = 0
     stopped: str = ""
     refused: str = ""
+    allowed: float = ARTICLE_SECONDS
+    """The article's budget (`budget.allowance`: it grows past half a MiB)."""
 
     @property
     def total(self) -> float:
@@ -83,20 +85,21 @@ def measure(
 ) -> Row:
     """One article through read, clean, structure, render and conversion, as a build does."""
     start = time.thread_time()
+    data = text.encode("utf-8")
     try:
-        article = reader.loads(text.encode("utf-8"), f"{name}.md")
+        article = reader.loads(data, f"{name}.md")
     except ArticleError as exc:
         return Row(name, len(text), refused=exc.diagnostic.message)
     guide, _ = pipeline.clean_and_structure(
         article, slug_for_article(article.source, article.meta.title)
     )
     processed = time.thread_time()
-    allowance = Allowance()
-    pages = render_guide(guide, allowance=allowance)
+    capped = Allowance()
+    pages = render_guide(guide, allowance=capped)
     rendered = time.thread_time()
     files = [File(p.path, None, config.site_dir, config.use_directory_urls) for p in pages]
     setup = Setup.of(config, files)
-    left = budget - (rendered - start)
+    left = allowance(budget, len(data)) - (rendered - start)
     limits = {p.path: left for p in pages}
     urls = {f.src_uri: f.url for f in files}
     done = convert_all(setup, {p.path: p.body for p in pages}, urls, None, pool, limits)
@@ -106,8 +109,9 @@ def measure(
         processed - start,
         rendered - processed,
         sum(done.seconds.values()),
-        len(allowance.capped),
+        len(capped.capped),
         "; ".join(f"{uri}: {why}" for uri, why in done.stopped.items()),
+        allowed=allowance(budget, len(data)),
     )
 
 
@@ -142,10 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         pool.close()
     built = [r for r in rows if not r.refused]
     slowest = max(built, key=lambda r: r.total)
-    over = [r for r in built if r.total > ARTICLE_SECONDS or r.stopped]
+    over = [r for r in built if r.total > r.allowed or r.stopped]
     print(
-        f"slowest article: {slowest.total:.3f} s CPU ({slowest.name}) against the budget of "
-        f"{ARTICLE_SECONDS:g} s; {len(over)} of {len(built)} over it"
+        f"slowest article: {slowest.total:.3f} s CPU ({slowest.name}) against its budget of "
+        f"{slowest.allowed:.1f} s ({ARTICLE_SECONDS:g} s per article, per half MiB of a larger "
+        f"one); {len(over)} of {len(built)} over theirs"
     )
     return 1 if args.check and over else 0
 

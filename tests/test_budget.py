@@ -25,7 +25,15 @@ from hypothesis import strategies as st
 from mkdocs.config import load_config
 
 from cleanguide import pagefile, pipeline, reader, render, typography, workers
-from cleanguide.budget import ARTICLE_SECONDS, GUIDE_CAP, Allowance, inline_work, literal
+from cleanguide.budget import (
+    ARTICLE_SECONDS,
+    BUDGET_BYTES,
+    GUIDE_CAP,
+    Allowance,
+    allowance,
+    inline_work,
+    literal,
+)
 from cleanguide.clean import rules
 from cleanguide.clean.scan import elements
 from cleanguide.model import Heading
@@ -289,7 +297,10 @@ def test_a_site_refuses_an_article_over_the_budget_and_builds_the_rest(
     )
     assert proc.returncode == 0, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR")]
-    assert len(errors) == 1, proc.stderr
+    assert len(errors) == 2, proc.stderr
+    # the summary, once the pages are converted, counts it refused and names it
+    assert errors[1].endswith("cleanguide: 1 article(s) refused: many-steps.md"), errors
+    assert "1 guide(s) from 2 article(s), 1 refused;" in proc.stderr
     assert re.search(
         r"many-steps\.md: error: refused: converting guides/many-steps/method-1-use-settings\.md "
         r"was stopped after \d\.\d s \(the limit was [\d.]+ s\), over the budget of 2 s per "
@@ -304,3 +315,56 @@ def test_a_site_refuses_an_article_over_the_budget_and_builds_the_rest(
     assert "Google Photos" in seed
     audit = json.loads((project / "build" / "cleanguide" / "many-steps.json").read_text())
     assert [d["rule"] for d in audit["diagnostics"] if d["severity"] == "error"] == ["budget"]
+    assert audit["refused"] is True
+    summary = (project / "build" / "cleanguide" / "summary.txt").read_text()
+    assert "1 guide(s) from 2 article(s), 1 refused;" in summary
+
+
+def test_a_larger_article_has_a_budget_for_each_half_mib() -> None:
+    assert allowance(2.0, 0) == allowance(2.0, BUDGET_BYTES) == 2.0
+    assert allowance(2.0, 4 * BUDGET_BYTES) == 8.0
+    assert allowance(3.0, BUDGET_BYTES // 2 * 3) == 4.5
+
+
+def sound_article(size: int) -> str:
+    """An article of plain prose in many methods of five steps, about `size` bytes."""
+    words = "open the backup folder and select the files you want to keep on the drive "
+    parts = ["---\ntitle: Maintenance, all of it\ndate: 2024-09-09\n---\n\nWhat to do.\n"]
+    method = 0
+    while sum(map(len, parts)) < size:
+        method += 1
+        parts.append(f"\n## Method {method}: Task {method}\n\n{words * 12}\n")
+        parts += [f"\nStep {k}. Do part {k} of task {method}: {words * 9}\n" for k in range(1, 6)]
+    return "".join(parts)
+
+
+@pytest.mark.slow
+def test_a_sound_article_near_the_size_limit_is_built(
+    tmp_path: Path, mkdocs_env: dict[str, str]
+) -> None:
+    """A sound 2 MB article (455 pages) takes longer than a budget meant for an article of
+    common size (here 1.5 to 2.5 s, against 1 s set for the test): its budget is as much
+    for each half MiB, and it is built, not refused."""
+    project = tmp_path / "project"
+    project.mkdir()
+    config = (ROOT / "mkdocs.yml").read_text()
+    assert "  - cleanguide:\n" in config
+    config = config.replace("  - cleanguide:\n", "  - cleanguide:\n      article_budget: 1\n")
+    (project / "mkdocs.yml").write_text(config)
+    shutil.copytree(ROOT / "docs", project / "docs")
+    (project / "content").mkdir()
+    text = sound_article(2_000_000)
+    assert 1_990_000 < len(text.encode()) < reader.MAX_BYTES
+    (project / "content" / "big.md").write_text(text)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=project,
+        env=mkdocs_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "1 guide(s) from 1 article(s), 0 refused;" in proc.stderr
+    last = tmp_path / "site" / "guides" / "big" / "method-400-task-400" / "index.html"
+    assert "Do part 5 of task 400" in last.read_text()

@@ -1,8 +1,10 @@
 """The time one article may take, and the cap that keeps Markdown conversion inside it.
 
 Every article's whole path (read, clean, structure, render, and the conversion of its pages
-to HTML) is meant to finish within `ARTICLE_SECONDS` of CPU time. Our own stages are linear
-in the article's size. Python-Markdown's inline patterns are not: each match rebuilds the
+to HTML) is meant to finish within `ARTICLE_SECONDS` of CPU time, and an article larger
+than `BUDGET_BYTES` within as much for each `BUDGET_BYTES` of it (`allowance`): the work
+of a sound article grows with its size (a 2 MB article of 600 methods takes 2.3 s here),
+what the budget stops does not. Our own stages are linear in the article's size. Python-Markdown's inline patterns are not: each match rebuilds the
 text it was found in (a paragraph of 40,000 `<b>` tags copies 120 KB 40,000 times), and a
 `[`, `](` or backtick run that never closes is scanned to the end of the paragraph, in
 Python, once per occurrence. So before Markdown sees a piece of an article (a paragraph, a
@@ -25,6 +27,8 @@ from dataclasses import dataclass, field
 
 ARTICLE_SECONDS = 2.0
 """CPU seconds one article may take through every stage, its pages' conversion included."""
+BUDGET_BYTES = 512 * 1024
+"""An article's budget is `ARTICLE_SECONDS` for each this many bytes of it (at least one)."""
 
 PYTHON_STEP = 60
 """What a character scanned by a Python loop costs, in characters copied."""
@@ -42,6 +46,11 @@ _ACTIVE = "\\`[!<&*_~^=+:{"
 _BRACKET_OR_ESCAPE = re.compile(r"\\.|[\[\]()]", re.DOTALL)
 _BACKTICKS = re.compile(r"`+")
 _ANGLE = re.compile(r"[<>]")
+
+
+def allowance(budget: float, size: int) -> float:
+    """The CPU seconds an article of `size` bytes may take, with `budget` per article."""
+    return budget * max(1.0, size / BUDGET_BYTES)
 
 
 def inline_work(text: str) -> int:
@@ -152,4 +161,13 @@ class Allowance:
         return True
 
 
-__all__ = ["ARTICLE_SECONDS", "GUIDE_CAP", "PIECE_CAP", "Allowance", "inline_work", "literal"]
+__all__ = [
+    "ARTICLE_SECONDS",
+    "BUDGET_BYTES",
+    "GUIDE_CAP",
+    "PIECE_CAP",
+    "Allowance",
+    "allowance",
+    "inline_work",
+    "literal",
+]

@@ -80,10 +80,14 @@ class ArticleResult:
     seconds: float = 0.0
     """CPU seconds this build spent on the article (read, clean, structure, render): what
     its pages' conversion may still take is the rest of the budget (budget.py)."""
+    size: int = 0
+    """The article's size in bytes (its budget grows with it: `budget.allowance`)."""
+    over_budget: bool = False
+    """Refused after its card was made: converting its pages went over its budget."""
 
     @property
     def refused(self) -> bool:
-        return self.card is None
+        return self.card is None or self.over_budget
 
     @property
     def audit(self) -> dict[str, Any]:
@@ -285,6 +289,7 @@ def _read_articles(paths: list[Path], content_dir: Path, cache: Cache) -> list[A
             result.diagnostics.append(exc.diagnostic)
             continue
         result.key = _article_key(result.source, data)
+        result.size = len(data)
         entry = cache.get("articles", result.key)
         if entry is not None:
             _from_entry(result, entry, cache)

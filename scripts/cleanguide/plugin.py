@@ -48,7 +48,7 @@ from mkdocs.structure.files import File, Files
 
 from . import forks, pipeline
 from .audit import write_audit
-from .budget import ARTICLE_SECONDS
+from .budget import ARTICLE_SECONDS, BUDGET_BYTES, allowance
 from .cache import Cache
 from .cache import key as cache_key
 from .convert import Conversion, Converted, Setup, content_key, convert_all
@@ -293,6 +293,10 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                     failure.reason,
                 )
         self._write_audit()
+
+    def _summarise(self, result: pipeline.BuildResult) -> None:
+        """The build's summary line, once its pages are converted (an article whose pages
+        went over its budget is refused then)."""
         log.info("%s", result.summary())
         if failures := result.image_failures():
             # INFO, not WARNING: an offline build must still pass --strict
@@ -323,6 +327,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         )
         self.site = library_nav(nav, shape, home_label=config.nav is None)
         self._reuse_or_convert(config)
+        self._summarise(result)
         return self.site
 
     def _reuse_or_convert(self, config: MkDocsConfig) -> None:
@@ -345,7 +350,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         if self.config.convert_ahead and todo:
             budget = float(self.config.article_budget)
             limits = {
-                uri: budget - self.article_of[uri].seconds for uri in todo if uri in self.article_of
+                uri: allowance(budget, owner.size) - owner.seconds
+                for uri in todo
+                if (owner := self.article_of.get(uri)) is not None
             }
             ready = {uri: text for uri, text in todo.items() if limits.get(uri, budget) > 0}
             done = convert_all(self.setup, ready, self.urls, self.cache, self.pool, limits)
@@ -378,8 +385,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         for name, uris in converted_now.items():
             owner = self.article_of.get(uris[0])
             spent = (owner.seconds if owner else 0.0) + sum(done.seconds.get(u, 0.0) for u in uris)
+            allowed = allowance(budget, owner.size) if owner else budget
             stopped = [u for u in uris if u in done.stopped or u not in answered]
-            if not stopped and spent <= budget:
+            if not stopped and spent <= allowed:
                 continue
             if not stopped:
                 why = f"it took {spent:.1f} s"
@@ -387,18 +395,19 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 why = f"converting {stopped[0]} was {done.stopped[stopped[0]]}"
             else:
                 why = f"reading and structuring it took {spent:.1f} s"
-            message = f"refused: {why}, over the budget of {budget:g} s per article"
+            message = f"refused: {why}, over {_budget_of(allowed, budget)}"
             error = Diagnostic(Severity.ERROR, name, message, rule="budget")
             log_diagnostic(log, error)
             if owner is not None and owner.card is not None:
                 owner.diagnostics.append(error)  # for the audit, written again below
+                owner.over_budget = True
                 uris = self.result.guide_pages[owner.card.slug]
             for uri in uris:
                 page = self.generated[uri]
                 if self.reuse is not None:
                     self.reuse.discard(page)
                 page.reused = None
-                page.converted = _refused_page(name, budget)
+                page.converted = _refused_page(name, _budget_of(allowed, budget))
             refused = True
         if refused:
             self._write_audit()
@@ -550,11 +559,21 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         return server
 
 
-def _refused_page(source: str, budget: float) -> Converted:
-    """What a page of an article refused for its budget shows."""
+def _budget_of(allowed: float, budget: float) -> str:
+    """The budget an article had, in words (`allowed` seconds, `budget` per article)."""
+    if allowed <= budget:
+        return f"the budget of {budget:g} s per article"
+    return (
+        f"its budget of {allowed:.1f} s ({budget:g} s per article, and per "
+        f"{BUDGET_BYTES // 1024} KiB of a larger one)"
+    )
+
+
+def _refused_page(source: str, budget: str) -> Converted:
+    """What a page of an article refused for its budget shows (`_budget_of`)."""
     text = html_escape(
-        f"{source} was not built: its pages take longer than the budget of {budget:g} s "
-        "per article to convert (see the build log)."
+        f"{source} was not built: its pages take longer to convert than {budget} "
+        "(see the build log)."
     )
     return Converted(f"<p>{text}</p>", [], [], {}, [])
 
