@@ -322,3 +322,25 @@ def test_a_step_text_keeps_its_bold_and_never_shows_its_html_as_a_title() -> Non
     assert "<strong>Win + S</strong> opens search" in html
     assert "choose <b>Copy</b>" in html
     assert "&lt;b&gt;" not in html and "script" not in html
+
+
+def test_sub_step_labels_are_the_sub_steps_of_their_step() -> None:
+    """ "Step 2.1" and "Step 2.2" after "Step 2" are its sub-steps 1 and 2 (the author's
+    numbers, #step-2-1), not two more steps numbered 2; one that names no step before it
+    is text, kept as written."""
+    g = guide_of(
+        "Intro.\n\n## Method 1: Reset this PC\n\nStep 1: Back up your files.\n\n"
+        "Step 2: Reset:\n\nStep 2.1: Open **Settings** > **Recovery**.\n\n"
+        "**Step 2.2:** Click **Reset PC**.\n\nStep 3: Sign in again.\n\n"
+        "Step 5.1: Read the log.\n"
+    )
+    (method,) = g.methods
+    assert numbers(method.steps) == [1, (2, [1, 2]), 3]
+    first, second = method.steps[1].substeps
+    assert first.blocks == [Paragraph("Open **Settings** > **Recovery**.")]
+    assert second.blocks == [Paragraph("Click **Reset PC**.")]
+    assert method.step_count == 5
+    assert Paragraph("Step 5.1: Read the log.") in method.body
+    (_, page) = render_guide(g)
+    assert '<li id="step-2-2" markdown="block">' in page.body
+    assert "1: Open" not in page.body

@@ -32,10 +32,12 @@ _NUMBER_WORDS: Final[Mapping[str, int]] = MappingProxyType(
     {w: k for words in (_CARDINALS, _ORDINALS) for k, w in enumerate(words, 1)}
 )
 _LABEL = (
-    rf"(?:step[\s\u00a0]*(?:(?P<n>\d{{1,3}})|(?P<word>{'|'.join(_CARDINALS)})\b)"
+    rf"(?:step[\s\u00a0]*(?:(?P<n>\d{{1,3}})(?:\.(?P<sub>\d{{1,2}})(?![\d.]))?"
+    rf"|(?P<word>{'|'.join(_CARDINALS)})\b)"
     rf"|(?P<ord>{'|'.join(_ORDINALS)})[\s\u00a0]+step\b)"
 )
-# a step label opening a paragraph, heading or list item: "Step 3:", "**Step Two**", "First step -"
+# a step label opening a paragraph, heading or list item: "Step 3:", "**Step Two**", "First step -",
+# "Step 2.1:" (sub-step 1 of step 2)
 # (a bold mark after the label closes one before it: in "Step 1 **Win + S** opens", it opens
 # the text's own bold)
 _STEP = re.compile(
@@ -64,6 +66,19 @@ class _Mark(NamedTuple):
     """The marker's own Markdown, up to the next marker."""
     inline: bool = False
     """Found inside a paragraph, not at the start of a line: only kept if it fits."""
+    sub: int | None = None
+    """A sub-step label's own number ("Step 2.1": `number` 2, `sub` 1)."""
+    as_written: list[Block] | None = None
+    """What a sub-step label is when it names no step before it: its text, kept as written."""
+
+
+class Label(NamedTuple):
+    """A step label opening a text: its number, the text after it, and a sub-step's own
+    number ("Step 2.1: Open it" is 2, "Open it", 1)."""
+
+    number: int
+    rest: str
+    sub: int | None = None
 
 
 def _label_number(m: re.Match[str]) -> int:
@@ -71,8 +86,12 @@ def _label_number(m: re.Match[str]) -> int:
     return int(word) if word.isdigit() else _NUMBER_WORDS[word]
 
 
-def step_label(text: str) -> tuple[int, str] | None:
-    """(number, the rest) when `text` opens with a step label.
+def _sub_number(m: re.Match[str]) -> int | None:
+    return int(m.group("sub")) if m.group("sub") else None
+
+
+def step_label(text: str) -> Label | None:
+    """The label `text` opens with, if it opens with a step label.
 
     A spelled-out number needs the label set apart (bold, a colon or dash after it, or
     nothing else on the line): "Step one is to download it" is prose.
@@ -84,7 +103,7 @@ def step_label(text: str) -> tuple[int, str] | None:
     marked = m.group("delim") or (m.group("open") and m.group("close")) or not rest.strip()
     if not (m.group("n") or marked):
         return None
-    return _label_number(m), rest
+    return Label(_label_number(m), rest, _sub_number(m))
 
 
 def _title_and_body(rest: str) -> tuple[str, str]:
@@ -123,7 +142,10 @@ def _inline_marks(text: str) -> tuple[str, list[_Mark]]:
     for k, m in enumerate(found):
         end = found[k + 1].start() if k + 1 < len(found) else len(text)
         if m.re is _INLINE_LABEL:
-            marks.append(_Mark(True, _label_number(m), text[m.end() : end], inline=True))
+            own = text[m.end() : end]
+            sub = _sub_number(m)
+            as_written = prose_blocks(text[m.start() : end]) if sub is not None else None
+            marks.append(_Mark(True, _label_number(m), own, True, sub, as_written))
         else:
             marks.append(_Mark(False, int(m.group(1)), text[m.end() : end], inline=True))
     return text[: found[0].start()], marks
@@ -153,12 +175,12 @@ def _token_marks(
         label = step_label(plain(tok.text))
         if label is None:
             return [token_blocks(tok)]
-        return [_Mark(True, label[0], label[1])]
+        return [_label_mark(label, label.rest, tok)]
     if tok.kind == "para":
         label = step_label(tok.text.strip())
         if label is not None:
-            head, marks = inline(label[1])
-            return [_Mark(True, label[0], head), *marks]
+            head, marks = inline(label.rest)
+            return [_label_mark(label, head, tok), *marks]
         head, marks = inline(tok.text)
         return [prose_blocks(head), *marks] if marks else [token_blocks(tok)]
     if tok.kind != "list" or is_contents(tok):
@@ -173,14 +195,25 @@ def _token_marks(
         if bullets:
             out.append(_bullet_blocks(tok, bullets))
             bullets = []
-        number, own = label if label is not None else (int(marker[:-1]), text)
+        own = label.rest if label is not None else text
         head, marks = inline(own)
-        out += [_Mark(label is not None, number, head), *marks]
+        if label is not None:
+            item = Tok("list", "", tok.at, tok.line_of, items=((marker, text),))
+            out += [_label_mark(label, head, item), *marks]
+        else:
+            out += [_Mark(False, int(marker[:-1]), head), *marks]
     if bullets:
         if not out:
             return [token_blocks(tok)]
         out.append(_bullet_blocks(tok, bullets))
     return out
+
+
+def _label_mark(label: Label, text: str, tok: Tok) -> _Mark:
+    """The marker of a step label whose own text is `text` (`tok` as written, for a
+    sub-step label that turns out to name no step)."""
+    as_written = token_blocks(tok) if label.sub is not None else None
+    return _Mark(True, label.number, text, sub=label.sub, as_written=as_written)
 
 
 def _no_marks(text: str) -> tuple[str, list[_Mark]]:
@@ -246,7 +279,10 @@ class _Steps:
         top_n = top.number if top is not None else None
         sub_n = top.substeps[-1].number if top is not None and top.substeps else None
         for k, m in enumerate(marks):
-            if m.label:
+            if m.label and m.sub is not None:
+                fits = by_label and m.number == top_n
+                sub_n = m.sub
+            elif m.label:
                 fits = m.number == 1 or (by_label and top_n is not None and m.number == top_n + 1)
                 by_label, top_n, sub_n = True, m.number, None
             elif by_label and top_n is not None:
@@ -264,9 +300,12 @@ class _Steps:
         return True
 
     def step(self, mark: _Mark, line: int) -> None:
+        top = self.top
+        if mark.sub is not None:
+            self.sub_step(mark, line)
+            return
         title, body = _title_and_body(mark.text) if mark.label else ("", mark.text)
         step = Step(mark.number, title, prose_blocks(body) if body.strip() else [], line)
-        top = self.top
         if not mark.label and top is not None and self.by_label:
             self._attach_pending()
             top.substeps.append(step)  # a list under a step label: the label is a phase
@@ -280,6 +319,21 @@ class _Steps:
             self.by_label = mark.label
             self.body.append(self.proc)
         self.last = step
+
+    def sub_step(self, mark: _Mark, line: int) -> None:
+        """ "Step 2.1" under step 2 (numbered by labels) is its sub-step 1; under anything
+        else it is text, kept as written."""
+        top = self.top
+        if top is not None and self.by_label and top.number == mark.number:
+            assert mark.sub is not None
+            title, body = _title_and_body(mark.text)
+            sub = Step(mark.sub, title, prose_blocks(body) if body.strip() else [], line)
+            self._attach_pending()
+            top.substeps.append(sub)
+            self.last = sub
+            return
+        for b in mark.as_written or []:
+            self.block(b)
 
     def block(self, b: Block) -> None:
         tail = self.pending or (self.last.blocks if self.last is not None else self.body)
