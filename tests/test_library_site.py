@@ -389,3 +389,37 @@ def test_dirty_builds_after_an_edit_and_a_removal_equal_cold_builds(tmp_path: Pa
     mkdocs(fresh, site=str(tmp_path / "fresh-site"))
     assert not list((project / "site" / "guides").glob("android-photo-backup-0/**/*.html"))
     assert_same_tree(tmp_path / "fresh-site", project / "site")
+
+
+def test_a_guide_page_says_the_language_its_content_is_written_in(tmp_path: Path) -> None:
+    """The content of a guide in another language than the site's carries `lang` (and
+    `dir="rtl"` for a language written right to left): screen readers and hyphenation use
+    it. The theme's words around it stay in the site's language."""
+
+    def article(title: str, lang: str, text: str) -> str:
+        head = f"---\ntitle: {title}\ndate: 2024-06-01\n" + (f"lang: {lang}\n" if lang else "")
+        return f"{head}---\n\n{text}\n\n## Method 1: One\n\nStep 1: {text}\n\nStep 2: {text}\n"
+
+    project = make_project(
+        tmp_path / "p",
+        {
+            "drucker.md": article("Drucker reparieren", "de", "Drücken Sie die Taste."),
+            "whatsapp.md": article("نقل المحادثات", "", "افتح واتساب واضغط على الإعدادات."),
+            "printer.md": article("Fix the printer", "", "Press the key."),
+        },
+    )
+    mkdocs(project)
+
+    def content(page: str) -> Tag:
+        html = (project / "site" / "guides" / page / "index.html").read_text(encoding="utf-8")
+        soup = BeautifulSoup(html, "html.parser")
+        assert soup.html is not None and soup.html.get("lang") == "en"
+        article = soup.find("article", class_="md-content__inner")
+        assert isinstance(article, Tag)
+        return article
+
+    for page in ("drucker", "drucker/method-1-one"):
+        assert content(page).attrs.get("lang") == "de" and "dir" not in content(page).attrs
+    arabic = content("whatsapp/method-1-one")
+    assert (arabic.get("lang"), arabic.get("dir")) == ("ar", "rtl")  # told by its script
+    assert "lang" not in content("printer").attrs

@@ -1,4 +1,5 @@
-"""The language of a guide, for search: front matter `lang`, else what its script says.
+"""The language of a guide, for search and its pages: front matter `lang`, else what its
+script says.
 
 Material's search (lunr) needs to know every language it indexes: each one brings its own
 word splitting and stemming (Japanese has no spaces between words). A guide's language is
@@ -9,6 +10,7 @@ Latin script names no single language, so such a guide is searched in the site's
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections import Counter
@@ -110,4 +112,27 @@ def site_languages(site: str, guides: Iterable[str]) -> list[str]:
     return [first, *sorted({g for g in guides if g and g != first})]
 
 
-__all__ = ["SEARCH_LANGUAGES", "detect", "search_language", "site_languages"]
+LANG_META = "lang"
+"""The front-matter key of the language a guide's pages are written in (none: the site's)."""
+RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur"})
+"""Languages written from right to left."""
+_CONTENT_OPEN = '<article class="md-content__inner md-typeset">'
+"""Where Material's template opens a page's content."""
+
+
+def mark_language(page_html: str, lang: str) -> str:
+    """A finished page whose content says it is written in `lang` (and right to left, if
+    it is): the theme's words around it stay in the site's language."""
+    attributes = f' lang="{html.escape(lang)}"' + (' dir="rtl"' if lang in RIGHT_TO_LEFT else "")
+    return page_html.replace(_CONTENT_OPEN, _CONTENT_OPEN[:-1] + attributes + ">", 1)
+
+
+__all__ = [
+    "LANG_META",
+    "RIGHT_TO_LEFT",
+    "SEARCH_LANGUAGES",
+    "detect",
+    "mark_language",
+    "search_language",
+    "site_languages",
+]

@@ -63,7 +63,7 @@ from .defaults import (
 )
 from .diagnostics import Diagnostic, PageSources, Severity, condensed, log_diagnostic, logger
 from .images import FetchPolicy, ImageStore
-from .languages import site_languages
+from .languages import LANG_META, mark_language, site_languages
 from .listings import TOPICS_INDEX, catalog_json, home_overview, index_page
 from .nav import LibraryNav, library_nav, sidebar
 from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
@@ -493,6 +493,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         howto = page.source.meta.get(HOWTO_META)
         if howto and page.reused is None:
             output = add_to_head(output, script_element(howto, page.canonical_url or page.url))
+        lang = page.source.meta.get(LANG_META)
+        if lang and lang != self.site_lang and page.reused is None:
+            output = mark_language(output, str(lang))
         if self.reuse is not None:
             return self.reuse.output(page, output)
         return output

@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import localrefs
 from .budget import Allowance, literal
 from .defaults import GUIDES_DIR, topic_home
+from .languages import LANG_META
 from .model import (
     Block,
     BulletList,
@@ -483,6 +484,10 @@ def render_guide(
         body = [f"# {w.text(s.title)}", context, w.blocks(s.body, 2)]
         page = page_file(path, f"{s.title} · {guide.short_title}", join_parts(body), label=s.title)
         pages.append(_with_howto(page, s.title, guide, w.howto))
+    if guide.lang:
+        pages = [
+            PageFile(p.path, p.body, {**p.meta, LANG_META: guide.lang}, p.label) for p in pages
+        ]
     return pages
 
 
