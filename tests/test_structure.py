@@ -344,3 +344,37 @@ def test_sub_step_labels_are_the_sub_steps_of_their_step() -> None:
     (_, page) = render_guide(g)
     assert '<li id="step-2-2" markdown="block">' in page.body
     assert "1: Open" not in page.body
+
+
+def test_methods_steps_and_notes_are_read_in_the_languages_articles_are_written_in() -> None:
+    """German, Japanese (with full-width colons) and Arabic labels of methods, steps and
+    notes. A Japanese step that is a sentence (it ends with an ideographic full stop) is the
+    step's text, not its title."""
+    cases = {
+        "de": (
+            "## Lösung 1: Warteschlange leeren\n\nSchritt 1: Drücken Sie **Win + R**.\n\n"
+            "Schritt 2: Beenden Sie den Dienst.\n\nHinweis: Sie brauchen Adminrechte.\n\n"
+            "## Methode 2: Treiber\n\n1. Öffnen Sie den Geräte-Manager.\n",
+            "note",
+        ),
+        "ja": (
+            "## 方法1：Print Screenキーを使う\n\nステップ1：画面を表示します。\n\n"
+            "ステップ2：**PrtScn** キーを押します。\n\n注意：古い名前です。\n\n"
+            "## 方法2：Snipping Tool\n\n1. **Win + Shift + S** を押します。\n",
+            "warning",
+        ),
+        "ar": (
+            "## الطريقة 1: النسخ الاحتياطي\n\nالخطوة 1: افتح واتساب.\n\n"
+            "الخطوة 2: اضغط على الإعدادات.\n\nملاحظة: تحتاج إلى اتصال.\n\n"
+            "## الطريقة 2: نسخ محلي\n\n1. افتح الملفات.\n",
+            "note",
+        ),
+    }
+    for lang, (body, kind) in cases.items():
+        g = guide_of("Intro.\n\n" + body)
+        first, second = g.methods
+        assert (first.number, second.number) == (1, 2), lang
+        assert numbers(first.steps) == [1, 2] and numbers(second.steps) == [1], lang
+        assert all(s.title == "" for s in first.steps), (lang, [s.title for s in first.steps])
+        notes = [b for b in first.body if isinstance(b, Note)]
+        assert [n.kind for n in notes] == [kind], lang

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .labels import METHOD_WORDS, STEP_WORDS, alternation
+
 _CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
 _BOLD = re.compile(r"(\*\*|__)(?=\S)([^*\n]*?\S)?\s*\1")
 # Spaces after a word, before punctuation or a closing quote. Each pattern starts with the
@@ -29,7 +31,7 @@ _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 # "Part 1.", "Method 2:", "Step 3 -", "4)" opening a title
 _TITLE_LABEL = re.compile(
-    r"(?:(?:part|method|fix|way|solution|option|approach|step)\s*)?\d{1,3}(?!\d)\s*[.:)\-–—]?\s*",
+    rf"(?:(?:{alternation((*METHOD_WORDS, *STEP_WORDS))})\s*)?\d{{1,3}}(?!\d)\s*[.:：)\-–—]?\s*",
     re.IGNORECASE,
 )
 

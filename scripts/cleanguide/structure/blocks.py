@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from ..labels import COLONS, NOTE_WORDS, alternation
 from ..model import Block, BulletList, Code, Embed, Figure, Heading, Note, Paragraph, Raw
 from ..text import Fence, Lines, fences
 from ..typography import plain, tidy
@@ -27,14 +28,13 @@ _IMAGE_LINE = re.compile(
 )
 _IFRAME = re.compile(r"<iframe\b[^>]*\bsrc\s*=\s*[\"']?([^\"'\s>]+)[^>]*>", re.IGNORECASE)
 _NOTE = re.compile(
-    r"^(?:\*\*|__)?(note|tip|warning|important|caution|notice)(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*",
+    rf"^(?:\*\*|__)?({alternation(list(NOTE_WORDS))})(?:\*\*|__)?\s*[{COLONS}]\s*(?:\*\*|__)?\s*",
     re.IGNORECASE,
 )
 _HTML_START = re.compile(r"<[a-zA-Z!/]")
 _NON_WORD = re.compile(r"[^\w]+")
 _IFRAME_CLOSE = re.compile(r"</iframe\s*>", re.IGNORECASE)
 _BULLET_CHARS = "•●▪◦·"
-_NOTE_KINDS = {"warning": "warning", "caution": "warning", "important": "warning", "tip": "tip"}
 
 
 @dataclass(slots=True)
@@ -250,7 +250,7 @@ def _classify_para(para: str) -> list[Block]:
     if not text:
         return []
     if m := _NOTE.match(text):
-        kind = _NOTE_KINDS.get(m.group(1).lower(), "note")
+        kind = NOTE_WORDS.get(m.group(1).lower(), "note")
         return [Note(kind, text[m.end() :].strip())]
     if text[:1] in _BULLET_CHARS:  # every line must open with a bullet, the first one too
         lines = text.split("\n")

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from .. import languages
 from ..clean import Cleaned
 from ..diagnostics import Diagnostic, Severity
+from ..labels import METHOD_WORDS, alternation
 from ..model import Article, Block, Guide, Heading, Paragraph, Section
 from ..slugs import slugify, unique_slug
 from ..titles import first_sentence, short_title
@@ -25,8 +26,8 @@ from .contents import as_contents, contents_paragraphs, contents_targets, is_con
 from .steps import section_body, step_label
 
 _METHOD = re.compile(
-    r"^(?:(?:part|method|fix|way|solution|option|approach)\s*(\d{1,3})|(\d{1,3}))"
-    r"\s*(?:\\?[.:)\-–—]|\s)\s*(.*)$",
+    rf"^(?:(?:{alternation(METHOD_WORDS)})\s*(\d{{1,3}})|(\d{{1,3}}))"
+    r"\s*(?:\\?[.:：)\-–—]|\s)\s*(.*)$",
     re.IGNORECASE,
 )
 _CLOSING = re.compile(

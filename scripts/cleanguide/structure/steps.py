@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
+from ..labels import STEP_WORDS, alternation
 from ..model import Block, BulletList, Code, Figure, Note, Paragraph, Procedure, Step
 from ..text import fences
 from ..typography import plain
@@ -32,7 +33,7 @@ _NUMBER_WORDS: Final[Mapping[str, int]] = MappingProxyType(
     {w: k for words in (_CARDINALS, _ORDINALS) for k, w in enumerate(words, 1)}
 )
 _LABEL = (
-    rf"(?:step[\s\u00a0]*(?:(?P<n>\d{{1,3}})(?:\.(?P<sub>\d{{1,2}})(?![\d.]))?"
+    rf"(?:(?:{alternation(STEP_WORDS)})[\s\u00a0]*(?:(?P<n>\d{{1,3}})(?:\.(?P<sub>\d{{1,2}})(?![\d.]))?"
     rf"|(?P<word>{'|'.join(_CARDINALS)})\b)"
     rf"|(?P<ord>{'|'.join(_ORDINALS)})[\s\u00a0]+step\b)"
 )
@@ -43,18 +44,20 @@ _LABEL = (
 _STEP = re.compile(
     r"^(?P<open>\*\*|__)?\s*"
     + _LABEL
-    + r"\s*(?P<delim>\\?[.:)\-–—])?\s*(?(open)(?P<close>\*\*|__)?)"
-    r"[\s:.\-–—]*(?P<rest>.*)$",
+    + r"\s*(?P<delim>\\?[.:：)\-–—])?\s*(?(open)(?P<close>\*\*|__)?)"
+    r"[\s:：.\-–—]*(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 # Inside a paragraph: a step label in bold ("**Step Two**"), or "N)" before a capital letter
 # (an instruction starts there) right after a sentence end, a bold close or an image (see
 # `_item_starts`).
 _INLINE_LABEL = re.compile(
-    r"(?:\*\*|__)[ \t]*(?i:" + _LABEL + r")[ \t]*\\?[.:)\-–—]?[ \t]*(?:\*\*|__)"
+    r"(?:\*\*|__)[ \t]*(?i:" + _LABEL + r")[ \t]*\\?[.:：)\-–—]?[ \t]*(?:\*\*|__)"
 )
 _INLINE_ITEM = re.compile(r"(\d{1,2})\)[ \t]*(?=[A-Z])")
 _RAW_TAG = re.compile(r"</?[A-Za-z]")
+_SENTENCE_ENDS = ".!?。！？"
+"""What ends a sentence (in Chinese and Japanese too): a step line ending so is no title."""
 
 
 class _Mark(NamedTuple):
@@ -114,7 +117,7 @@ def _title_and_body(rest: str) -> tuple[str, str]:
         rest
         and not more
         and len(plain(first)) <= 80
-        and plain(first)[-1:] not in ".!?"
+        and plain(first)[-1:] not in _SENTENCE_ENDS
         and "](" not in first
         and not _RAW_TAG.search(first)  # a title is plain text: HTML is the body's to render
     ):
