@@ -82,6 +82,16 @@ LINEAR = {
         rules.RuleContext("## a" + " #" * 90_000 + "\n\n- [a](#a)\n", None, "x", lambda _: 1)  # type: ignore[arg-type]
     ),
     "'<a' never closed x N": lambda: elements("<a" * 100_000, ("a", "img")),
+    "'<script>' x N around a step": lambda: list(
+        rules.active_html(
+            rules.RuleContext(
+                "<script>x\n" * 20_000 + "\nStep 1. Keep.\n</script>\n" + "<form>" * 20_000,
+                None,  # type: ignore[arg-type]
+                "x",
+                lambda _: 1,
+            )
+        )
+    ),
     # a regex for code spans read to the end from each run of backticks no run closes
     "backtick runs of every length": lambda: rules._code_spans(
         "".join("`" * k + " x " for k in range(1, 1500)) + "[a](javascript:b)"

@@ -311,7 +311,7 @@ def test_a_step_text_keeps_its_bold_and_never_shows_its_html_as_a_title() -> Non
     assert [(s.number, s.title) for s in steps] == [
         (1, ""),
         (2, ""),
-        (3, ""),
+        (3, "Restart the PC"),  # the script was cleaned away (active-html, audited)
         (4, "Select the drive"),
     ]
     first = steps[0].blocks[0]

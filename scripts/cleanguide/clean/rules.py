@@ -473,6 +473,76 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# Raw HTML a guide page never shows (the renderer's neutraliser drops the same: neutralise.py).
+# Not <iframe>: a video embed becomes a link to the video (structure/blocks.py).
+_ACTIVE_ELEMENTS = (
+    *("script", "style", "form", "object", "svg", "math", "template", "noscript"),
+    *("video", "audio", "applet", "frame", "frameset", "noembed", "noframes"),
+)
+_ACTIVE_VOID = ("embed", "meta", "link", "base")
+_RAW_TEXT = frozenset({"script", "style"})
+"""Elements a browser reads as code up to their end tag, blank lines and all."""
+
+
+def active_html(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove raw HTML a guide page never shows, as the renderer's neutraliser would (it
+    still runs, behind this): removed here, it is in the audit.
+
+    A `<script>` or `<style>` goes with its content up to its end tag (a browser reads all
+    of it as code), unless that holds a heading or a step: then only the start tag goes,
+    with a warning. A `<form>`, `<svg>`, `<object>`, `<noscript>`... goes with its content
+    when it closes in its own paragraph, else only its start tag goes (its text stays).
+    `<embed>`, `<meta>`, `<link>` and `<base>` tags go. Inline code is left alone.
+    """
+    text = ctx.text
+    if "<" not in text:
+        return
+    code = _code_spans(text) if "`" in text else []
+    code_starts = [s for s, _ in code]
+
+    def in_code(pos: int) -> bool:
+        i = bisect.bisect_right(code_starts, pos) - 1
+        return i >= 0 and pos < code[i][1]
+
+    structure: list[int] | None = None  # where headings and step lines start
+
+    def holds_structure(start: int, end: int) -> bool:
+        nonlocal structure
+        if structure is None:
+            lines = ctx.lines
+            structure = [
+                lines.start(i)
+                for i, line in enumerate(lines.parts)
+                if _HEADING.match(line) or _STEP_LINE.match(line)
+            ]
+        i = bisect.bisect_left(structure, start)
+        return i < len(structure) and structure[i] < end
+
+    paragraph_ends = [end for _, end in ctx.paragraphs]
+    for name in _ACTIVE_ELEMENTS:
+        covered = 0  # an element inside one removed whole goes with it
+        for start, end, _tag, inner in ctx.elements(name):
+            if start < covered or in_code(start):
+                continue
+            if end != -1 and name in _RAW_TEXT:
+                if not holds_structure(inner, end):
+                    covered = end
+                    yield Cut(*_with_line_end(text, start, end))
+                    continue
+                ctx.warn(start, f"<{name}> holds a heading or a step: only its tag is removed")
+            elif end != -1:
+                k = bisect.bisect_left(paragraph_ends, start + 1)
+                if k < len(paragraph_ends) and end <= paragraph_ends[k]:
+                    covered = end
+                    yield Cut(*_with_line_end(text, start, end))
+                    continue
+            yield Cut(start, inner)
+    for name in _ACTIVE_VOID:
+        for m in ctx.elements(name).opens:
+            if not in_code(m.start()):
+                yield Cut(m.start(), m.end())
+
+
 def _names_any(block: str, words: tuple[str, ...]) -> bool:
     """Whether `block` holds one of the (lower-case) `words`, in any case: a paragraph that
     does not cannot match patterns that all name one of them (patterns.yml: `words`)."""
@@ -627,6 +697,12 @@ RULES: tuple[Rule, ...] = (
         ("a", "img", "video", "iframe", "object", "embed"),
     ),
     Rule("raw-text-tag", raw_text_elements, "<textarea>, <title>, <xmp>... left open"),
+    Rule(
+        "active-html",
+        active_html,
+        "raw HTML a page never shows: <script>, <style>, <form>, <svg>, <object>, <meta>...",
+        (*_ACTIVE_ELEMENTS, *_ACTIVE_VOID),
+    ),
     Rule("disclaimer", disclaimers, "affiliate disclosures"),
     Rule("junk-link", junk_links, "farm and affiliate links unwrapped, ad images dropped"),
     Rule(
