@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from ..labels import STEP_WORDS, alternation
 from ..sanitize import url_is_safe
@@ -412,13 +412,7 @@ def unsafe_links(ctx: RuleContext) -> Iterator[Cut]:
     Markdown links, images and reference definitions, and raw `<a href>` and `<img src>`."""
     text = ctx.text
     counter = itertools.count(1)
-    code = _code_spans(text) if "`" in text else []
-    starts = [s for s, _ in code]
-
-    def in_code(pos: int) -> bool:
-        i = bisect.bisect_right(starts, pos) - 1
-        return i >= 0 and pos < code[i][1]
-
+    in_code = _in_code_span(text)
     if "](" in text:
         for m in _MD_ANY_LINK.finditer(text):
             if in_code(m.start()):
@@ -449,6 +443,18 @@ def unsafe_links(ctx: RuleContext) -> Iterator[Cut]:
         src = attrs(m.group(0)).get("src")
         if src is not None and not url_is_safe("img", "src", src):
             yield Cut(m.start(), m.end())
+
+
+def _in_code_span(text: str) -> Callable[[int], bool]:
+    """Whether an offset of `text` is inside one of its inline code spans."""
+    code = _code_spans(text) if "`" in text else []
+    starts = [start for start, _ in code]
+
+    def inside(pos: int) -> bool:
+        i = bisect.bisect_right(starts, pos) - 1
+        return i >= 0 and pos < code[i][1]
+
+    return inside
 
 
 def _code_spans(text: str) -> list[tuple[int, int]]:
@@ -497,13 +503,7 @@ def active_html(ctx: RuleContext) -> Iterator[Cut]:
     text = ctx.text
     if "<" not in text:
         return
-    code = _code_spans(text) if "`" in text else []
-    code_starts = [s for s, _ in code]
-
-    def in_code(pos: int) -> bool:
-        i = bisect.bisect_right(code_starts, pos) - 1
-        return i >= 0 and pos < code[i][1]
-
+    in_code = _in_code_span(text)
     structure: list[int] | None = None  # where headings and step lines start
 
     def holds_structure(start: int, end: int) -> bool:
