@@ -198,3 +198,33 @@ def test_a_good_article_with_local_links_passes_a_strict_build(
     assert warning.startswith("WARNING -  sub/links.md:")
     line = int(warning.split(":")[1])
     assert links.read_text().splitlines()[line - 1] == "[r]: gone.md"
+
+
+@pytest.mark.parametrize(
+    ("name", "published"),
+    [
+        ("shot.png", True),
+        ("Shot.JPG", True),
+        ("manual.pdf", True),
+        ("tool.zip", True),
+        ("page.html", False),
+        ("page.HTM", False),
+        ("diagram.svg", False),
+        ("feed.xml", False),
+        ("app.js", False),
+        ("README", False),
+    ],
+)
+def test_only_files_that_cannot_run_script_are_published(
+    tmp_path: Path, name: str, published: bool
+) -> None:
+    """A file beside an article is served from the site's own address: an .html page or an
+    .svg image there would run its script as the site's."""
+    (tmp_path / "shots").mkdir()
+    (tmp_path / "shots" / name).write_bytes(b"<svg onload=alert(1)>")
+    target = localrefs.resolve("a.md", f"shots/{name}", tmp_path, {})
+    if published:
+        assert target.site_path == f"assets/content/shots/{name}" and target.copy is not None
+    else:
+        assert target.site_path is None and target.copy is None
+        assert "is not published (it could run script on the site)" in target.why

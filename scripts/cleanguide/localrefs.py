@@ -6,8 +6,10 @@ resolved against the article's own folder (a root-relative image, `/images/a.png
 `content/` itself):
 
 - another article: the link goes to the home page of its guide;
-- another file inside `content/`: it is copied into the site (`assets/content/<its path>`)
-  and the link or image points there (an image's pixel size is read for the page);
+- another file inside `content/` of a kind that cannot run script (`PUBLISHED_SUFFIXES`:
+  images, documents, archives, media; not `.html` or `.svg`): it is copied into the site
+  (`assets/content/<its path>`) and the link or image points there (an image's pixel size
+  is read for the page);
 - anything else (missing, a folder, outside `content/`): the link's text stays, an image's
   alt text stays, and a warning names the article, the line and the target.
 
@@ -30,6 +32,19 @@ from .text import fence_spans
 
 MAX_FILE_BYTES = 20 * 2**20
 """Largest file copied from content/ into the site."""
+PUBLISHED_SUFFIXES = frozenset(
+    {
+        *("png", "jpg", "jpeg", "gif", "webp", "avif", "bmp", "ico", "tif", "tiff"),
+        *("pdf", "txt", "csv", "rtf", "doc", "docx", "xls", "xlsx", "ppt", "pptx"),
+        *("odt", "ods", "odp", "epub", "json"),
+        *("zip", "7z", "rar", "gz", "tgz", "tar", "bz2", "xz"),
+        *("mp3", "mp4", "m4a", "webm", "ogg", "wav", "mov"),
+        *("exe", "msi", "dmg", "pkg", "apk", "deb", "rpm", "iso", "img", "bin", "reg"),
+    }
+)
+"""The kinds of file of content/ copied into the site. Not a page, a script or an image
+that holds script (`.html`, `.svg`, `.xml`, `.js`...): served from the site's own address,
+it would run there."""
 
 # A link or image; a link's text may hold images (`[![alt](a.png)](b.md)`). The target is
 # written bare or in <...>, with an optional "title".
@@ -119,6 +134,10 @@ def resolve(source: str, target: str, content_dir: Path, guides: Mapping[str, st
         return Target(None, why="it points outside the content folder")
     if not real.is_file():
         return Target(None, why="it is not a file")
+    suffix = posixpath.splitext(path)[1].lower().lstrip(".")
+    if suffix not in PUBLISHED_SUFFIXES:
+        kind = f"a .{suffix} file" if suffix else "a file without a type"
+        return Target(None, why=f"{kind} is not published (it could run script on the site)")
     if real.stat().st_size > MAX_FILE_BYTES:
         return Target(None, why=f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB")
     return Target(f"{CONTENT_FILES_DIR}/{path}", real)
