@@ -249,17 +249,20 @@
   // --- zoom ---------------------------------------------------------------------------------
 
   // The zoom view opens cleanguide's own screenshot links only: an `a.glightbox` that holds
-  // one image and no text. GLightbox is handed each one as plain data (its URL, shown as an
-  // image, and the image's alt text), never the link itself: from a link it would insert the
-  // `title` as HTML (an article may write its own `a.glightbox`, title included) and open a
-  // URL that is not an image's in a frame.
+  // one image and no text, and leads to a file of the site itself (a screenshot's local
+  // copy). GLightbox is handed each one as plain data (its URL, shown as an image, and the
+  // image's alt text), never the link itself: from a link it would insert the `title` as
+  // HTML (an article may write its own `a.glightbox`, title included) and open a URL that is
+  // not an image's in a frame; and it loads the slides next to the one shown, so a link to
+  // another host would be fetched as soon as a screenshot is zoomed.
   var lightbox = null;
   var lightboxLoading = false;
 
   function zoomLinks() {
     return Array.prototype.filter.call(document.querySelectorAll("a.glightbox"), function (a) {
       var only = a.children.length === 1 ? a.firstElementChild : null;
-      return only !== null && only.tagName === "IMG" && !a.textContent.trim();
+      var local = a.origin === location.origin;
+      return local && only !== null && only.tagName === "IMG" && !a.textContent.trim();
     });
   }
 
