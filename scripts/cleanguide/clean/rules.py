@@ -484,10 +484,14 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
 _ACTIVE_ELEMENTS = (
     *("script", "style", "form", "object", "svg", "math", "template", "noscript"),
     *("video", "audio", "applet", "frame", "frameset", "noembed", "noframes"),
+    *("select", "button"),
 )
-_ACTIVE_VOID = ("embed", "meta", "link", "base")
+_ACTIVE_VOID = ("embed", "meta", "link", "base", "input")
 _RAW_TEXT = frozenset({"script", "style"})
 """Elements a browser reads as code up to their end tag, blank lines and all."""
+_UNWRAPPED = frozenset({"form", "noscript"})
+"""Elements whose tags go and whose content stays: a form's labels may be an instruction,
+a `<noscript>` holds a lazy-loaded page's real screenshot."""
 
 
 def active_html(ctx: RuleContext) -> Iterator[Cut]:
@@ -496,9 +500,10 @@ def active_html(ctx: RuleContext) -> Iterator[Cut]:
 
     A `<script>` or `<style>` goes with its content up to its end tag (a browser reads all
     of it as code), unless that holds a heading or a step: then only the start tag goes,
-    with a warning. A `<form>`, `<svg>`, `<object>`, `<noscript>`... goes with its content
-    when it closes in its own paragraph, else only its start tag goes (its text stays).
-    `<embed>`, `<meta>`, `<link>` and `<base>` tags go. Inline code is left alone.
+    with a warning. A `<form>` or `<noscript>` loses its tags and keeps its content. An
+    `<svg>`, `<object>`, `<select>`... goes with its content when it closes in its own
+    paragraph, else only its start tag goes (its text stays). `<embed>`, `<meta>`, `<link>`,
+    `<base>` and `<input>` tags go. Inline code is left alone.
     """
     text = ctx.text
     if "<" not in text:
@@ -519,10 +524,17 @@ def active_html(ctx: RuleContext) -> Iterator[Cut]:
         return i < len(structure) and structure[i] < end
 
     paragraph_ends = [end for _, end in ctx.paragraphs]
+    group = itertools.count(1)
     for name in _ACTIVE_ELEMENTS:
         covered = 0  # an element inside one removed whole goes with it
         for start, end, _tag, inner in ctx.elements(name):
             if start < covered or in_code(start):
+                continue
+            if name in _UNWRAPPED:
+                g = next(group)
+                yield Cut(start, inner, "unwrapped", g)
+                if end != -1:
+                    yield Cut(text.rfind("</", inner, end), end, "unwrapped", g)
                 continue
             if end != -1 and name in _RAW_TEXT:
                 if not holds_structure(inner, end):
@@ -700,7 +712,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "active-html",
         active_html,
-        "raw HTML a page never shows: <script>, <style>, <form>, <svg>, <object>, <meta>...",
+        "raw HTML a page never shows: <script>, <style>, <svg>, <object>, <meta>, form tags",
         (*_ACTIVE_ELEMENTS, *_ACTIVE_VOID),
     ),
     Rule("disclaimer", disclaimers, "affiliate disclosures"),
