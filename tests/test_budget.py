@@ -92,6 +92,17 @@ LINEAR = {
             )
         )
     ),
+    # the lines of each unclosed link were counted by reading up to the one distant </a>
+    "unsafe '<a' x N, one '</a>'": lambda: list(
+        rules.unsafe_links(
+            rules.RuleContext(
+                'Step 1. Open <a href="javascript:void(0)">it.\n\n' * 20_000 + "</a>\n",
+                None,  # type: ignore[arg-type]
+                "x",
+                lambda _: 1,
+            )
+        )
+    ),
     # a regex for code spans read to the end from each run of backticks no run closes
     "backtick runs of every length": lambda: rules._code_spans(
         "".join("`" * k + " x " for k in range(1, 1500)) + "[a](javascript:b)"

@@ -170,3 +170,10 @@ def test_a_rule_is_asked_again_only_about_a_changed_text(body: str, runs: int) -
     assert cleaned.text == clean(article(body)).text
     assert cleaned.removals or runs == len(RULES)
     assert len(calls) == runs, calls
+
+
+@given(st.text(alphabet="ab\n", max_size=60), st.integers(0, 60), st.integers(0, 60))
+def test_newlines_between_two_offsets_are_counted_by_bisection(text: str, a: int, b: int) -> None:
+    ctx = RuleContext(text, None, "x.md", lambda _: 1)  # type: ignore[arg-type]
+    start, end = sorted((min(a, len(text)), min(b, len(text))))
+    assert ctx.newlines(start, end) == text.count("\n", start, end)

@@ -109,6 +109,12 @@ class RuleContext:
             out.append((lines.start(first), lines.end(len(lines) - 1)))
         return out
 
+    def newlines(self, start: int, end: int) -> int:
+        """How many line breaks [start, end) of the text spans (by bisection, not by reading
+        it: an element never closed nearby is measured to a distant end tag)."""
+        starts = self.lines.starts
+        return bisect.bisect_right(starts, end) - bisect.bisect_right(starts, start)
+
     def elements(self, tag: str) -> Elements:
         """The `<tag ...>` elements of the text."""
         name = tag.lower()

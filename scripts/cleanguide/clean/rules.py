@@ -150,7 +150,7 @@ def ad_slots(ctx: RuleContext) -> Iterator[Cut]:
         for start, end, start_tag, _ in ctx.elements(tag):
             if not attr_rx.search(start_tag):
                 continue
-            if end == -1 or text.count("\n", start, end) > 20:
+            if end == -1 or ctx.newlines(start, end) > 20:
                 ctx.warn(start, f"<{tag}> ad slot is not closed nearby; only its tag is removed")
                 end = start + len(start_tag)
             yield Cut(*_with_line_end(text, start, end))
@@ -313,7 +313,7 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
         href = attrs(tag).get("href", "")
         if not (p.is_affiliate_url(href) or p.is_ad_url(href) or p.is_farm_url(href)):
             continue
-        if end == -1 or text.count("\n", start, end) > 12:
+        if end == -1 or ctx.newlines(start, end) > 12:
             # an unclosed anchor: drop only the tag itself, never what follows
             ctx.warn(start, "link to an ad or farm host is never closed; only its tag is removed")
             yield Cut(start, inner)
@@ -333,7 +333,7 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
             a = attrs(tag)
             urls = [a.get(k, "") for k in ("src", "poster", "data")]
             if any(u and p.is_ad_url(u) for u in urls):
-                end = end if end != -1 and text.count("\n", start, end) <= 12 else start + len(tag)
+                end = end if end != -1 and ctx.newlines(start, end) <= 12 else start + len(tag)
                 yield Cut(*_with_line_end(text, start, end))
     for m in ctx.elements("img").opens:
         if any(s <= m.start() < e for s, e in taken):
@@ -437,7 +437,7 @@ def unsafe_links(ctx: RuleContext) -> Iterator[Cut]:
             continue
         g = next(counter)
         yield Cut(start, inner, "unwrapped", g)  # the start tag; the text stays
-        if end != -1 and text.count("\n", start, end) <= 12:
+        if end != -1 and ctx.newlines(start, end) <= 12:
             yield Cut(text.rfind("</", inner, end), end, "unwrapped", g)
     for m in ctx.elements("img").opens:
         src = attrs(m.group(0)).get("src")
@@ -459,10 +459,11 @@ def _in_code_span(text: str) -> Callable[[int], bool]:
 
 def _code_spans(text: str) -> list[tuple[int, int]]:
     """Where the inline code spans of `text` are: a run of backticks to the next run of as
-    many (what it shows is not a link). A run that none closes is text. One pass over the
-    runs, each closer found by bisection: a regex would read to the end from every run
-    left open."""
+    many in its paragraph (what it shows is not a link). A run that none closes there is
+    text. One pass over the runs, each closer found by bisection: a regex would read to the
+    end from every run left open."""
     runs = [m.span() for m in _BACKTICKS.finditer(text)]
+    breaks = [m.start() for m in _BLANK_LINE.finditer(text)] if runs else []
     of_length: dict[int, list[int]] = {}
     for index, (start, end) in enumerate(runs):
         of_length.setdefault(end - start, []).append(index)
@@ -474,8 +475,10 @@ def _code_spans(text: str) -> list[tuple[int, int]]:
         same = of_length[end - start]
         k = bisect.bisect_right(same, index)
         if k < len(same):
-            after = runs[same[k]][1]
-            spans.append((start, after))
+            close_start, close_end = runs[same[k]]
+            if bisect.bisect(breaks, start) == bisect.bisect(breaks, close_start):
+                after = close_end
+                spans.append((start, after))
     return spans
 
 
