@@ -378,3 +378,27 @@ def test_methods_steps_and_notes_are_read_in_the_languages_articles_are_written_
         assert all(s.title == "" for s in first.steps), (lang, [s.title for s in first.steps])
         notes = [b for b in first.body if isinstance(b, Note)]
         assert [n.kind for n in notes] == [kind], lang
+
+
+def test_a_sub_step_label_ends_with_any_delimiter_and_a_decimal_is_no_label() -> None:
+    """ "Step 2.1." and "**Step 2.2.**" are sub-steps as "Step 2.1:" is; "Step 1.5GB…",
+    "Step 3.0 is…" and "Step 3.1.2" name no step: kept as written."""
+    g = guide_of(
+        "Intro.\n\n## Method 1: Reset\n\nStep 1: Back up.\n\nStep 2. Reset:\n\n"
+        "Step 2.1. Accept the license.\n\n- **Step 2.2.** Lift the lid.\n\n"
+        "Step 3. Free 1.5GB.\n\nStep 3.0 is the version.\n\n"
+        "Step 1.5GB of free space is needed.\n\nStep 3.1.2 Odd.\n"
+    )
+    (method,) = g.methods
+    assert numbers(method.steps) == [1, (2, [1, 2]), 3]
+    subs = method.steps[1].substeps
+    assert [b.text for s in subs for b in s.blocks if isinstance(b, Paragraph)] == [
+        "Accept the license.",
+        "Lift the lid.",
+    ]
+    kept = [b.text for b in method.body if isinstance(b, Paragraph)]
+    assert kept == [
+        "Step 3.0 is the version.",
+        "Step 1.5GB of free space is needed.",
+        "Step 3.1.2 Odd.",
+    ]

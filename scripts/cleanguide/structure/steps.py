@@ -33,7 +33,8 @@ _NUMBER_WORDS: Final[Mapping[str, int]] = MappingProxyType(
     {w: k for words in (_CARDINALS, _ORDINALS) for k, w in enumerate(words, 1)}
 )
 _LABEL = (
-    rf"(?:(?:{alternation(STEP_WORDS)})[\s\u00a0]*(?:(?P<n>\d{{1,3}})(?:\.(?P<sub>\d{{1,2}})(?![\d.]))?"
+    rf"(?:(?:{alternation(STEP_WORDS)})[\s\u00a0]*(?:(?P<n>\d{{1,3}})"
+    r"(?:\.(?P<sub>[1-9]\d?)(?!\d|\.\d|[^\W\d_])|(?!\.\d))"
     rf"|(?P<word>{'|'.join(_CARDINALS)})\b)"
     rf"|(?P<ord>{'|'.join(_ORDINALS)})[\s\u00a0]+step\b)"
 )
