@@ -42,16 +42,21 @@ def test_the_corpus_has_one_japanese_article() -> None:
     assert found["14050306503.md"] == "ja"
 
 
-def test_front_matter_lang_is_kept_when_search_knows_it() -> None:
+def test_front_matter_lang_is_kept_when_it_is_a_language_code() -> None:
+    """Its primary tag, whether search knows the language or not (the pages say it; search
+    indexes a language it does not know in the site's); a value that is no code is not."""
     article = loads("---\ntitle: T\nlang: de-AT\n---\nText\n", "a.md")
     assert article.meta.lang == "de"
-    unknown = loads("---\ntitle: T\nlang: tlh\n---\nText\n", "b.md")
+    persian = loads("---\ntitle: T\nlang: fa_IR\n---\nText\n", "b.md")
+    assert (persian.meta.lang, list(persian.diagnostics)) == ("fa", [])
+    unknown = loads("---\ntitle: T\nlang: Klingon\n---\nText\n", "c.md")
     assert unknown.meta.lang == ""
     assert any("lang" in d.message for d in unknown.diagnostics)
 
 
-def test_site_languages_put_the_site_first_and_each_other_once() -> None:
+def test_site_languages_put_the_site_first_and_each_other_search_knows_once() -> None:
     assert languages.site_languages("en", ["", "ja", "ja", "de", "en"]) == ["en", "de", "ja"]
+    assert languages.site_languages("en", ["fa", "pl", "de", "uk"]) == ["en", "de"]
 
 
 def _cached(tmp_path: Path, size: tuple[int, int], kind: str = "PNG") -> CachedImage:

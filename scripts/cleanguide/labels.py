@@ -28,7 +28,7 @@ METHOD_WORDS: Final = (
 
 STEP_WORDS: Final = (
     "step",
-    *("schritt", "étape", "etape", "paso", "passo", "stap", "krok"),
+    *("schritt", "étape", "etape", "paso", "passo", "stap"),
     *("шаг", "ステップ", "手順", "步骤", "步驟"),
     *("الخطوة", "خطوة", "שלב"),
 )

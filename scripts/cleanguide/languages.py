@@ -109,15 +109,17 @@ def detect(text: str) -> str | None:
 def site_languages(site: str, guides: Iterable[str]) -> list[str]:
     """The site's language first, then each other language of the guides, once, sorted."""
     first = search_language(site) or "en"
-    return [first, *sorted({g for g in guides if g and g != first})]
+    known = {search_language(g) for g in guides if g}
+    return [first, *sorted(lang for lang in known if lang and lang != first)]
 
 
 LANG_META = "lang"
 """The front-matter key of the language a guide's pages are written in (none: the site's)."""
 RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur"})
 """Languages written from right to left."""
-_CONTENT_OPEN = '<article class="md-content__inner md-typeset">'
-"""Where Material's template opens a page's content."""
+_CONTENT_OPEN = '<div class="md-content" data-md-component="content">'
+"""Where Material's template opens a page's content column: marked there, not on the
+`.md-typeset` article inside it, Material's own `[dir=rtl] .md-typeset` rules apply."""
 
 
 def mark_language(page_html: str, lang: str) -> str:

@@ -18,7 +18,6 @@ from typing import Any, Protocol
 
 from .diagnostics import Diagnostic, Severity
 from .frontmatter import FrontMatter
-from .languages import search_language
 from .text import Lines, fences
 from .typography import plain
 
@@ -327,14 +326,20 @@ def _iter_items(items: list[object], key: str, warn: _Warn) -> Iterator[str]:
 
 
 def _check_lang(key: str, value: object, warn: _Warn) -> str | None:
-    """The guide's language, one search knows ("ja", "de"...)."""
+    """The guide's language ("ja", "de", "fa"...: the primary tag of "pt-BR" or "pt_BR").
+    Its pages say so; search indexes it in that language where it knows one, else in the
+    site's."""
     if not isinstance(value, str):
         warn(f"'{key}' ignored: expected a language code, got {type(value).__name__}", key)
         return None
-    lang = search_language(value)
-    if lang is None:
-        warn(f"'{key}' ignored: {value[:20]!r} is not a language search knows", key)
-    return lang
+    m = _LANGUAGE_TAG.fullmatch(value.strip())
+    if m is None:
+        warn(f"'{key}' ignored: {value[:20]!r} is not a language code", key)
+        return None
+    return m.group(1).lower()
+
+
+_LANGUAGE_TAG = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{2,8})*")
 
 
 _HTTP_URL = re.compile(r"https?://[^\s/?#]+[^\s]*", re.IGNORECASE)

@@ -186,6 +186,7 @@
     box.append(status, reset);
     var first = article.querySelector("ol.cg-steps");
     first.parentNode.insertBefore(box, first);
+    asSiteWords(box);
 
     var boxes = steps.map(function (li) {
       var name = stepName(li.id);
@@ -208,6 +209,7 @@
       link.setAttribute("aria-label", "Link to " + name);
       tools.append(label, link);
       li.insertBefore(tools, li.firstChild);
+      asSiteWords(tools);
       li.classList.toggle("cg-step--done", input.checked);
       input.addEventListener("change", function () {
         li.classList.toggle("cg-step--done", input.checked);
@@ -243,6 +245,18 @@
     var target = id && document.getElementById(id);
     if (target && target.matches("ol.cg-steps > li")) {
       target.classList.add("cg-step--target");
+    }
+  }
+
+  // cleanguide's own words (in the site's language) inside a guide written in another one
+  // say so, and run in their own direction: "0 of 3 done" inside Arabic text would read
+  // "of 3 done 0".
+  function asSiteWords(el) {
+    var root = document.documentElement;
+    var content = el.parentNode.closest("[lang]");
+    if (content && content !== root && content.lang !== root.lang) {
+      el.lang = root.lang;
+      el.dir = "auto";
     }
   }
 
