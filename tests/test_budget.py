@@ -92,6 +92,10 @@ LINEAR = {
             )
         )
     ),
+    "unsafe-link's link pattern on open brackets": lambda: [
+        list(rules._MD_ANY_LINK.finditer(text))
+        for text in ("[a](" * 50_000, "[x](" + "(" * 50_000, "[[a]" * 30_000 + "](x)")
+    ],
     # the lines of each unclosed link were counted by reading up to the one distant </a>
     "unsafe '<a' x N, one '</a>'": lambda: list(
         rules.unsafe_links(

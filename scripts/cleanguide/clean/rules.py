@@ -51,11 +51,14 @@ _IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp)$", re.IGNORECASE)
 _MEDIA_TAG = re.compile(r"<(img|video|iframe|picture)\b", re.IGNORECASE)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n")
 _LEAD_MARKS = "#>*_ \t\u00a0"
-# A Markdown link or image as Python-Markdown reads one: its target in <...>, or bare with
-# balanced parentheses one level deep (`alert(1)`), then an optional "title".
+# A Markdown link or image as Python-Markdown reads one: its text with brackets one level
+# deep (`[a [b] c]`, `[![i](x.png)]`), its target in <...> or bare with parentheses two
+# levels deep (`alert((1))`), then an optional "title", 'title' or (title). Each repeated
+# group starts with a character the others cannot: linear.
 _MD_ANY_LINK = re.compile(
-    r"(!?)\[([^\[\]\n]*)\]\(\s*(<[^<>\n]*>|[^\s()<>]*(?:\([^\s()<>]*\)[^\s()<>]*)*)"
-    r"(?:\s+\"[^\"\n]*\")?\s*\)"
+    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
+    r"\(\s*(<[^<>\n]*>|(?:[^\s()<>]|\((?:[^\s()<>]|\([^\s()<>]*\))*\))*)"
+    r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
 )
 _BACKTICKS = re.compile(r"`+")
 # A link reference definition: `[label]: target "title"`, on a line of its own.
