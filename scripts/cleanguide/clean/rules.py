@@ -342,7 +342,7 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
         if any(s <= m.start() < e for s, e in taken):
             continue
         a = attrs(m.group(0))
-        if _is_pixel(a, p) or p.is_ad_url(a.get("src", "")):
+        if _is_pixel(a, p) or p.is_ad_url(a.get("src", "")) or _hidden_attribute(m.group(0)):
             yield Cut(*_with_line_end(text, m.start(), m.end()))
 
 
@@ -351,7 +351,7 @@ def _is_pixel(a: Mapping[str, str], p: Patterns) -> bool:
     CSS width or height in its style), or a style that hides it."""
 
     def small(v: str) -> bool:
-        size = v.strip().rstrip("px")
+        size = v.strip().lower().removesuffix("px").rstrip()
         return size.isdecimal() and int(size) <= p.pixel_max_size  # "²".isdigit(), not int()
 
     if small(a.get("width", "")) or small(a.get("height", "")):
@@ -364,6 +364,13 @@ def _is_pixel(a: Mapping[str, str], p: Patterns) -> bool:
     return bool(p.pixel_hidden_style.search(style))
 
 
+def _hidden_attribute(tag: str) -> bool:
+    """Whether a start tag has the `hidden` attribute (outside its quoted values)."""
+    return "hidden" in tag.lower() and bool(_HIDDEN_ATTR.search(_QUOTED.sub("", tag)))
+
+
+_HIDDEN_ATTR = re.compile(r"\shidden(?=[\s/>=]|$)", re.IGNORECASE)
+_QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 _CSS_SIDES = frozenset({"width", "height", "max-width", "max-height"})
 _CSS_IMPORTANT = re.compile(r"\s*!\s*important\s*$", re.IGNORECASE)
 
