@@ -141,6 +141,22 @@ def test_cp1252_bytes_are_refused_with_a_hint() -> None:
     assert "Windows-1252" in str(error)
 
 
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "a PNG image"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "a PDF document"),
+        (bytes(range(1, 9)) * 80 + b"\xb4\x9c", "a binary file"),
+    ],
+)
+def test_a_binary_file_is_refused_as_one(data: bytes, kind: str) -> None:
+    """Not as text in the wrong encoding ("is it Windows-1252?")."""
+    error = refused(data, "shot.md")
+    assert_at(error, "shot.md", 1)
+    assert f"not a text file: it looks like {kind}" in str(error)
+    assert "Windows-1252" not in str(error)
+
+
 def test_invalid_utf8_after_crlf_counts_lines_like_the_text() -> None:
     error = refused(b"---\r\ntitle: a\r\n\r\n\xc3(", "crlf.md")
     assert_at(error, "crlf.md", 4)

@@ -167,6 +167,8 @@ def _decode(data: bytes, source: str) -> str:
         return _strict_decode(data, len(_BOM_UTF16_LE), "utf-16-le", source)
     if data.startswith(_BOM_UTF16_BE):
         return _strict_decode(data, len(_BOM_UTF16_BE), "utf-16-be", source)
+    if (kind := _binary_kind(data)) is not None:
+        raise ArticleError(source, f"not a text file: it looks like {kind}", line=1, rule=RULE)
     if _looks_like_wide_encoding(data):
         raise ArticleError(
             source,
@@ -175,6 +177,36 @@ def _decode(data: bytes, source: str) -> str:
             rule=RULE,
         )
     return _strict_decode(data, 0, "utf-8", source)
+
+
+_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (or a Word or Excel file)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x7fELF", "a program"),
+)
+"""How common binary files start, and what each is."""
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """What a file that is no text looks like ("a PNG image", "a binary file"), or None.
+
+    Text in any encoding of ASCII's family has few control characters besides tab, line
+    breaks and form feed (a stray few are removed with a warning); a file of 512 bytes or
+    more with one in twenty of its first bytes is binary (random bytes have one in nine).
+    A file of NULs in every other byte is UTF-16, left to `_looks_like_wide_encoding`."""
+    for magic, kind in _MAGIC:
+        if data.startswith(magic):
+            return kind
+    head = data[:4096]
+    if head.count(0) * 4 > len(head):
+        return None
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32 or b == 127)
+    return "a binary file" if len(head) >= 512 and controls * 20 > len(head) else None
 
 
 def _looks_like_wide_encoding(data: bytes) -> bool:
