@@ -41,6 +41,10 @@ class Patterns:
     rating_start: re.Pattern[str]
     """Any of the widget's opening lines (one alternation of the listed patterns)."""
     rating_parts: re.Pattern[str]
+    rating_stars: re.Pattern[str]
+    """A run of rating stars, as a widget written in one paragraph of HTML shows them."""
+    rating_tally: re.Pattern[str]
+    """The score or count such a widget shows beside its stars ("4.9 / 5", "(218 votes)")."""
     bylines: re.Pattern[str]
     pixel_max_size: int
     pixel_hidden_style: re.Pattern[str]
@@ -209,6 +213,8 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         farm_label_max_chars=int(farm["label_max_chars"]),
         rating_start=_any(rating["start"]),
         rating_parts=_any(rating["parts"]),
+        rating_stars=_rx(rating["stars"]),
+        rating_tally=_any(rating["tally"]),
         bylines=_any(data["byline"]["patterns"]),
         pixel_max_size=int(data["pixels"]["max_size"]),
         pixel_hidden_style=_rx(data["pixels"]["hidden_style"]),

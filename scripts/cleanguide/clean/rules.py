@@ -266,7 +266,10 @@ def _item_is_farm(item: str, p: Patterns) -> bool:
 
 
 def rating_widgets(ctx: RuleContext) -> Iterator[Cut]:
-    """Remove a star-rating widget: its question line and the parts that follow it."""
+    """Remove a star-rating widget: its question line and the parts that follow it, or a
+    short paragraph that is a run of stars with a score or count ("★★★★☆ 4.3/5 (218
+    votes)") and no step."""
+    yield from _rating_paragraphs(ctx)
     lines = ctx.lines
     parts = lines.parts
     after = 0  # lines before this belong to a widget already cut
@@ -286,6 +289,27 @@ def rating_widgets(ctx: RuleContext) -> Iterator[Cut]:
                 after = last + 1
                 continue
             ctx.warn(lines.start(i), "rating question without a rating widget after it; kept")
+
+
+_RATING_PARAGRAPH_MAX_CHARS = 400
+
+
+def _rating_paragraphs(ctx: RuleContext) -> Iterator[Cut]:
+    p = ctx.patterns
+    text = ctx.text
+    if not p.rating_stars.search(text):
+        return
+    for start, end in ctx.paragraphs:
+        block = text[start:end]
+        if (
+            end - start <= _RATING_PARAGRAPH_MAX_CHARS
+            and p.rating_stars.search(block)
+            and p.rating_tally.search(block)
+            and not any(
+                _STEP_LINE.match(line) or _LIST_ITEM.match(line) for line in block.split("\n")
+            )
+        ):
+            yield Cut(start, end)
 
 
 def bylines(ctx: RuleContext) -> Iterator[Cut]:
