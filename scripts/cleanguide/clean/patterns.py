@@ -53,6 +53,8 @@ class Patterns:
     """Lower-case words one of which every disclaimer phrase names."""
     disclaimer_max_chars: int
     ui_chrome: re.Pattern[str]
+    share_link: re.Pattern[str]
+    """A link that shares the page on a social network or by mail (a share bar's)."""
     """A whole line that says only one of the UI labels (for `fullmatch`)."""
     comment_call: re.Pattern[str]
     """A call to comment, from the start of its sentence to its end (searched in a paragraph)."""
@@ -222,6 +224,7 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         disclaimer_words=_words(disclaimers["words"], disclaimers["phrases"], "disclaimer"),
         disclaimer_max_chars=int(disclaimers["max_chars"]),
         ui_chrome=_ui_chrome(data["ui_chrome"]),
+        share_link=_any(data["share_links"]),
         comment_call=_comment_call(calls["lead_in"], calls["sentences"]),
         comment_words=_words(calls["words"], calls["sentences"], "comment call"),
     )

@@ -11,6 +11,7 @@ function beside the others.)
 from __future__ import annotations
 
 import bisect
+import html
 import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -708,6 +709,36 @@ def ui_chrome(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(lines.start(i), lines.end(i))
 
 
+_SHARE_BAR_MAX_CHARS = 800
+_SHARE_LABEL_MAX_CHARS = 60
+_HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
+_TAG_OR_LINK = re.compile(r"<[^<>]*>|!?\[[^\[\]\n]*\]\([^()\n]*\)")
+
+
+def share_bars(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove a share bar: a short paragraph of two or more links that each share the page
+    on a social network or by mail (patterns.yml `share_links`), with at most a label
+    ("Share", "シェアする") besides them."""
+    p = ctx.patterns
+    text = ctx.text
+    for start, end in ctx.paragraphs:
+        if end - start > _SHARE_BAR_MAX_CHARS:
+            continue
+        block = text[start:end]
+        if "](" not in block and "href" not in block.lower():
+            continue  # no link
+        urls = [
+            html.unescape(next(g for g in m.groups() if g is not None))
+            for m in _HREF.finditer(block)
+        ]
+        urls += [m.group(1) for m in _LINK_TARGET.finditer(block)]
+        if len(urls) < 2 or not all(p.share_link.match(u.strip()) for u in urls):
+            continue
+        if len(_TAG_OR_LINK.sub(" ", block).strip()) > _SHARE_LABEL_MAX_CHARS:
+            continue  # more than a label around the links: kept
+        yield Cut(start, end)
+
+
 def comment_calls(ctx: RuleContext) -> Iterator[Cut]:
     """Remove calls to leave a comment: the site has no comments.
 
@@ -762,6 +793,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule("contents-list", contents_lists, "in-page tables of contents that name no heading"),
     Rule("ui-chrome", ui_chrome, "lone UI labels: 'Close', 'Click to enlarge', 'Read more'"),
+    Rule("share-bar", share_bars, "paragraphs of links that share the page (Facebook, X...)"),
     Rule("comment-call", comment_calls, "calls to leave a comment"),
 )
 """The default rule chain. Order matters: blocks first, then lists, then single elements."""
