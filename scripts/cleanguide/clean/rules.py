@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from ..labels import STEP_WORDS, alternation
 from ..sanitize import url_is_safe
 from ..text import Lines
-from ..typography import title_key
+from ..typography import plain, title_key
 from .engine import Cut, Rule, RuleContext
 from .patterns import Patterns
 from .scan import attrs
@@ -50,6 +50,7 @@ _LINK_TARGET = re.compile(r"\]\(\s*<?([^\s()<>]+)")
 _BYLINE_TARGET = re.compile(r"\]\(([^)\s]+)")
 _IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp)$", re.IGNORECASE)
 _MEDIA_TAG = re.compile(r"<(img|video|iframe|picture)\b", re.IGNORECASE)
+_ANY_TAG = re.compile(r"<[^<>]*>")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n")
 _LEAD_MARKS = "#>*_ \t\u00a0"
 # A Markdown link or image as Python-Markdown reads one: its text with brackets one level
@@ -642,7 +643,8 @@ def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
 
 
 def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
-    """Remove short paragraphs or quotes that only disclose affiliate links."""
+    """Remove short paragraphs or quotes that only disclose affiliate links, or only say
+    that the site uses cookies (and offer its buttons)."""
     p = ctx.patterns
     if not _names_any(ctx.text, p.disclaimer_words):
         return  # no paragraph can name one
@@ -652,8 +654,9 @@ def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
             continue
         if not p.disclaimer.search(block):
             continue
-        sentences = [s for s in _SENTENCE_BREAK.split(block.replace(">", " ")) if s.strip()]
-        if all(p.disclaimer.search(s) for s in sentences):
+        said = plain(_ANY_TAG.sub(" ", block))  # what it says: no tags, links as their text
+        sentences = [s for s in _SENTENCE_BREAK.split(said) if s.strip()]
+        if sentences and all(p.disclaimer.search(s) for s in sentences):
             yield Cut(start, end)
 
 
@@ -783,7 +786,7 @@ RULES: tuple[Rule, ...] = (
         "raw HTML a page never shows: <script>, <style>, <svg>, <object>, <meta>, form tags",
         (*_ACTIVE_ELEMENTS, *_ACTIVE_VOID),
     ),
-    Rule("disclaimer", disclaimers, "affiliate disclosures"),
+    Rule("disclaimer", disclaimers, "affiliate disclosures and cookie notices"),
     Rule("junk-link", junk_links, "farm and affiliate links unwrapped, ad images dropped"),
     Rule(
         "unsafe-link",
