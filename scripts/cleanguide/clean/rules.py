@@ -51,6 +51,7 @@ _BYLINE_TARGET = re.compile(r"\]\(([^)\s]+)")
 _IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp)$", re.IGNORECASE)
 _MEDIA_TAG = re.compile(r"<(img|video|iframe|picture)\b", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^<>]*>")
+_WORD = re.compile(r"\w")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n")
 _LEAD_MARKS = "#>*_ \t\u00a0"
 # A Markdown link or image as Python-Markdown reads one: its text with brackets one level
@@ -654,8 +655,9 @@ def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
             continue
         if not p.disclaimer.search(block):
             continue
-        said = plain(_ANY_TAG.sub(" ", block))  # what it says: no tags, links as their text
-        sentences = [s for s in _SENTENCE_BREAK.split(said) if s.strip()]
+        # what it says: no tags or quote marks, links as their text
+        said = plain(_ANY_TAG.sub(" ", block).replace(">", " "))
+        sentences = [s for s in _SENTENCE_BREAK.split(said) if _WORD.search(s)]
         if sentences and all(p.disclaimer.search(s) for s in sentences):
             yield Cut(start, end)
 
