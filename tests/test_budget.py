@@ -11,7 +11,6 @@ import importlib.util
 import json
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from cleanguide.clean.scan import elements
 from cleanguide.model import Heading
 from cleanguide.render import render_guide
 from cleanguide.slugs import slug_for_article
+from webtools import mkdocs_build
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = Path(__file__).resolve().parent
@@ -312,14 +312,7 @@ def test_a_site_refuses_an_article_over_the_budget_and_builds_the_rest(
     # 15,000 steps: several seconds in md_in_html, nothing the inline cap sees
     (project / "content" / "many-steps.md").write_text(fuzz_shapes.shape("step-labels", 3.0))
     site = tmp_path / "site"
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--no-strict", "-d", str(site)],
-        cwd=project,
-        env=mkdocs_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = mkdocs_build(project, "--no-strict", "-d", str(site), env=mkdocs_env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR")]
     assert len(errors) == 2, proc.stderr
@@ -381,14 +374,7 @@ def test_a_sound_article_near_the_size_limit_is_built(
     text = sound_article(2_000_000)
     assert 1_990_000 < len(text.encode()) < reader.MAX_BYTES
     (project / "content" / "big.md").write_text(text)
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
-        cwd=project,
-        env=mkdocs_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = mkdocs_build(project, "--strict", "-d", str(tmp_path / "site"), env=mkdocs_env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "1 guide(s) from 1 article(s), 0 refused;" in proc.stderr
     last = tmp_path / "site" / "guides" / "big" / "method-400-task-400" / "index.html"

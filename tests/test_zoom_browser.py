@@ -10,9 +10,6 @@ plain data for its own screenshot links only; an article's links stay plain link
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image
 
-from webtools import BROWSER_MISSING, REPO, chromium, serve_directory
+from webtools import BROWSER_MISSING, REPO, chromium, mkdocs_build, serve_directory
 
 pytestmark = [
     pytest.mark.browser,
@@ -55,7 +52,7 @@ PAGE = "guides/zoom/method-1-use-the-trackpad/"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def site(tmp_path_factory: pytest.TempPathFactory, mkdocs_env: dict[str, str]) -> Path:
     root = tmp_path_factory.mktemp("zoom")
     (root / "mkdocs.yml").write_bytes((REPO / "mkdocs.yml").read_bytes())
     (root / "docs").mkdir()
@@ -63,17 +60,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "content" / "shots").mkdir(parents=True)
     (root / "content" / "zoom.md").write_text(ARTICLE, encoding="utf-8")
     Image.new("RGB", (320, 200), "teal").save(root / "content" / "shots" / "step.png")
-    env = dict(os.environ)
-    env.pop("SITE_URL", None)
-    env.update(NO_MKDOCS_2_WARNING="1", CLEANGUIDE_OFFLINE="1", PYTHONDONTWRITEBYTECODE="1")
-    done = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = mkdocs_build(root, "--strict", env=mkdocs_env, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     html = (root / "site" / PAGE / "index.html").read_text(encoding="utf-8")
     # the article's own links are in the page as it wrote them: the script is what is tested

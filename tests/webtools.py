@@ -98,6 +98,21 @@ def _serving(handler: Any) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+def mkdocs_build(
+    project: Path, *args: str, env: dict[str, str], timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """`python -m mkdocs build ARGS` in `project` (`env`: the `mkdocs_env` fixture); the
+    caller checks the result."""
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @contextlib.contextmanager
 def chromium() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never a downloaded browser build)."""

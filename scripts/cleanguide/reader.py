@@ -202,9 +202,9 @@ def _binary_kind(data: bytes) -> str | None:
     for magic, kind in _MAGIC:
         if data.startswith(magic):
             return kind
-    head = data[:4096]
-    if head.count(0) * 4 > len(head):
+    if _looks_like_wide_encoding(data):
         return None
+    head = data[:4096]
     controls = sum(1 for b in head if b < 9 or 13 < b < 32 or b == 127)
     return "a binary file" if len(head) >= 512 and controls * 20 > len(head) else None
 

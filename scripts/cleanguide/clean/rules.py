@@ -11,7 +11,6 @@ function beside the others.)
 from __future__ import annotations
 
 import bisect
-import html
 import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -716,8 +715,7 @@ def ui_chrome(ctx: RuleContext) -> Iterator[Cut]:
 
 _SHARE_BAR_MAX_CHARS = 800
 _SHARE_LABEL_MAX_CHARS = 60
-_HREF = re.compile(r"""\bhref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE)
-_TAG_OR_LINK = re.compile(r"<[^<>]*>|!?\[[^\[\]\n]*\]\([^()\n]*\)")
+_TAG_OR_LINK = re.compile(_ANY_TAG.pattern + r"|!?\[[^\[\]\n]*\]\([^()\n]*\)")
 
 
 def share_bars(ctx: RuleContext) -> Iterator[Cut]:
@@ -732,10 +730,8 @@ def share_bars(ctx: RuleContext) -> Iterator[Cut]:
         block = text[start:end]
         if "](" not in block and "href" not in block.lower():
             continue  # no link
-        urls = [
-            html.unescape(next(g for g in m.groups() if g is not None))
-            for m in _HREF.finditer(block)
-        ]
+        hrefs = (attrs(m.group(0)).get("href") for m in _A_TAG.finditer(block))
+        urls = [href for href in hrefs if href is not None]
         urls += [m.group(1) for m in _LINK_TARGET.finditer(block)]
         if len(urls) < 2 or not all(p.share_link.match(u.strip()) for u in urls):
             continue
