@@ -12,7 +12,8 @@
   (convert.py), in worker processes that stop a page past its article's budget
   (budget.py): such an article is refused, its pages say so. on_page_context gives each
   page its own sidebar.
-- on_env: in a cold `mkdocs build`, fork a process that renders and writes a share of the
+- on_env: Material's search divides pages into sections with searchsections.py; in a cold
+  `mkdocs build`, fork a process that renders and writes a share of the
   generated pages beside MkDocs' loop (prerender.py); on_post_page takes their HTML for
   the page cache, and gives MkDocs nothing to write.
 - on_page_markdown: the library overview on the home page, where `<!-- cleanguide:library -->`
@@ -71,6 +72,7 @@ from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
 from .prerender import Prerender, WrittenAhead
 from .sanitize import sanitize_html
 from .searchindex import SEARCH_PLUGINS, SearchIndex, search_entries
+from .searchsections import read_pages_with_sections
 from .structured import HOWTO_META, add_to_head, script_element
 from .workers import Pool
 
@@ -439,6 +441,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             with contextlib.suppress(OSError):
                 folder.mkdir(parents=True, exist_ok=True)
                 env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(folder))
+        read_pages_with_sections(config)  # before the forks that render pages
         self.ahead.close()
         self.written_ahead.pages = set()
         # only with plugins pagecache knows (self.reuse): none keeps state per page
