@@ -15,6 +15,7 @@ first H1, else its file name, with a warning (meta.py).
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -192,6 +193,10 @@ _MAGIC = (
 """How common binary files start, and what each is."""
 
 
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
+"""Control characters but tab, line breaks and form feed."""
+
+
 def _binary_kind(data: bytes) -> str | None:
     """What a file that is no text looks like ("a PNG image", "a binary file"), or None.
 
@@ -205,7 +210,7 @@ def _binary_kind(data: bytes) -> str | None:
     if _looks_like_wide_encoding(data):
         return None
     head = data[:4096]
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32 or b == 127)
+    controls = len(_CONTROL_BYTES.findall(head))
     return "a binary file" if len(head) >= 512 and controls * 20 > len(head) else None
 
 
