@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,23 @@ def test_entries_read_back_as_they_were_put_encoded_here_or_elsewhere(
     in_memory = Cache(None)
     in_memory.put_encoded("pages", "elsewhere", cache_mod.encode(value))
     assert in_memory.get("pages", "elsewhere") == value
+
+
+def test_a_new_cache_file_has_large_pages_and_an_old_one_still_reads(tmp_path: Path) -> None:
+    new = tmp_path / "new.sqlite"
+    store = Cache(new)
+    store.begin()
+    store.put("pages", "k", {"html": "x" * 20000})
+    store.sweep()
+    store.close()
+    with sqlite3.connect(new) as db:
+        assert db.execute("PRAGMA page_size").fetchone()[0] == cache_mod.PAGE_SIZE
+    old = tmp_path / "old.sqlite"
+    with sqlite3.connect(old) as db:  # as an earlier cleanguide made it
+        db.execute("PRAGMA page_size=4096")
+        db.execute(f"PRAGMA user_version={cache_mod.SCHEMA}")
+        db.execute("CREATE TABLE pages (key TEXT PRIMARY KEY, value BLOB)")
+        db.execute("INSERT INTO pages VALUES ('k', ?)", (cache_mod.encode({"a": 1}),))
+    store = Cache(old)
+    assert store.get("pages", "k") == {"a": 1}
+    store.close()

@@ -38,6 +38,8 @@ log = logger(__name__)
 
 SCHEMA = 1
 TABLES = ("articles", "pages")
+PAGE_SIZE = 32768
+"""SQLite's page size for a new cache file (bytes)."""
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -110,6 +112,11 @@ class Cache:
     def _connect(path: Path) -> sqlite3.Connection:
         db = sqlite3.connect(path, timeout=10, isolation_level=None)
         try:
+            # (a new file only) a page's HTML is 5 to 30 KiB compressed: with 4 KiB pages it
+            # spanned many, each written twice (log, then file); measured on a cold build of
+            # 1,000 articles, storing and committing took 0.30 to 0.35 s, 0.14 to 0.15 s with
+            # these, and reading every entry back 0.14 s, 0.16 s with these
+            db.execute(f"PRAGMA page_size={PAGE_SIZE}")
             db.execute("PRAGMA journal_mode=WAL")
             # No flush to the disk: a crash of the build leaves the file whole (WAL), and a
             # crash of the machine at worst an entry that fails its zlib check or a file set
