@@ -49,7 +49,7 @@ def same_as_material(html: str) -> None:
     [
         "",
         "plain text, no tag",
-        "<p>Intro</p>\n<h2 id=\"a\">First</h2>\n<p>One</p>\n<h2 id=\"b\">Second</h2><p>Two</p>",
+        '<p>Intro</p>\n<h2 id="a">First</h2>\n<p>One</p>\n<h2 id="b">Second</h2><p>Two</p>',
         '<h1 id="top">Title</h1><p>Text</p><h2 id="s">Sub</h2><p>More</p>',
         '<h2 id="x">A heading first, not h1</h2><p>text</p>',
         "<h2>no id: not a section</h2><p>text</p>",
@@ -66,7 +66,7 @@ def same_as_material(html: str) -> None:
         '<h2 id="t"><code>code</code> in a title</h2><p>t</p>',
         '<details class="note"><summary>Note</summary><p>body</p></details>',
         '<figure><img src="a.png"><figcaption>Cap\ntion</figcaption></figure>',
-        '<table><thead><tr><th>h</th></tr></thead><tbody><tr><td>d</td></tr></tbody></table>',
+        "<table><thead><tr><th>h</th></tr></thead><tbody><tr><td>d</td></tr></tbody></table>",
         '<input type="checkbox" checked><label for="x">Done</label>',
         '<h2 id="a &amp; b">Entity in an id</h2><p>x</p>',
         '<p\n  class="x"\n>spread over lines</p>',
@@ -193,9 +193,11 @@ def test_material_search_index_uses_it_and_still_falls_back(
     assert read_pages_with_sections(config)  # type: ignore[arg-type]  # (twice: no harm)
     feeds: list[str] = []
     real_feed = Parser.feed
-    monkeypatch.setattr(Parser, "feed", lambda self, data: (feeds.append(data), real_feed(self, data)))
+    monkeypatch.setattr(
+        Parser, "feed", lambda self, data: (feeds.append(data), real_feed(self, data))
+    )
     usual = '<p>Intro</p><h2 id="a">A<a class="headerlink" href="#a">¶</a></h2><p>Text</p>'
-    unusual = "<p>Intro</p><!-- note --><h2 id=\"b\">B</h2><p>Text</p>"
+    unusual = '<p>Intro</p><!-- note --><h2 id="b">B</h2><p>Text</p>'
     ours.add_entry_from_context(page(usual))
     assert feeds == []
     ours.add_entry_from_context(page(unusual))
