@@ -4,9 +4,11 @@
 blocks of one page, with what a page holds per page (the first screenshot, the ids taken,
 the steps' HowTo items). Everything that came from an article goes in through
 pagefile.py's `prose` or `escape_text`; the Markdown scaffolding around it (lists,
-admonitions, captions, front matter) is ours. Steps are the one place it is HTML:
-`<ol start="N">` lists whose items md_in_html renders as Markdown, because Markdown lists
-cannot show an author's numbers (they count from 1). The writer's block kinds, screenshots,
+admonitions, front matter) is ours. Steps and captions are the places it is
+HTML that md_in_html renders as Markdown: `<ol start="N">` lists, because Markdown lists
+cannot show an author's numbers (they count from 1), and `<figure>` with its `<figcaption>`
+(the HTML pymdownx's caption block makes, without loading that extension: its import
+compiles patterns for 0.09 s in every build). The writer's block kinds, screenshots,
 step lists and contents all read the same per-page state, which is why they stay together.
 """
 
@@ -199,18 +201,14 @@ class _PageWriter:
         out = f"![{self.text(alt)}](<{_url(src)}>){attr_list}"
         if got is not None:  # the zoom view (glightbox) opens the original
             out = f"[{out}](<{_url(original)}>){{ .glightbox }}"
-        if caption:
-            out += f"\n/// caption\n{self.text(caption)}\n///"
-        return out
+        return _captioned(out, self.text(caption)) if caption else out
 
     def missing_figure(self, url: str, alt: str, caption: str) -> str:
         """A screenshot that could not be fetched: a note and a link to it, never a broken image."""
         what = f" {self.text(alt)}." if alt != caption else ""
         note = f"*Screenshot not available.*{what} [Open the original](<{_url(url)}>)"
         out = f"{note}\n{{: .{MISSING_CLASS} }}"
-        if caption:
-            out += f"\n/// caption\n{self.text(caption)}\n///"
-        return out
+        return _captioned(out, self.text(caption)) if caption else out
 
     def _relative(self, site_path: str) -> str:
         """A site file relative to this page's Markdown file (MkDocs rewrites it for the URL)."""
@@ -390,6 +388,11 @@ def _heading_anchors(guide: Guide) -> dict[tuple[int, str], str]:
 
 
 _URL_UNSAFE = re.compile(r"[<>\s]")
+
+
+def _captioned(figure: str, caption: str) -> str:
+    """A screenshot block (Markdown) and its caption line (escaped) as a `<figure>`."""
+    return f'<figure markdown="1">\n{figure}\n<figcaption markdown="1">{caption}</figcaption>\n</figure>'
 
 
 def _url(url: str) -> str:
