@@ -73,7 +73,7 @@ def test_seed_keeps_content_and_drops_junk(content: Path) -> None:
         "Feel free to leave your comments",
     ]:
         assert junk not in text, junk
-    assert text.count("<figcaption markdown=\"1\">") == 6
+    assert text.count('<figcaption markdown="1">') == 6
     guide = result.articles[0].guide
     assert guide is not None
     assert [len(m.steps) for m in guide.methods] == [4, 3]
