@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mkdocs.config import load_config
 
-from cleanguide import pagefile, pipeline, reader, render, typography, workers
+from cleanguide import pagefile, pipeline, reader, render, searchsections, typography, workers
 from cleanguide.budget import (
     ARTICLE_SECONDS,
     BUDGET_BYTES,
@@ -106,6 +106,10 @@ LINEAR = {
                 lambda _: 1,
             )
         )
+    ),
+    # each tag and text asked whether a heading (or <pre>) was open by reading the open tags
+    "search sections of 40,000 open elements": lambda: searchsections.sections(
+        "<ul><li>" * 20_000 + "text" + "</li></ul>" * 20_000
     ),
     # a regex for code spans read to the end from each run of backticks no run closes
     "backtick runs of every length": lambda: rules._code_spans(
