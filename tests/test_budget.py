@@ -23,7 +23,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from mkdocs.config import load_config
 
-from cleanguide import pagefile, pipeline, reader, render, searchsections, typography, workers
+from cleanguide import (
+    localrefs,
+    pagefile,
+    pipeline,
+    reader,
+    render,
+    searchsections,
+    typography,
+    workers,
+)
 from cleanguide.budget import (
     ARTICLE_SECONDS,
     BUDGET_BYTES,
@@ -107,6 +116,11 @@ LINEAR = {
             )
         )
     ),
+    # a target may hold balanced parentheses: never more than one deep, so no nesting to try
+    "local link targets of '()' and '(x' x N": lambda: [
+        list(localrefs.references(text))
+        for text in ("[a](" + "()" * 50_000, "[a](x" + "(y" * 50_000, "[" + "![a](b(c)" * 20_000)
+    ],
     # each tag and text asked whether a heading (or <pre>) was open by reading the open tags
     "search sections of 40,000 open elements": lambda: searchsections.sections(
         "<ul><li>" * 20_000 + "text" + "</li></ul>" * 20_000

@@ -228,3 +228,44 @@ def test_only_files_that_cannot_run_script_are_published(
     else:
         assert target.site_path is None and target.copy is None
         assert "is not published (it could run script on the site)" in target.why
+
+
+def test_targets_with_balanced_parentheses_are_read_whole() -> None:
+    text = '[x](page_(1).md) and ![shot](a(b).png "t") and [![in](i_(2).png)](o.md)'
+    assert [t for t, _, _ in localrefs.references(text)] == [
+        "page_(1).md",
+        "a(b).png",
+        "i_(2).png",
+        "o.md",
+    ]
+
+
+def test_a_file_with_parentheses_is_published_and_an_encoded_scheme_is_text(
+    tmp_path: Path,
+) -> None:
+    """`%6Aavascript:` is no scheme: a relative link to no file, shown as text with the
+    article's warning (MkDocs saw it as an unrecognised relative link and warned itself,
+    which failed a strict build without naming the rule)."""
+    content = tmp_path / "content"
+    content.mkdir()
+    Image.new("RGB", (40, 30), "red").save(content / "shot_(1).png")
+    (content / "odd.md").write_text(
+        "---\ntitle: Odd links\n---\n\nIntro.\n\n## Method 1: Do it\n\n"
+        "Step 1 Click [this](%6Aavascript:alert(1)) link.\n\n"
+        "Step 2 See the screen:\n\n![The screen](shot_(1).png)\n",
+        encoding="utf-8",
+    )
+    result = pipeline.build(content)
+    [article] = result.articles
+    warnings = {(d.line, d.message) for d in article.diagnostics if d.rule == "local-link"}
+    assert warnings == {
+        (
+            9,
+            "'%6Aavascript:alert(1)' does not resolve (there is no such file in the content "
+            "folder): shown as text",
+        )
+    }
+    assert "assets/content/shot_(1).png" in result.files
+    method = {p.path: p.body for p in result.pages}["guides/odd/method-1-do-it.md"]
+    assert "Click this link." in method and "avascript" not in method
+    assert "assets/content/shot_(1).png" in method

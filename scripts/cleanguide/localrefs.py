@@ -47,10 +47,11 @@ that holds script (`.html`, `.svg`, `.xml`, `.js`...): served from the site's ow
 it would run there."""
 
 # A link or image; a link's text may hold images (`[![alt](a.png)](b.md)`). The target is
-# written bare or in <...>, with an optional "title".
+# written bare (parentheses in it balanced, one deep: `shot_(1).png`, as Markdown reads
+# them) or in <...>, with an optional "title".
 LINK = re.compile(
-    r"(!?)\[((?:[^\[\]\n]|!\[[^\[\]\n]*\]\([^()\s]*\))*)\]"
-    r"\(\s*(<[^<>\n]*>|[^\s()<>]*)((?:\s+\"[^\"\n]*\")?)\s*\)"
+    r"(!?)\[((?:[^\[\]\n]|!\[[^\[\]\n]*\]\((?:[^()\s]|\([^()\s]*\))*\))*)\]"
+    r"\(\s*(<[^<>\n]*>|(?:[^\s()<>]|\([^\s()<>]*\))*)((?:\s+\"[^\"\n]*\")?)\s*\)"
 )
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
