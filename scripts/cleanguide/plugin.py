@@ -13,9 +13,9 @@
   (budget.py): such an article is refused, its pages say so. on_page_context gives each
   page its own sidebar.
 - on_env: Material's search divides pages into sections with searchsections.py; in a cold
-  `mkdocs build`, fork a process that renders and writes a share of the
-  generated pages beside MkDocs' loop (prerender.py); on_post_page takes their HTML for
-  the page cache, and gives MkDocs nothing to write.
+  `mkdocs build`, fork a process that renders and writes a share of the generated pages
+  beside MkDocs' loop (prerender.py); on_post_page takes their HTML for the page cache,
+  and gives MkDocs nothing to write.
 - on_page_markdown: the library overview on the home page, where `<!-- cleanguide:library -->`
   stands; on_page_content: sanitise the HTML of generated pages MkDocs converted itself.
 - on_post_page, on_post_build: a page's HowTo JSON-LD (structured.py); the reused pages'
