@@ -220,3 +220,20 @@ def test_an_entry_damaged_inside_fails_its_checksum(
         assert store.get("pages", "k") is None
     store.close()
     assert any("unreadable" in r.getMessage() for r in caplog.records)
+
+
+def test_without_the_cache_an_unchanged_audit_file_is_left_as_it_is(
+    content: Path, tmp_path: Path
+) -> None:
+    """New code or a deleted cache makes every record again: the files that hold the same
+    bytes are not written again (a file costs far more to make than to read)."""
+    folder = tmp_path / "audit"
+    audit.write_audit(pipeline.build(content), folder)
+    before = {p.name: (p.stat().st_ino, p.read_bytes()) for p in folder.glob("*.json")}
+    seed = content / "android-photo-backup.md"
+    seed.write_text(seed.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    audit.write_audit(pipeline.build(content), folder)
+    after = {p.name: (p.stat().st_ino, p.read_bytes()) for p in folder.glob("*.json")}
+    assert after.keys() == before.keys() and len(after) == 3
+    changed = {name for name in after if after[name] != before[name]}
+    assert changed == {"android-photo-backup.json"}

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import cache as cache_mod
-from .files import atomic_write
+from .files import atomic_write, write_if_changed
 from .forks import in_halves
 
 if TYPE_CHECKING:
@@ -97,10 +97,12 @@ def write_audit(result: BuildResult, audit_dir: Path, cache: Cache | None = None
     """One JSON file per article plus a summary, under audit_dir (outside the site).
 
     With a cache, a file whose record has not changed since the last build, and whose size
-    is the one written then, is not written. The files are replaced atomically but not each
-    flushed to disk (a thousand flushes took 0.4 s): a file a crash left short or empty has
-    another size, and is written again by the next build. Many files are written half by a
-    forked child (forks.in_halves).
+    is the one written then, is not written; without one (a new cache, new code), a file
+    that already holds the same bytes is not written either (making a file costs far more
+    than reading one). The files are replaced atomically but not each flushed to disk (a
+    thousand flushes took 0.4 s): a file a crash left short or empty has another size, and
+    is written again by the next build. Many files are written half by a forked child
+    (forks.in_halves).
     """
     audit_dir.mkdir(parents=True, exist_ok=True)
     todo: list[tuple[Path, dict[str, Any], str]] = []
@@ -117,7 +119,7 @@ def write_audit(result: BuildResult, audit_dir: Path, cache: Cache | None = None
         sizes = []
         for target, record, _ in part:
             data = audit_json(record).encode()
-            atomic_write(target, data, durable=False)
+            write_if_changed(target, data, durable=False)
             sizes.append(len(data))
         return sizes
 

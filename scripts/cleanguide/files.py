@@ -40,12 +40,14 @@ def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE, *, durable: boo
         raise
 
 
-def write_if_changed(path: Path, data: bytes, mode: int = FILE_MODE) -> bool:
+def write_if_changed(
+    path: Path, data: bytes, mode: int = FILE_MODE, *, durable: bool = True
+) -> bool:
     """`atomic_write` unless `path` already holds exactly `data`; True if written."""
     with contextlib.suppress(OSError):
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
-    atomic_write(path, data, mode)
+    atomic_write(path, data, mode, durable=durable)
     return True
 
 
