@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .defaults import CONTENT_FILES_DIR, guide_home
-from .text import fence_spans
+from .text import MD_LINK, fence_spans
 
 MAX_FILE_BYTES = 20 * 2**20
 """Largest file copied from content/ into the site."""
@@ -46,13 +46,8 @@ PUBLISHED_SUFFIXES = frozenset(
 that holds script (`.html`, `.svg`, `.xml`, `.js`...): served from the site's own address,
 it would run there."""
 
-# A link or image; a link's text may hold images (`[![alt](a.png)](b.md)`). The target is
-# written bare (parentheses in it balanced, one deep: `shot_(1).png`, as Markdown reads
-# them) or in <...>, with an optional "title".
-LINK = re.compile(
-    r"(!?)\[((?:[^\[\]\n]|!\[[^\[\]\n]*\]\((?:[^()\s]|\([^()\s]*\))*\))*)\]"
-    r"\(\s*(<[^<>\n]*>|(?:[^\s()<>]|\([^\s()<>]*\))*)((?:\s+\"[^\"\n]*\")?)\s*\)"
-)
+LINK = MD_LINK
+"""A link or image (text.MD_LINK); a link's text may hold images (`[![alt](a.png)](b.md)`)."""
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
 

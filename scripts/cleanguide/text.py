@@ -1,4 +1,6 @@
-"""Text as every stage reads it: its lines, where each starts, and its fenced code blocks.
+"""Text as every stage reads it: its lines, where each starts, its fenced code blocks, and
+its Markdown links (`MD_LINK`: the cleaner's unsafe links and the local links read them
+alike).
 
 `Lines` answers "which line is this offset on" and "where does line i start"; `fences`
 says where fenced code is. The reader (an article's first heading), the cleaner (no cut
@@ -23,6 +25,17 @@ from dataclasses import dataclass
 from functools import cached_property
 
 TAB_LENGTH = 4
+
+MD_LINK = re.compile(
+    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
+    r"\(\s*(<[^<>\n]*>|(?:[^\s()<>]|\((?:[^\s()<>]|\([^\s()<>]*\))*\))*)"
+    r"((?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?)\s*\)"
+)
+"""A Markdown link or image as Python-Markdown reads one: `!` for an image, its text (with
+brackets one level deep: `[a [b] c]`, `[![i](x.png)](y.md)`), its target in <...> or bare
+with parentheses two levels deep (`shot_(1).png`, `alert((1))`), then an optional title
+("title", 'title' or (title), with the space before it). Each repeated group starts with a
+character the others cannot: linear."""
 """Python-Markdown's tab stops, which superfences reads indentation with."""
 
 
@@ -183,4 +196,4 @@ def fence_spans(text: str | Lines) -> list[tuple[int, int]]:
     return [f.span(lines) for f in fences(lines)]
 
 
-__all__ = ["TAB_LENGTH", "Fence", "Lines", "fence_spans", "fences"]
+__all__ = ["MD_LINK", "TAB_LENGTH", "Fence", "Lines", "fence_spans", "fences"]

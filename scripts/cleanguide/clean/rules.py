@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 from ..labels import STEP_WORDS, alternation
 from ..sanitize import url_is_safe
-from ..text import Lines
+from ..text import MD_LINK, Lines
 from ..typography import plain, title_key
 from .engine import Cut, Rule, RuleContext
 from .patterns import Patterns
@@ -53,15 +53,6 @@ _ANY_TAG = re.compile(r"<[^<>]*>")
 _WORD = re.compile(r"\w")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n")
 _LEAD_MARKS = "#>*_ \t\u00a0"
-# A Markdown link or image as Python-Markdown reads one: its text with brackets one level
-# deep (`[a [b] c]`, `[![i](x.png)]`), its target in <...> or bare with parentheses two
-# levels deep (`alert((1))`), then an optional "title", 'title' or (title). Each repeated
-# group starts with a character the others cannot: linear.
-_MD_ANY_LINK = re.compile(
-    r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
-    r"\(\s*(<[^<>\n]*>|(?:[^\s()<>]|\((?:[^\s()<>]|\([^\s()<>]*\))*\))*)"
-    r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
-)
 _BACKTICKS = re.compile(r"`+")
 # A link reference definition: `[label]: target "title"`, on a line of its own.
 _MD_REFERENCE = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*(<[^<>\n]*>|\S+)[^\n]*\n?", re.M)
@@ -450,7 +441,7 @@ def unsafe_links(ctx: RuleContext) -> Iterator[Cut]:
     counter = itertools.count(1)
     in_code = _in_code_span(text)
     if "](" in text:
-        for m in _MD_ANY_LINK.finditer(text):
+        for m in MD_LINK.finditer(text):
             if in_code(m.start()):
                 continue
             target = m.group(3)
