@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 TAB_LENGTH = 4
+"""Python-Markdown's tab stops, which superfences reads indentation with."""
 
 MD_LINK = re.compile(
     r"(!?)\[((?:[^\[\]\n]|\[[^\[\]\n]*\])*)\]"
@@ -36,7 +37,6 @@ brackets one level deep: `[a [b] c]`, `[![i](x.png)](y.md)`), its target in <...
 with parentheses two levels deep (`shot_(1).png`, `alert((1))`), then an optional title
 ("title", 'title' or (title), with the space before it). Each repeated group starts with a
 character the others cannot: linear."""
-"""Python-Markdown's tab stops, which superfences reads indentation with."""
 
 
 class Lines:
