@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from mkdocs.config import load_config
 
 from cleanguide.neutralise import _neutralise_passes, neutralise_markdown
-from cleanguide.sanitize import sanitize_html
+from cleanguide.sanitize import is_remote, sanitize_html, without_remote_images
 
 BEFORE = "Step 1 Open Settings"
 AFTER = "Step 2 Tap Backup"
@@ -559,3 +559,73 @@ def test_text_no_pass_would_change_is_returned_as_it_is(text: str) -> None:
 def test_backticks_alone_change_nothing(text: str) -> None:
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")
     assert neutralise_markdown(text) == _neutralise_passes(normalised) == normalised
+
+
+# --- no image from another host (a site that fetches its screenshots) ---------------------
+
+REMOTE_IMAGES = [
+    # (raw HTML, what must stand in the image's place)
+    (
+        '<p>Tap <img src="https://farm.example/up/run%20as.jpg?x=1&y=2"> then</p>',
+        '<p>Tap <a href="https://farm.example/up/run%20as.jpg?x=1&amp;y=2" '
+        'rel="noopener noreferrer">Image: run as.jpg</a> then</p>',
+    ),
+    (
+        '<p><img alt="The menu" src="http://farm.example/m.png"></p>',
+        '<p><a href="http://farm.example/m.png" rel="noopener noreferrer">Image: The menu</a></p>',
+    ),
+    # a network path, also with backslashes (browsers read them as slashes), and with a
+    # leading space and a tab inside the scheme
+    ('<img src="//farm.example/a.gif">', "Image: a.gif"),
+    ('<img src="/\\farm.example/b.gif">', "Image: b.gif"),
+    ('<img src=" ht\ttps://farm.example/c.gif">', "Image: c.gif"),
+    # inside a link: only the text, never a link inside a link
+    (
+        '<a href="https://example.org/"><img alt="Logo" src="https://farm.example/l.png"></a>',
+        '<a href="https://example.org/" rel="noopener noreferrer">Image: Logo</a>',
+    ),
+    # a local image keeps only its local candidates
+    (
+        '<img src="../a.webp" srcset="https://farm.example/b.jpg 2x, ../a-600w.webp 600w" '
+        'sizes="100vw">',
+        '<img src="../a.webp" srcset="../a-600w.webp 600w" sizes="100vw">',
+    ),
+    (
+        '<img src="../a.webp" srcset="https://farm.example/b.jpg 2x" sizes="100vw">',
+        '<img src="../a.webp">',
+    ),
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), REMOTE_IMAGES)
+def test_without_remote_images_links_what_it_would_fetch(raw: str, expected: str) -> None:
+    out = without_remote_images(sanitize_html(raw))
+    assert expected in out
+    soup = BeautifulSoup(out, "html.parser")
+    for img in soup.find_all("img"):
+        urls = [str(img.get("src", "")), *str(img.get("srcset", "")).split(",")]
+        assert not any("farm.example" in u for u in urls), out
+    assert not soup.select("a a"), out
+    assert sanitize_html(out) == out  # what it writes is what the sanitiser keeps
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        '<p><img alt="x" src="../assets/images/x-0123456789.webp" width="10" height="5"></p>',
+        '<p><img src="data:image/png;base64,AAAA"></p>',
+        '<p><a href="https://example.org/">no image</a></p>',
+        '<pre><code>&lt;img src="https://farm.example/x.png"&gt;</code></pre>',
+    ],
+)
+def test_without_remote_images_keeps_local_images_and_text(kept: str) -> None:
+    cleaned = sanitize_html(kept)
+    assert without_remote_images(cleaned) == cleaned
+
+
+@given(st.text(alphabet='<>img src="=/\\ht:ps.a', max_size=60))
+def test_without_remote_images_leaves_no_remote_image(text: str) -> None:
+    out = without_remote_images(sanitize_html(text))
+    for img in BeautifulSoup(out, "html.parser").find_all("img"):
+        for url in [str(img.get("src", "")), *str(img.get("srcset", "")).split(",")]:
+            assert not is_remote(url.strip()), out

@@ -163,7 +163,7 @@ def screenshot_png(width: int, height: int, seed: int) -> bytes:
 
 
 @contextlib.contextmanager
-def _screenshot_server(images: dict[str, bytes]) -> Iterator[str]:
+def screenshot_server(images: dict[str, bytes]) -> Iterator[str]:
     """Serves `images` by path on 127.0.0.1 (404 for anything else); yields the base URL."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -210,7 +210,7 @@ def build_measured_site(dest: Path) -> MeasuredSite:
         served[url] = (f"/shot-{n}.png", screenshot_png(720 + 40 * n, 1280 - 60 * n, n))
     images = {path: data for path, data in served.values()}
     site = dest / "site"
-    with _screenshot_server(images) as base:
+    with screenshot_server(images) as base:
         seed = _IMAGE_URL.sub(lambda m: m.group(1) + base + served[m.group(2)][0], seed)
         single = _IMAGE_URL.sub(lambda m: m.group(1) + base + "/missing.png", single)
         (project / "content" / SEED.name).write_text(seed, encoding="utf-8")

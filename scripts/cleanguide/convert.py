@@ -6,7 +6,8 @@ generated pages are all known in `on_files`, so they are converted there instead
 
 - as MkDocs converts them: the site's own extensions, and MkDocs' own link, anchor and
   title processors (the ones `Page.render` registers), so links, anchors and warnings are
-  MkDocs' own; then sanitised (`sanitize_html`), as the plugin does for generated pages;
+  MkDocs' own; then sanitised (`finish_html`: `sanitize_html`, and no image from another
+  host where the site fetches its screenshots), as the plugin does for generated pages;
 - in worker processes (workers.py), one Markdown instance each, on every core when there
   are enough pages to pay for more than one (`PARALLEL_MIN`). Each page is stopped past
   the article budget (`budget.ARTICLE_SECONDS` of CPU time): no page, whatever Python-Markdown
@@ -40,7 +41,7 @@ from mkdocs.structure.toc import get_toc
 from . import cache as cache_mod
 from .budget import ARTICLE_SECONDS
 from .diagnostics import logger
-from .sanitize import sanitize_html
+from .sanitize import sanitize_html, without_remote_images
 from .workers import Pool, worth_it
 
 if TYPE_CHECKING:
@@ -69,9 +70,14 @@ class Setup:
     """MkDocs' `validation.links` levels (not_found, anchors, absolute_links...)."""
     files: list[tuple[str, int]]
     """Every file of the site: its src_uri and inclusion level."""
+    local_images: bool = False
+    """Screenshots are fetched into the site, so no page loads an image from another host
+    (`without_remote_images`)."""
 
     @classmethod
-    def of(cls, config: MkDocsConfig, files: Iterable[File]) -> Setup:
+    def of(
+        cls, config: MkDocsConfig, files: Iterable[File], *, local_images: bool = False
+    ) -> Setup:
         links = config.validation.links
         return cls(
             extensions=list(config.markdown_extensions),
@@ -83,13 +89,27 @@ class Setup:
                 for name in ("not_found", "anchors", "absolute_links", "unrecognized_links")
             },
             files=[(f.src_uri, f.inclusion.value) for f in files],
+            local_images=local_images,
         )
 
     def signature(self) -> str:
         """Everything but the list of files: a page's links are checked separately."""
-        data = [self.extensions, self.configs, self.use_directory_urls, self.validation]
+        data = [
+            self.extensions,
+            self.configs,
+            self.use_directory_urls,
+            self.validation,
+            self.local_images,
+        ]
         versions = cache_mod.versions(_VERSIONED)
         return json.dumps([data, versions], sort_keys=True, default=_describe)
+
+
+def finish_html(html: str, *, local_images: bool) -> str:
+    """A generated page's converted HTML as it is published: sanitised, and where the site
+    holds its own screenshots, loading no image from another host."""
+    content = sanitize_html(html)
+    return without_remote_images(content) if local_images else content
 
 
 def _describe(value: object) -> str:
@@ -183,6 +203,7 @@ class _Converter:
             validation=SimpleNamespace(links=SimpleNamespace(**setup.validation)),
         )
         self.capture = _Capture()
+        self.local_images = setup.local_images
 
     def convert(self, src_uri: str, text: str) -> Converted:
         file = self.files.get_file_from_path(src_uri)
@@ -207,7 +228,7 @@ class _Converter:
             pages_logger.removeHandler(self.capture)
             pages_logger.propagate = propagate
         return Converted(
-            content=sanitize_html(html),
+            content=finish_html(html, local_images=self.local_images),
             toc=list(getattr(md, "toc_tokens", [])),
             anchors=sorted(anchors.present_anchor_ids | raw_html.present_anchor_ids),
             links_to_anchors={

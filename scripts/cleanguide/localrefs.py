@@ -46,6 +46,8 @@ PUBLISHED_SUFFIXES = frozenset(
 that holds script (`.html`, `.svg`, `.xml`, `.js`...): served from the site's own address,
 it would run there."""
 
+REMOTE_PREFIXES = ("http://", "https://", "//")
+"""How a target fetched from another host starts (sitefiles.fetch_screenshots)."""
 LINK = MD_LINK
 """A link or image (text.MD_LINK); a link's text may hold images (`[![alt](a.png)](b.md)`)."""
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -57,6 +59,11 @@ def is_local(target: str) -> bool:
     return bool(target) and not target.startswith(("#", "//")) and not _SCHEME.match(target)
 
 
+def is_remote(target: str) -> bool:
+    """Whether a target is fetched from another host (what the image store can fetch)."""
+    return target.startswith(REMOTE_PREFIXES)
+
+
 def _bare(target: str) -> str:
     return target[1:-1].strip() if target.startswith("<") else target
 
@@ -64,18 +71,17 @@ def _bare(target: str) -> str:
 def references(text: str) -> Iterator[tuple[str, int, bool]]:
     """Each local link or image target in Markdown `text`, outside code: (target, offset, is
     it an image)."""
+    return (ref for ref in targets(text) if is_local(ref[0]))
+
+
+def targets(text: str) -> Iterator[tuple[str, int, bool]]:
+    """Each link or image target in Markdown `text`, outside code, local or not: (target,
+    offset, is it an image)."""
     for start, end in _prose_spans(text):
         for m in LINK.finditer(text, start, end):
-            yield from _refs_of(m, text)
-
-
-def _refs_of(m: re.Match[str], text: str) -> Iterator[tuple[str, int, bool]]:
-    for inner in LINK.finditer(m.group(2)):  # images inside a link's text
-        if is_local(_bare(inner.group(3))):
-            yield _bare(inner.group(3)), m.start(2) + inner.start(), bool(inner.group(1))
-    target = _bare(m.group(3))
-    if is_local(target):
-        yield target, m.start(), bool(m.group(1))
+            for inner in LINK.finditer(m.group(2)):  # images inside a link's text
+                yield _bare(inner.group(3)), m.start(2) + inner.start(), bool(inner.group(1))
+            yield _bare(m.group(3)), m.start(), bool(m.group(1))
 
 
 def _prose_spans(text: str) -> Iterator[tuple[int, int]]:
@@ -139,31 +145,44 @@ def resolve(source: str, target: str, content_dir: Path, guides: Mapping[str, st
     return Target(f"{CONTENT_FILES_DIR}/{path}", real)
 
 
-def rewrite(text: str, targets: Mapping[str, str | None], page_path: str) -> str:
+def rewrite(
+    text: str,
+    targets: Mapping[str, str | None],
+    page_path: str,
+    fetched: Mapping[str, str] | None = None,
+) -> str:
     """Markdown `text` of a page at `page_path` with each local reference in `targets`
-    pointing at its site path, or shown as text where it resolves to nothing."""
-    if "](" not in text or not targets:
+    pointing at its site path, or shown as text where it resolves to nothing; and each
+    image of `fetched` (a remote URL → its copy's site path) showing the copy."""
+    if "](" not in text or not (targets or fetched):
         return text
     out: list[str] = []
     position = 0
     for start, end in _prose_spans(text):
         out.append(text[position:start])
-        out.append(LINK.sub(lambda m: _rewritten(m, targets, page_path), text[start:end]))
+        out.append(LINK.sub(lambda m: _rewritten(m, targets, page_path, fetched), text[start:end]))
         position = end
     out.append(text[position:])
     return "".join(out)
 
 
-def _rewritten(m: re.Match[str], targets: Mapping[str, str | None], page_path: str) -> str:
+def _rewritten(
+    m: re.Match[str],
+    targets: Mapping[str, str | None],
+    page_path: str,
+    fetched: Mapping[str, str] | None,
+) -> str:
     bang, label, written, title = m.groups()
-    label = LINK.sub(lambda inner: _rewritten(inner, targets, page_path), label)
+    label = LINK.sub(lambda inner: _rewritten(inner, targets, page_path, fetched), label)
     target = _bare(written)
+    here = posixpath.dirname(page_path) or "."
+    if bang and fetched and target in fetched:
+        return f"{bang}[{label}](<{posixpath.relpath(fetched[target], here)}>{title})"
     if not is_local(target) or target not in targets:
         return f"{bang}[{label}]({written}{title})"
     site_path = targets[target]
     if site_path is None:
         return label  # the link's text, an image's alt text
-    here = posixpath.dirname(page_path) or "."
     return f"{bang}[{label}](<{posixpath.relpath(site_path, here)}>{title})"
 
 
@@ -172,7 +191,9 @@ __all__ = [
     "Target",
     "content_path",
     "is_local",
+    "is_remote",
     "references",
     "resolve",
     "rewrite",
+    "targets",
 ]

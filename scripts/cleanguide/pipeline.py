@@ -69,7 +69,8 @@ class ArticleResult:
     """How many removals, of how many characters."""
     pages: list[PageFile] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
-    """Screenshot URLs of the guide, in reading order."""
+    """Screenshot URLs of the guide, in reading order, then its other remote images (inside
+    paragraphs, lists, notes), each once."""
     refs: list[tuple[str, int]] = field(default_factory=list)
     """Each link or image target naming a file beside the article, and its first line."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -351,8 +352,8 @@ def _process(result: ArticleResult, data: bytes) -> None:
         base = slug_for_article(article.source, article.meta.title)
         result.guide, cleaned = clean_and_structure(article, base)
         result.card = card(result.guide, article)
-        result.figures = [f.src for f in result.guide.figures]
-        result.refs = _references(article, cleaned)
+        result.refs, inline = _references(article, cleaned)
+        result.figures = list(dict.fromkeys([f.src for f in result.guide.figures] + inline))
         result._audit = removals_record(cleaned)
         result.removed = (len(cleaned.removals), sum(r.chars for r in cleaned.removals))
         result.diagnostics.extend(article.diagnostics)
@@ -504,13 +505,19 @@ def _with_related(pages: list[PageFile], related: str) -> list[PageFile]:
     return [PageFile(home.path, home.body + "\n" + related, home.meta, home.label), *pages[1:]]
 
 
-def _references(article: Article, cleaned: Cleaned) -> list[tuple[str, int]]:
-    """The local link and image targets of the cleaned article, each with its first line."""
+def _references(article: Article, cleaned: Cleaned) -> tuple[list[tuple[str, int]], list[str]]:
+    """The local link and image targets of the cleaned article, each with its first line;
+    and its remote images, each once: those inside a paragraph are fetched like the
+    screenshots on a line of their own."""
     first: dict[str, int] = {}
-    for target, offset, _ in localrefs.references(cleaned.text):
-        if target not in first:
-            first[target] = article.line_of(cleaned.to_original(offset))
-    return list(first.items())
+    remote: dict[str, None] = {}
+    for target, offset, image in localrefs.targets(cleaned.text):
+        if localrefs.is_local(target):
+            if target not in first:
+                first[target] = article.line_of(cleaned.to_original(offset))
+        elif image and localrefs.is_remote(target):
+            remote[target] = None
+    return list(first.items()), list(remote)
 
 
 # --- writing -------------------------------------------------------------------------------

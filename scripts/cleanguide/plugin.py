@@ -52,7 +52,7 @@ from .audit import write_audit
 from .budget import ARTICLE_SECONDS, BUDGET_BYTES, allowance
 from .cache import Cache
 from .cache import key as cache_key
-from .convert import Conversion, Converted, Setup, content_key, convert_all
+from .convert import Conversion, Converted, Setup, content_key, convert_all, finish_html
 from .defaults import (
     ASSETS_DIR,
     AUDIT_DIR,
@@ -70,7 +70,6 @@ from .nav import LibraryNav, library_nav, sidebar
 from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
 from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
 from .prerender import Prerender, WrittenAhead
-from .sanitize import sanitize_html
 from .searchindex import SEARCH_PLUGINS, SearchIndex, search_entries
 from .searchsections import read_pages_with_sections
 from .structured import HOWTO_META, add_to_head, script_element
@@ -278,7 +277,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 file.is_modified = lambda: True  # type: ignore[method-assign]
         self._report(result)
         site = Files([*kept, *own.values()])
-        self.setup = Setup.of(config, site)
+        self.setup = Setup.of(config, site, local_images=self.config.fetch_images)
         self.urls = {f.src_uri: f.url for f in site}
         forks.hold()  # the articles, the library and the pages
         return site
@@ -426,7 +425,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
     ) -> str | None:
         if isinstance(page, GeneratedPage) and not page.sanitized:
-            return sanitize_html(html)
+            return finish_html(html, local_images=self.config.fetch_images)
         return html
 
     @event_priority(-100)  # after every other plugin: the environment is final

@@ -103,6 +103,12 @@ class _PageWriter:
         self.url_dir = page_url_dir(page_path, directory_urls)
         """The folder of the page's URL: attributes MkDocs does not rewrite are relative to it."""
         self.images = images
+        self.fetched = {
+            url: got.renditions[-1][0] if got.renditions else got.site_path
+            for url, got in images.items()
+            if isinstance(got, LocalImage) and localrefs.is_remote(url)
+        }
+        """Each fetched remote image → the site file an image inside text shows."""
         self.links = links
         self.counts = counts or {}
         self.anchors = anchors or {}
@@ -131,8 +137,8 @@ class _PageWriter:
     def prose(self, text: str) -> str:
         """`prose(text)`, and inside a step also `_shield_list_tags`; literal text when
         Markdown would take too long over it."""
-        if self.targets:
-            text = localrefs.rewrite(text, self.targets, self.page_path)
+        if self.targets or self.fetched:
+            text = localrefs.rewrite(text, self.targets, self.page_path, self.fetched)
         markdown = _shield_list_tags(prose(text)) if self.in_step else prose(text)
         return markdown if self.allowance.admit(markdown, text) else literal(text)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import urllib.parse
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Final
@@ -18,7 +19,7 @@ from typing import Final
 import nh3
 from pygments.token import STANDARD_TYPES
 
-__all__ = ["sanitize_html", "url_is_safe"]
+__all__ = ["sanitize_html", "url_is_safe", "without_remote_images"]
 
 
 _ALLOWED_TAGS: Final = frozenset(
@@ -349,3 +350,68 @@ def sanitize_html(html: str) -> str:
     # start of the output would go on the next pass: drop them all now (idempotence).
     cleaned: str = _CLEANER.clean(html).lstrip("\ufeff")
     return _PRE_LEADING_NEWLINE_RE.sub("\\1\n\n", cleaned)
+
+
+# What `sanitize_html` writes: attribute values in double quotes, a `"` inside one escaped (a
+# `>` is not), so a tag ends at the first `>` outside quotes.
+_IMG_OR_LINK_RE: Final = re.compile(r'<img\b(?:[^>"]|"[^"]*")*>|<a\b(?:[^>"]|"[^"]*")*>|</a>')
+_ATTRIBUTE_RE: Final = re.compile(r'\s([a-z][a-z0-9-]*)(?:="([^"]*)")?')
+# http:, https:, and a network path ("//host", also written with backslashes, which
+# browsers read as slashes): what a browser would fetch from another host.
+_REMOTE_URL_RE: Final = re.compile(r"(?i:https?:)|[/\\]{2}")
+
+
+def is_remote(url: str) -> bool:
+    """Whether a browser would fetch `url` (an attribute's value, as written) from a host."""
+    compact = _URL_DELETED_RE.sub("", html.unescape(url)).lstrip(_URL_TRIMMED)
+    return _REMOTE_URL_RE.match(compact) is not None
+
+
+def without_remote_images(fragment: str) -> str:
+    """`fragment`, as `sanitize_html` wrote it, with no image a browser would fetch from
+    another host: an image with a remote `src` becomes a link to it ("Image: its alt text
+    or file name"; only that text inside a link), and remote candidates leave a `srcset`.
+
+    For a site whose screenshots are fetched into it: an image that was not (it could not
+    be, or sits where no screenshot is looked for) is never a request to the article's
+    host for every reader.
+    """
+    if "<img" not in fragment:
+        return fragment
+    out: list[str] = []
+    position = 0
+    links_open = 0
+    for m in _IMG_OR_LINK_RE.finditer(fragment):
+        tag = m.group(0)
+        if not tag.startswith("<img"):
+            links_open = max(0, links_open + (-1 if tag == "</a>" else 1))
+            continue
+        out.append(fragment[position : m.start()])
+        out.append(_local_image(tag, inside_link=links_open > 0))
+        position = m.end()
+    out.append(fragment[position:])
+    return "".join(out)
+
+
+def _local_image(tag: str, *, inside_link: bool) -> str:
+    attributes = {name: value or "" for name, value in _ATTRIBUTE_RE.findall(tag[4:])}
+    src = attributes.get("src", "")
+    if is_remote(src):
+        name = attributes.get("alt") or html.escape(_file_name(html.unescape(src)), quote=False)
+        label = f"Image: {name}" if name else "Image"
+        return label if inside_link else f'<a href="{src}" rel="{_LINK_REL}">{label}</a>'
+    srcset = attributes.get("srcset")
+    if srcset is None:
+        return tag
+    kept = [c.strip() for c in srcset.split(",") if not is_remote(c.strip())]
+    if kept:
+        attributes["srcset"] = ", ".join(kept)
+    else:
+        attributes.pop("srcset")
+        attributes.pop("sizes", None)
+    return "<img" + "".join(f' {k}="{v}"' for k, v in attributes.items()) + ">"
+
+
+def _file_name(url: str) -> str:
+    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    return urllib.parse.unquote(path.rsplit("/", 1)[-1]) if "/" in path else ""
