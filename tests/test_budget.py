@@ -92,6 +92,10 @@ LINEAR = {
         rules.RuleContext("## a" + " #" * 90_000 + "\n\n- [a](#a)\n", None, "x", lambda _: 1)  # type: ignore[arg-type]
     ),
     "'<a' never closed x N": lambda: elements("<a" * 100_000, ("a", "img")),
+    # a start tag ends at a blank line too: each block is read once
+    "'<a' cut short by blank lines x N": lambda: elements(
+        "<a x\n" * 100 + ("<a href='x'\n\n" + "<img\n" * 5) * 20_000, ("a", "img")
+    ),
     "'<script>' x N around a step": lambda: list(
         rules.active_html(
             rules.RuleContext(

@@ -177,3 +177,55 @@ def test_newlines_between_two_offsets_are_counted_by_bisection(text: str, a: int
     ctx = RuleContext(text, None, "x.md", lambda _: 1)  # type: ignore[arg-type]
     start, end = sorted((min(a, len(text)), min(b, len(text))))
     assert ctx.newlines(start, end) == text.count("\n", start, end)
+
+
+# A scraped start tag that lost its ">": the tag is its own lines, never the text after it
+# up to the next ">" in the article (a "More > Pin" menu path, an HTML list at the end).
+CUT_SHORT = [
+    ('<ins class="adsbygoogle"\n     data-ad-slot="8358498916"', "ad-slot", 1),
+    (
+        '<a href="https://secure.2checkout.com/order/checkout.php?PRODS=1&AFFILIATE=108875"',
+        "ad-element",
+        1,
+    ),
+    (
+        '<img src="//a.impactradius-go.com/display-ad/11832-863039" width="300" height="250"',
+        "ad-element",
+        0,
+    ),
+]
+
+
+@pytest.mark.parametrize(("tag", "rule", "warnings"), CUT_SHORT)
+def test_a_tag_without_its_end_is_only_its_own_lines(tag: str, rule: str, warnings: int) -> None:
+    steps = "Step 2: Right-click the app.\n\nStep 3: Choose **More** > **Pin to taskbar**.\n"
+    body = f"## Method 1: Start menu\n\nStep 1: Open **Start**.\n\n{tag}\n\n{steps}"
+    cleaned = clean(article(body))
+    head, _, tail = cleaned.text.partition("Step 1: Open **Start**.")
+    assert head == "## Method 1: Start menu\n\n"
+    assert tail.endswith(steps) and not tail[: -len(steps)].strip(), cleaned.text
+    (removal,) = cleaned.removals
+    assert (removal.rule, removal.line, removal.end_line) == (rule, 9, 9 + tag.count("\n"))
+    assert len(cleaned.diagnostics) == warnings, cleaned.diagnostics
+    assert reconstruct(cleaned.text, cleaned.kept, cleaned.removals) == body
+
+
+def test_a_tag_without_its_end_never_reaches_a_list_at_the_end() -> None:
+    methods = "".join(
+        f"## Method {m}\n\n" + "".join(f"Step {n}: Do {m}.{n}.\n\n" for n in (1, 2, 3, 4))
+        for m in (2, 3, 4, 5)
+    )
+    farm = "".join(
+        f'<li><a href="https://www.techidaily.com/p{i}/">Post {i}</a></li>' for i in range(6)
+    )
+    body = (
+        "## Method 1\n\nStep 1: Open it.\n\n"
+        '<ins class="adsbygoogle" data-ad-slot="1"\n\n'
+        + methods
+        + f'<span class="alsoread">Also read:</span><div><ul>{farm}</ul></div>\n'
+    )
+    cleaned = clean(article(body))
+    for m in (2, 3, 4, 5):
+        assert f"## Method {m}\n\nStep 1: Do {m}.1." in cleaned.text
+    removed = sum(r.chars for r in cleaned.removals)
+    assert removed < len('<ins class="adsbygoogle" data-ad-slot="1"') + len(farm) + 100

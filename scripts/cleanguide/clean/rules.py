@@ -146,7 +146,13 @@ def ad_slots(ctx: RuleContext) -> Iterator[Cut]:
         for start, end, start_tag, _ in ctx.elements(tag):
             if not attr_rx.search(start_tag):
                 continue
-            if end == -1 or ctx.newlines(start, end) > 20:
+            if not start_tag.endswith(">"):
+                ctx.warn(
+                    start,
+                    f"<{tag}> ad slot has no '>' before a blank line; only its lines are removed",
+                )
+                end = start + len(start_tag)
+            elif end == -1 or ctx.newlines(start, end) > 20:
                 ctx.warn(start, f"<{tag}> ad slot is not closed nearby; only its tag is removed")
                 end = start + len(start_tag)
             yield Cut(*_with_line_end(text, start, end))

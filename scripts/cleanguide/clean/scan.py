@@ -35,28 +35,43 @@ class Elements:
 
     def __iter__(self) -> Iterator[tuple[int, int, str, int]]:
         """(start, end, start tag, where its content starts) of each element; `end` is the
-        end of the first close after the start tag, -1 when there is none."""
+        end of the first close after the start tag, -1 when there is none, or when the start
+        tag itself is cut short (`cut_short`)."""
         for m in self.opens:
+            if cut_short(m):
+                yield m.start(), -1, m.group(0), m.end()
+                continue
             i = bisect.bisect_right(self.closes, m.end())
             end = self.closes[i] if i < len(self.closes) else -1
             yield m.start(), end, m.group(0), m.end()
 
 
+def cut_short(tag: re.Match[str]) -> bool:
+    """Whether a start tag of `elements` ends at a blank line or the end of the text, no ">"
+    before it: a scraped tag that lost its end. It is its own lines, never more."""
+    return not tag.group(4)
+
+
 def elements(text: str, names: Iterable[str]) -> dict[str, Elements]:
     """The elements of each of `names` (lower case) in `text`, found in one scan. An end tag
-    is `</name>`, spaces allowed before the ">"."""
+    is `</name>`, spaces allowed before the ">".
+
+    A tag ends at its ">", or at the end of its block of lines if a blank line (or the end of
+    the text) comes first (`cut_short`): a scraped `<ins class="adsbygoogle" ...` that lost its
+    ">" would otherwise run on, through the steps below it, to the next ">" in the article
+    (a "Settings > Apps" menu path, an HTML list at the end). Each match runs to a ">" or a
+    blank line and the next search starts after it: one pass, linear.
+    """
     index = {name: Elements() for name in names}
     alternatives = "|".join(map(re.escape, index))
-    tag = re.compile(rf"<(/?)((?ai:{alternatives}))\b([^>]*)>")
-    # A start tag never closed by a ">" would make the search run to the end of the text from
-    # each "<" (20,000 "<a" took 10 s): it never looks past the last ">".
-    for m in tag.finditer(text, 0, text.rfind(">") + 1):
+    tag = re.compile(rf"<(/?)((?ai:{alternatives}))\b((?:[^>\n]|\n(?![ \t]*(?:\n|\Z)))*)(>?)")
+    for m in tag.finditer(text):
         found = index[m.group(2).lower()]
         if not m.group(1):
             found.opens.append(m)
-        elif not m.group(3) or m.group(3).isspace():
+        elif m.group(4) and (not m.group(3) or m.group(3).isspace()):
             found.closes.append(m.end())
     return index
 
 
-__all__ = ["Elements", "attrs", "elements"]
+__all__ = ["Elements", "attrs", "cut_short", "elements"]
