@@ -402,3 +402,46 @@ def test_a_sub_step_label_ends_with_any_delimiter_and_a_decimal_is_no_label() ->
         "Step 1.5GB of free space is needed.",
         "Step 3.1.2 Odd.",
     ]
+
+
+def test_a_bold_method_label_on_its_own_line_is_a_method_heading() -> None:
+    g = guide_of(
+        "Intro.\n\n## Fix 3) Registry\n\nStep 1. Open **regedit**.\n\n"
+        "**Method 4: PowerShell**\n\n1. Open **PowerShell** as admin.\n2. Run the command.\n\n"
+        "**1. Not a method**: bold, but no method word.\n"
+    )
+    fix, method = g.methods
+    assert (fix.number, fix.title, [s.number for s in fix.steps]) == (3, "Fix 3) Registry", [1])
+    assert (method.number, method.title) == (4, "Method 4: PowerShell")
+    assert [s.number for s in method.steps] == [1, 2]
+    assert "Not a method" in plain(str(method.body[-1]))
+
+
+def test_bold_method_labels_without_method_headings_sit_below_the_heading_before() -> None:
+    g = guide_of(
+        "## Ways to fix it\n\nTwo ways.\n\n**Way 1: Restart**\n\nStep 1. Hold the button.\n\n"
+        "**Way 2 - Reset**\n\nStep 1. Open Settings.\n\nStep 2. Tap Reset.\n"
+    )
+    assert [(m.number, m.title, len(m.steps)) for m in g.methods] == [
+        (1, "Way 1: Restart", 1),
+        (2, "Way 2 - Reset", 2),
+    ]
+
+
+def test_number_signs_and_words_in_labels() -> None:
+    g = guide_of(
+        "## Method #1: Settings\n\nStep #1: Open **Settings**.\n\nStep No. 2: Tap it.\n\n"
+        "## Solution Five: Another app\n\nStep # 1 - Install it.\n"
+    )
+    assert [(m.number, [s.number for s in m.steps]) for m in g.methods] == [(1, [1, 2]), (5, [1])]
+
+
+def test_numbered_paragraphs_escaped_or_bold_are_steps() -> None:
+    g = guide_of(
+        "## Part 1. Registry\n\n1\\. Open **regedit**.\n\n2\\. Go to the key.\n\n"
+        "**3.** Delete the value.\n\n4\\) Restart.\n\n2019\\. was the year: no step.\n"
+    )
+    (part,) = g.methods
+    assert [s.number for s in part.steps] == [1, 2, 3, 4]
+    texts = [plain(b.text) for s in part.steps for b in s.blocks if isinstance(b, Paragraph)]
+    assert texts[:4] == ["Open regedit.", "Go to the key.", "Delete the value.", "Restart."]

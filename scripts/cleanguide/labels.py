@@ -55,4 +55,26 @@ def alternation(words: tuple[str, ...] | list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-__all__ = ["COLONS", "METHOD_WORDS", "NOTE_WORDS", "STEP_WORDS", "alternation"]
+CARDINALS: Final = (
+    *("one", "two", "three", "four", "five", "six"),
+    *("seven", "eight", "nine", "ten", "eleven", "twelve"),
+)
+"""Numbers as English words: "Step Three", "Solution Five" (the word's place is its number)."""
+ORDINALS: Final = (
+    *("first", "second", "third", "fourth", "fifth", "sixth"),
+    *("seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"),
+)
+"""Ordinals as English words: "Third step"."""
+NUMBER_SIGN: Final = r"(?:#|№|No\.)"
+"""What may stand between a label and its number: "Step #2", "Method No. 3", "Fix № 4"."""
+
+__all__ = [
+    "CARDINALS",
+    "COLONS",
+    "METHOD_WORDS",
+    "NOTE_WORDS",
+    "NUMBER_SIGN",
+    "ORDINALS",
+    "STEP_WORDS",
+    "alternation",
+]

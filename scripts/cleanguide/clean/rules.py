@@ -15,7 +15,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterator, Mapping
 
-from ..labels import STEP_WORDS, alternation
+from ..labels import NUMBER_SIGN, STEP_WORDS, alternation
 from ..sanitize import url_is_safe
 from ..text import MD_LINK, Lines
 from ..typography import plain, title_key
@@ -34,7 +34,9 @@ _MD_IMAGE_LINK = re.compile(
 _MD_IMAGE = re.compile(r"!\[([^\[\]\n]*)\]\(\s*<?([^\s()<>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
 _LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[*+-]|\d{1,3}[.)])[ \t]+")
 _HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]")
-_STEP_LINE = re.compile(rf"^\W{{0,4}}(?:{alternation(STEP_WORDS)})\s*\d", re.IGNORECASE)
+_STEP_LINE = re.compile(
+    rf"^\W{{0,4}}(?:{alternation(STEP_WORDS)})\s*(?:{NUMBER_SIGN}\s*)?\d", re.IGNORECASE
+)
 _INLINE_OPEN = re.compile(r"<(?:a|span|div|video)\b", re.IGNORECASE)
 _INLINE_CLOSE = re.compile(r"</(?:a|span|div|video)\s*>", re.IGNORECASE)
 _LI_OPEN = re.compile(r"<li\b", re.IGNORECASE)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from .. import languages
 from ..clean import Cleaned
 from ..diagnostics import Diagnostic, Severity
-from ..labels import METHOD_WORDS, alternation
+from ..labels import CARDINALS, METHOD_WORDS, NUMBER_SIGN, alternation
 from ..model import Article, Block, Guide, Heading, Paragraph, Section
 from ..slugs import slugify, unique_slug
 from ..titles import first_sentence, short_title
@@ -26,10 +26,12 @@ from .contents import as_contents, contents_paragraphs, contents_targets, is_con
 from .steps import section_body, step_label
 
 _METHOD = re.compile(
-    rf"^(?:(?:{alternation(METHOD_WORDS)})\s*(\d{{1,3}})|(\d{{1,3}}))"
-    r"\s*(?:\\?[.:：)\-–—]|\s)\s*(.*)$",
+    rf"^(?:(?P<labelled>{alternation(METHOD_WORDS)})\s*(?:{NUMBER_SIGN}\s*)?"
+    rf"(?:(?P<n>\d{{1,3}})|(?P<word>{'|'.join(CARDINALS)})\b)|(?P<bare>\d{{1,3}}))"
+    r"\s*(?:\\?[.:：)\-–—]|\s)\s*(?P<title>.*)$",
     re.IGNORECASE,
 )
+_BOLD_PARAGRAPH = re.compile(r"(\*\*|__)([^\n*_]+)\1[ \t]*")
 _CLOSING = re.compile(
     r"^(in this (article|post|guide)|in conclusion|to conclude|to sum up|in summary|all in all"
     r"|to wrap up|hope (this|these))\b",
@@ -38,8 +40,34 @@ _CLOSING = re.compile(
 
 
 def _method_number(title: str) -> int | None:
+    """The number of a method heading ("Method 2: …", "Fix #3 …", "Solution Five: …",
+    "2. …"), None if it is not one (or has no title after its number)."""
     m = _METHOD.match(plain(title))
-    return int(m.group(1) or m.group(2)) if m and m.group(3).strip() else None
+    if m is None or not m.group("title").strip():
+        return None
+    if m.group("word"):
+        return CARDINALS.index(m.group("word").lower()) + 1
+    return int(m.group("n") or m.group("bare"))
+
+
+def _bold_method_headings(toks: list[Tok]) -> list[Tok]:
+    """A paragraph that is only a bold method label with a title ("**Method 4: PowerShell**")
+    is that method's heading: at the level of the article's numbered method headings, else one
+    below the heading before it. A bold "**1. Open it**" is no method (it has no method word)."""
+    levels = [t.level for t in toks if t.kind == "heading" and _method_number(t.text) is not None]
+    out: list[Tok] = []
+    above = 1
+    for tok in toks:
+        if tok.kind == "heading":
+            above = tok.level
+        elif tok.kind == "para" and tok.text.startswith(("**", "__")):
+            m = _BOLD_PARAGRAPH.fullmatch(tok.text)
+            label = _METHOD.match(plain(m.group(2))) if m else None
+            if m and label and label.group("labelled") and _method_number(m.group(2)):
+                level = min(levels) if levels else min(6, above + 1)
+                tok = Tok("heading", m.group(2).strip(), tok.at, tok.line_of, level=level)
+        out.append(tok)
+    return out
 
 
 def _is_title(heading: Tok, article: Article) -> bool:
@@ -53,6 +81,7 @@ def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
     # comes from there): the page shows it as its title, not as a section
     if toks and toks[0].kind == "heading" and toks[0].level == 1 and _is_title(toks[0], article):
         toks = toks[1:]
+    toks = _bold_method_headings(toks)
     diagnostics: list[Diagnostic] = []
 
     def warn(line: int, message: str) -> None:

@@ -15,28 +15,20 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
-from ..labels import STEP_WORDS, alternation
+from ..labels import CARDINALS, NUMBER_SIGN, ORDINALS, STEP_WORDS, alternation
 from ..model import Block, BulletList, Code, Figure, Note, Paragraph, Procedure, Step
 from ..text import fences
 from ..typography import plain
 from .blocks import Tok, list_blocks, merge_blocks, prose_blocks, token_blocks, with_caption
 
-_CARDINALS: Final = (
-    *("one", "two", "three", "four", "five", "six"),
-    *("seven", "eight", "nine", "ten", "eleven", "twelve"),
-)
-_ORDINALS: Final = (
-    *("first", "second", "third", "fourth", "fifth", "sixth"),
-    *("seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth"),
-)
 _NUMBER_WORDS: Final[Mapping[str, int]] = MappingProxyType(
-    {w: k for words in (_CARDINALS, _ORDINALS) for k, w in enumerate(words, 1)}
+    {w: k for words in (CARDINALS, ORDINALS) for k, w in enumerate(words, 1)}
 )
 _LABEL = (
-    rf"(?:(?:{alternation(STEP_WORDS)})[\s\u00a0]*(?:(?P<n>\d{{1,3}})"
+    rf"(?:(?:{alternation(STEP_WORDS)})[\s\u00a0]*(?:{NUMBER_SIGN}[\s\u00a0]*)?(?:(?P<n>\d{{1,3}})"
     r"(?:\.(?P<sub>[1-9]\d?)(?!\d|\.\d|[^\W\d_])|(?!\.\d))"
-    rf"|(?P<word>{'|'.join(_CARDINALS)})\b)"
-    rf"|(?P<ord>{'|'.join(_ORDINALS)})[\s\u00a0]+step\b)"
+    rf"|(?P<word>{'|'.join(CARDINALS)})\b)"
+    rf"|(?P<ord>{'|'.join(ORDINALS)})[\s\u00a0]+step\b)"
 )
 # a step label opening a paragraph, heading or list item: "Step 3:", "**Step Two**", "First step -",
 # "Step 2.1:" (sub-step 1 of step 2)
@@ -57,6 +49,11 @@ _INLINE_LABEL = re.compile(
 )
 _INLINE_ITEM = re.compile(r"(\d{1,2})\)[ \t]*(?=[A-Z])")
 _RAW_TAG = re.compile(r"</?[A-Za-z]")
+# A paragraph opening with a list number Markdown does not read as one: escaped ("1\\." is
+# what HTML-to-Markdown converters write for a number in a <p>) or in bold ("**1.** Tap").
+_PARAGRAPH_NUMBER = re.compile(
+    r"(?:(?P<n>\d{1,3})\\[.)]|(\*\*|__)(?P<b>\d{1,3})[.)]\2)[ \t]+(?=\S)"
+)
 _SENTENCE_ENDS = ".!?。！？"
 """What ends a sentence (in Chinese and Japanese too): a step line ending so is no title."""
 
@@ -185,6 +182,10 @@ def _token_marks(
         if label is not None:
             head, marks = inline(label.rest)
             return [_label_mark(label, head, tok), *marks]
+        number = _PARAGRAPH_NUMBER.match(tok.text)
+        if number is not None:  # "1\\. Open it", "**2.** Tap it": a list number, as written
+            head, marks = inline(tok.text[number.end() :])
+            return [_Mark(False, int(number.group("n") or number.group("b")), head), *marks]
         head, marks = inline(tok.text)
         return [prose_blocks(head), *marks] if marks else [token_blocks(tok)]
     if tok.kind != "list" or is_contents(tok):
