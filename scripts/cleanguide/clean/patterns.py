@@ -52,6 +52,8 @@ class Patterns:
     disclaimer_words: tuple[str, ...]
     """Lower-case words one of which every disclaimer phrase names."""
     disclaimer_max_chars: int
+    disclaimer_button: re.Pattern[str]
+    """A cookie notice's button ("Accept all"): goes only with a notice."""
     ui_chrome: re.Pattern[str]
     share_link: re.Pattern[str]
     """A link that shares the page on a social network or by mail (a share bar's)."""
@@ -223,6 +225,7 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         disclaimer=_any(disclaimers["phrases"]),
         disclaimer_words=_words(disclaimers["words"], disclaimers["phrases"], "disclaimer"),
         disclaimer_max_chars=int(disclaimers["max_chars"]),
+        disclaimer_button=_any(disclaimers.get("buttons", [])),
         ui_chrome=_ui_chrome(data["ui_chrome"]),
         share_link=_any(data["share_links"]),
         comment_call=_comment_call(calls["lead_in"], calls["sentences"]),

@@ -643,20 +643,32 @@ def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
 
 def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
     """Remove short paragraphs or quotes that only disclose affiliate links, or only say
-    that the site uses cookies (and offer its buttons)."""
+    that the site uses cookies (and offer its buttons: a paragraph of buttons alone goes
+    only right after such a notice)."""
     p = ctx.patterns
     if not _names_any(ctx.text, p.disclaimer_words):
         return  # no paragraph can name one
+    text = ctx.text
+    notice_end = -1  # where the last notice removed ends
     for start, end in ctx.paragraphs:
-        block = ctx.text[start:end]
-        if len(block) > p.disclaimer_max_chars or not _names_any(block, p.disclaimer_words):
+        block = text[start:end]
+        if len(block) > p.disclaimer_max_chars:
             continue
-        if not p.disclaimer.search(block):
+        after_notice = notice_end >= 0 and not text[notice_end:start].strip()
+        if not after_notice and not (
+            _names_any(block, p.disclaimer_words) and p.disclaimer.search(block)
+        ):
             continue
         # what it says: no tags or quote marks, links as their text
         said = plain(_ANY_TAG.sub(" ", block).replace(">", " "))
         sentences = [s for s in _SENTENCE_BREAK.split(said) if _WORD.search(s)]
-        if sentences and all(p.disclaimer.search(s) for s in sentences):
+        notices = [bool(p.disclaimer.search(s)) for s in sentences]
+        if not sentences or not all(
+            n or p.disclaimer_button.search(s) for s, n in zip(sentences, notices, strict=True)
+        ):
+            continue
+        if any(notices) or after_notice:
+            notice_end = end
             yield Cut(start, end)
 
 
