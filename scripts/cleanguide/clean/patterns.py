@@ -36,6 +36,8 @@ class Patterns:
     """Any of the listed ad script lines (one alternation)."""
     farm_label_classes: tuple[str, ...]
     farm_labels: re.Pattern[str]
+    farm_label_lead: re.Pattern[str]
+    """A farm label opening a paragraph, with its colon or dash ("Also read: ")."""
     farm_min_items: int
     farm_label_max_chars: int
     rating_start: re.Pattern[str]
@@ -213,6 +215,7 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         ad_script_lines=_any(scripts["patterns"]),
         farm_label_classes=tuple(farm["label_classes"]),
         farm_labels=_alternation(farm["labels"]),
+        farm_label_lead=_rx("^\\s*(?:" + _either(farm["labels"]) + ")\\s*[:\\-\u2013\u2014]\\s*"),
         farm_min_items=int(farm["min_items"]),
         farm_label_max_chars=int(farm["label_max_chars"]),
         rating_start=_any(rating["start"]),

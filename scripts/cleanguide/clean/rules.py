@@ -52,6 +52,7 @@ _BYLINE_TARGET = re.compile(r"\]\(([^)\s]+)")
 _IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp)$", re.IGNORECASE)
 _MEDIA_TAG = re.compile(r"<(img|video|iframe|picture)\b", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^<>]*>")
+_TAG_OR_LINK = re.compile(_ANY_TAG.pattern + r"|!?\[[^\[\]\n]*\]\([^()\n]*\)")
 _WORD = re.compile(r"\w")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n")
 _LEAD_MARKS = "#>*_ \t\u00a0"
@@ -211,6 +212,26 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
                 lines.start(i),
                 "a link list follows a 'related' label but links outside the farm; kept",
             )
+    # Inline form: "Also read: [A](farm) | [B](farm)", a paragraph of a label and farm links
+    for start, end in ctx.paragraphs:
+        if end - start > _INLINE_FARM_MAX_CHARS:
+            continue
+        block = _undressed(text[start:end])
+        label = p.farm_label_lead.match(block)
+        if label is None:
+            continue
+        rest = block[label.end() :]
+        urls = _LINK_TARGET.findall(rest)
+        urls += [attrs(m.group(0)).get("href", "") for m in _A_TAG.finditer(rest)]
+        glue = _TAG_OR_LINK.sub(" ", _HTML_LINK.sub(" ", rest))
+        if urls and all(map(p.is_farm_url, urls)) and _INLINE_FARM_GLUE.fullmatch(glue):
+            yield Cut(start, end)
+
+
+_INLINE_FARM_MAX_CHARS = 1500
+_HTML_LINK = re.compile(r"<a\b[^<>]*>[^<]*</a\s*>", re.IGNORECASE)
+# what may stand between the links of an inline farm list: separators, "and", "or"
+_INLINE_FARM_GLUE = re.compile(r"(?:[\s|,;/·•\-\u2013\u2014]|\band\b|\bor\b)*", re.IGNORECASE)
 
 
 def _closed_items(text: str, start: int, end: int, enough: int) -> int:
@@ -726,7 +747,6 @@ def ui_chrome(ctx: RuleContext) -> Iterator[Cut]:
 
 _SHARE_BAR_MAX_CHARS = 800
 _SHARE_LABEL_MAX_CHARS = 60
-_TAG_OR_LINK = re.compile(_ANY_TAG.pattern + r"|!?\[[^\[\]\n]*\]\([^()\n]*\)")
 
 
 def share_bars(ctx: RuleContext) -> Iterator[Cut]:
