@@ -60,6 +60,11 @@ Junk items (each deduplicated by kind and match key):
   "commission". It is boilerplate about the ads, not part of the guide.
 * ``comment-call``: the text of each call to comment. Not in the original brief either,
   added with issue 12: the site has no comments, and the corpus has two such calls.
+* ``furniture``: the heading of a section of page furniture: an ATX heading that reads
+  "Like, share or repost", "Subscribe for/to … updates/newsletter", "N thoughts/comments/
+  responses on …", "Leave a reply/comment …" or "About the author". Its region runs to the
+  next ATX heading of its level or above (or the end of the body): the corpus has one, a
+  share bar and a newsletter form of 50 lines. Added with the furniture rule.
 
 Content items (everything outside the regions above; HTML tags are ignored):
 
@@ -170,7 +175,7 @@ FUZZY_RATIO = 0.9
 KEPT_TARGET = 0.999
 VIDEO_HOSTS = ("youtube.com", "youtube-nocookie.com", "vimeo.com")
 MARKER_STRINGS = ("adsbygoogle", "atpl-alsoreadstyle")
-TEXT_JUNK_KINDS = ("ad-text", "farm", "rating", "more-reading", "byline")
+TEXT_JUNK_KINDS = ("ad-text", "farm", "rating", "more-reading", "byline", "furniture")
 
 # --------------------------------------------------------------------------- items
 
@@ -391,6 +396,14 @@ def _ad_urls(html: str) -> list[str]:
     return urls
 
 
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_FURNITURE = re.compile(
+    r"(like, share or repost|subscribe (for|to) .*(updates|newsletter)"
+    r"|\d+ (thoughts|comments|responses) on .*|leave a (reply|comment).*|about the author)$",
+    re.IGNORECASE,
+)
+
+
 def ground_truth(raw: str) -> GroundTruth:
     """Junk and content items of one article (its full text, front matter included)."""
     body = split_front_matter(raw)
@@ -480,6 +493,16 @@ def ground_truth(raw: str) -> GroundTruth:
                     t = strip_markdown(_LIST_MARKER.sub("", t))
                     if len(t) >= MIN_JUNK_CHARS:
                         _add(junk, seen, "more-reading", t, normalise(t))
+
+    atx = [
+        (i, len(m.group(1)), m.group(2)) for i, line in enumerate(lines) if (m := _ATX.match(line))
+    ]
+    for k, (i, level, title) in enumerate(atx):
+        text = strip_markdown(title)
+        if _FURNITURE.match(text):
+            end = next((j for j, lv, _ in atx[k + 1 :] if lv <= level), len(lines))
+            regions.append((offsets[i], offsets[end]))
+            _add(junk, seen, "furniture", text, normalise(text))
 
     for m in _COMMENT_CALL.finditer(body):
         regions.append((m.start(), m.end()))

@@ -60,6 +60,9 @@ class Patterns:
     share_link: re.Pattern[str]
     """A link that shares the page on a social network or by mail (a share bar's)."""
     """A whole line that says only one of the UI labels (for `fullmatch`)."""
+    furniture_heading: re.Pattern[str]
+    """The whole text of a heading that names a widget (patterns.yml `furniture_sections`)."""
+    furniture_max_lines: int
     comment_call: re.Pattern[str]
     """A call to comment, from the start of its sentence to its end (searched in a paragraph)."""
     comment_words: tuple[str, ...]
@@ -231,6 +234,10 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         disclaimer_button=_any(disclaimers.get("buttons", [])),
         ui_chrome=_ui_chrome(data["ui_chrome"]),
         share_link=_any(data["share_links"]),
+        furniture_heading=_rx(
+            r"\s*(?:" + _either(data["furniture_sections"]["headings"]) + r")\s*[:.]?\s*"
+        ),
+        furniture_max_lines=int(data["furniture_sections"]["max_lines"]),
         comment_call=_comment_call(calls["lead_in"], calls["sentences"]),
         comment_words=_words(calls["words"], calls["sentences"], "comment call"),
     )

@@ -217,10 +217,10 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
         if end - start > _INLINE_FARM_MAX_CHARS:
             continue
         block = _undressed(text[start:end])
-        label = p.farm_label_lead.match(block)
-        if label is None:
+        lead = p.farm_label_lead.match(block)
+        if lead is None:
             continue
-        rest = block[label.end() :]
+        rest = block[lead.end() :]
         urls = _LINK_TARGET.findall(rest)
         urls += [attrs(m.group(0)).get("href", "") for m in _A_TAG.finditer(rest)]
         glue = _TAG_OR_LINK.sub(" ", _HTML_LINK.sub(" ", rest))
@@ -796,6 +796,56 @@ def comment_calls(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(start + m.start(), start + m.end())
 
 
+_ATX = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_NUMBERED_ITEM = re.compile(r"^[ \t]{0,3}\d{1,3}[.)][ \t]")
+
+
+def furniture_sections(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove a section whose heading only names page furniture ("3 thoughts on …", "Leave a
+    Reply", "About the Author", "Subscribe to our newsletter"): the heading and what follows
+    it, up to the next heading of its level or above. A section longer than `max_lines`, or
+    holding a step or a numbered list, is the author's: kept, with a warning."""
+    p = ctx.patterns
+    lines = ctx.lines
+    parts = lines.parts
+    in_code = _line_in_code(ctx)
+    headings = [
+        (i, len(m.group(1)), m.group(2))
+        for i, line in enumerate(parts)
+        if line.lstrip(" ")[:1] == "#" and (m := _ATX.match(line)) and not in_code(i)
+    ]
+    for k, (i, level, title) in enumerate(headings):
+        if not p.furniture_heading.fullmatch(_undressed(title)):
+            continue
+        end = next((j for j, lv, _ in headings[k + 1 :] if lv <= level), len(parts))
+        body = parts[i + 1 : end]
+        if (
+            end - i > p.furniture_max_lines
+            or any(_STEP_LINE.match(line) or _NUMBERED_ITEM.match(line) for line in body)
+            or any(in_code(j) for j in range(i + 1, end))
+        ):
+            ctx.warn(
+                lines.start(i),
+                f"section {title.strip()!r} looks like page furniture but holds steps or code, or is long; kept",
+            )
+            continue
+        yield Cut(lines.start(i), lines.end(end - 1))
+
+
+def _line_in_code(ctx: RuleContext) -> Callable[[int], bool]:
+    """Whether line i of the text is inside fenced code."""
+    spans = ctx.code
+    starts = [s for s, _ in spans]
+    lines = ctx.lines
+
+    def inside(i: int) -> bool:
+        at = lines.start(i)
+        k = bisect.bisect_right(starts, at) - 1
+        return k >= 0 and at < spans[k][1]
+
+    return inside
+
+
 RULES: tuple[Rule, ...] = (
     Rule("ad-block", ad_blocks, "blocks between ad begin/end comment markers"),
     Rule("ad-slot", ad_slots, "AdSense slots and their scripts", ("ins", "script")),
@@ -827,5 +877,10 @@ RULES: tuple[Rule, ...] = (
     Rule("ui-chrome", ui_chrome, "lone UI labels: 'Close', 'Click to enlarge', 'Read more'"),
     Rule("share-bar", share_bars, "paragraphs of links that share the page (Facebook, X...)"),
     Rule("comment-call", comment_calls, "calls to leave a comment"),
+    Rule(
+        "furniture",
+        furniture_sections,
+        "sections under a heading naming page furniture: comments, reply forms, author boxes",
+    ),
 )
 """The default rule chain. Order matters: blocks first, then lists, then single elements."""
