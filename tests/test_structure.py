@@ -445,3 +445,27 @@ def test_numbered_paragraphs_escaped_or_bold_are_steps() -> None:
     assert [s.number for s in part.steps] == [1, 2, 3, 4]
     texts = [plain(b.text) for s in part.steps for b in s.blocks if isinstance(b, Paragraph)]
     assert texts[:4] == ["Open regedit.", "Go to the key.", "Delete the value.", "Restart."]
+
+
+def test_a_numbered_list_of_questions_is_no_procedure_and_keeps_its_numbers() -> None:
+    g = guide_of(
+        "## Method 1. Create one\n\n1. Open **System Protection**.\n2. Click **Create**.\n\n"
+        "## Frequently Asked Questions\n\n1. Does a restore point back up my files?\n\n"
+        " No. It only saves system settings.\n\n2. How long does it take?\n\n A minute.\n\n"
+        "3. Can I delete old ones?\n\n Yes, with Disk Cleanup.\n"
+    )
+    (method,) = g.methods
+    assert [s.number for s in method.steps] == [1, 2]
+    faq = next(s for s in g.sections if s.title == "Frequently Asked Questions")
+    assert not faq.is_method and faq.step_count == 0
+    lists = [b for b in faq.body if isinstance(b, BulletList)]
+    assert [(b.ordered, b.start) for b in lists] == [(True, 1), (True, 2), (True, 3)]
+    home = render_guide(g)[0].text
+    # Markdown numbers every list from 1: the author's 2 and 3 are kept
+    assert '<ol start="2" markdown="block">' in home and '<ol start="3"' in home
+    assert "Can I delete old ones?" in home
+
+
+def test_steps_that_ask_a_question_stay_steps() -> None:
+    g = guide_of("## Method 1. Check\n\n1. Is the light on?\n2. Is the cable in?\n3. Restart.\n")
+    assert [s.number for s in g.methods[0].steps] == [1, 2, 3]

@@ -72,6 +72,8 @@ class BulletList:
 
     items: tuple[str, ...]
     ordered: bool = False
+    start: int = 1
+    """The author's number for the first item of an ordered list."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,6 +163,11 @@ class _PageWriter:
             return f"!!! {b.kind}\n" + _indent(self.prose(b.text), INDENT)
         if isinstance(b, BulletList):
             if b.ordered:
+                if b.start != 1:  # Markdown would number it from 1: the author's numbers
+                    items = "\n\n".join(
+                        f'<li markdown="span">{self.prose(t)}</li>' for t in b.items
+                    )
+                    return f'<ol start="{b.start}" markdown="block">\n\n{items}\n\n</ol>'
                 return "\n".join(f"{i}. {self.prose(t)}" for i, t in enumerate(b.items, 1))
             return "\n".join(f"- {self.prose(t)}" for t in b.items)
         if isinstance(b, Code):

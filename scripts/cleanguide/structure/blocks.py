@@ -280,7 +280,8 @@ def list_blocks(tok: Tok) -> list[Block]:
     ordered = _kind(tok.items[0][0]) == "ol"
     texts = [t for _, t in tok.items]
     if all("\n" not in t.strip() and not ("![" in t and _IMAGE_LINE.match(t)) for t in texts):
-        return [BulletList(tuple(tidy(t) for t in texts), ordered)]
+        start = int(tok.items[0][0][:-1]) if ordered else 1
+        return [BulletList(tuple(tidy(t) for t in texts), ordered, start)]
     # items carrying images or several paragraphs: keep each item's blocks
     out: list[Block] = []
     for _, t in tok.items:

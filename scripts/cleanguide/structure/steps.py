@@ -183,12 +183,14 @@ def _token_marks(
             head, marks = inline(label.rest)
             return [_label_mark(label, head, tok), *marks]
         number = _PARAGRAPH_NUMBER.match(tok.text)
-        if number is not None:  # "1\\. Open it", "**2.** Tap it": a list number, as written
+        if number is not None and not _is_question(
+            tok.text
+        ):  # "1\\. Open it", "**2.** Tap it": a list number, as written
             head, marks = inline(tok.text[number.end() :])
             return [_Mark(False, int(number.group("n") or number.group("b")), head), *marks]
         head, marks = inline(tok.text)
         return [prose_blocks(head), *marks] if marks else [token_blocks(tok)]
-    if tok.kind != "list" or is_contents(tok):
+    if tok.kind != "list" or is_contents(tok) or _questions(tok):
         return [token_blocks(tok)]
     out: list[_Mark | list[Block]] = []
     bullets: list[str] = []
@@ -212,6 +214,19 @@ def _token_marks(
             return [token_blocks(tok)]
         out.append(_bullet_blocks(tok, bullets))
     return out
+
+
+def _questions(tok: Tok) -> bool:
+    """Whether a list numbers questions, not steps: every item a question (an FAQ, "1. Does a
+    restore point back up my files?"), none with a step label."""
+    return all(
+        marker[0].isdigit() and _is_question(text) and step_label(text.strip()) is None
+        for marker, text in tok.items
+    )
+
+
+def _is_question(text: str) -> bool:
+    return plain(text.strip().partition("\n")[0]).endswith(("?", "？", "؟"))
 
 
 def _label_mark(label: Label, text: str, tok: Tok) -> _Mark:
