@@ -407,6 +407,13 @@ def test_every_page_is_inert(build: Build) -> None:
                 found.append(f"meta refresh: {meta}")
         if soup.find("base") is not None:
             found.append(f"<base>: {soup.find('base')}")
+        # an id names one element: an article's own id="step-2" must not take a step's anchor
+        ids = [str(el["id"]) for el in soup.find_all(id=True)]
+        if len(ids) != len(set(ids)):
+            found.append(f"ids used twice: {sorted({i for i in ids if ids.count(i) > 1})}")
+        for step in soup.select("ol.cg-steps > li"):
+            if not step.get("id"):
+                found.append(f"step without its anchor: {str(step)[:80]}")
         if found:
             problems[rel] = found
     assert not problems, json.dumps(problems, indent=1)[:12000]

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from mkdocs.config import load_config
 
 from cleanguide.neutralise import _neutralise_passes, neutralise_markdown
-from cleanguide.sanitize import is_remote, sanitize_html, without_remote_images
+from cleanguide.sanitize import is_remote, sanitize_html, unique_ids, without_remote_images
 
 BEFORE = "Step 1 Open Settings"
 AFTER = "Step 2 Tap Backup"
@@ -623,9 +623,41 @@ def test_without_remote_images_keeps_local_images_and_text(kept: str) -> None:
     assert without_remote_images(cleaned) == cleaned
 
 
+@pytest.mark.filterwarnings("ignore::bs4.MarkupResemblesLocatorWarning")
 @given(st.text(alphabet='<>img src="=/\\ht:ps.a', max_size=60))
 def test_without_remote_images_leaves_no_remote_image(text: str) -> None:
     out = without_remote_images(sanitize_html(text))
     for img in BeautifulSoup(out, "html.parser").find_all("img"):
         for url in [str(img.get("src", "")), *str(img.get("srcset", "")).split(",")]:
             assert not is_remote(url.strip()), out
+
+
+# --- every id once ------------------------------------------------------------------------
+
+
+def test_unique_ids_keeps_an_anchor_on_its_step_or_heading() -> None:
+    page = sanitize_html(
+        '<p><a id="step-2"></a></p><ol><li id="step-1">a <span id="step-1">b</span></li>'
+        '<li id="step-2">c</li></ol><h2 id="x">X</h2><p id="x">p</p><p id="x-2">taken</p>'
+        '<p id="solo">s</p><p title=\'id="step-1"\'>t</p>'
+    )
+    out = unique_ids(page)
+    soup = BeautifulSoup(out, "html.parser")
+    ids = [str(el["id"]) for el in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids)), ids
+    assert soup.find(id="step-1").name == "li" and soup.find(id="step-2").name == "li"
+    assert soup.find(id="x").name == "h2"
+    assert soup.find(id="x-3").name == "p"  # x-2 is the article's own
+    assert soup.find(id="solo") is not None
+    assert sanitize_html(out) == out
+
+
+@given(st.lists(st.sampled_from(["a", "b", "a-2"]), max_size=12))
+def test_unique_ids_leaves_each_id_once_and_renames_only_repeats(names: list[str]) -> None:
+    page = "".join(f'<p id="{n}">{k}</p>' for k, n in enumerate(names))
+    out = unique_ids(page)
+    ids = [str(el["id"]) for el in BeautifulSoup(out, "html.parser").find_all(id=True)]
+    assert len(ids) == len(set(ids)) == len(names)
+    for k, name in enumerate(names):
+        if name not in names[:k]:  # the first of each keeps its id
+            assert ids[k] == name

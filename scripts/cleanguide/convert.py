@@ -41,7 +41,7 @@ from mkdocs.structure.toc import get_toc
 from . import cache as cache_mod
 from .budget import ARTICLE_SECONDS
 from .diagnostics import logger
-from .sanitize import sanitize_html, without_remote_images
+from .sanitize import sanitize_html, unique_ids, without_remote_images
 from .workers import Pool, worth_it
 
 if TYPE_CHECKING:
@@ -106,9 +106,9 @@ class Setup:
 
 
 def finish_html(html: str, *, local_images: bool) -> str:
-    """A generated page's converted HTML as it is published: sanitised, and where the site
-    holds its own screenshots, loading no image from another host."""
-    content = sanitize_html(html)
+    """A generated page's converted HTML as it is published: sanitised, every id once, and
+    where the site holds its own screenshots, loading no image from another host."""
+    content = unique_ids(sanitize_html(html))
     return without_remote_images(content) if local_images else content
 
 

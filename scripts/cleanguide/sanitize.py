@@ -19,7 +19,7 @@ from typing import Final
 import nh3
 from pygments.token import STANDARD_TYPES
 
-__all__ = ["sanitize_html", "url_is_safe", "without_remote_images"]
+__all__ = ["sanitize_html", "unique_ids", "url_is_safe", "without_remote_images"]
 
 
 _ALLOWED_TAGS: Final = frozenset(
@@ -415,3 +415,44 @@ def _local_image(tag: str, *, inside_link: bool) -> str:
 def _file_name(url: str) -> str:
     path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
     return urllib.parse.unquote(path.rsplit("/", 1)[-1]) if "/" in path else ""
+
+
+_ID_ATTRIBUTE_RE: Final = re.compile(r'<([a-z][a-z0-9]*)\b(?:[^>"]|"[^"]*")*?\sid="([^"]*)"')
+# what a link to the page's anchors means: a step (<li>) or a heading
+_ANCHOR_TAGS: Final = frozenset({"li", "h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def unique_ids(fragment: str) -> str:
+    """`fragment`, as `sanitize_html` wrote it, with every id once: an id that repeats stays
+    on its first step or heading (else its first element), and the others become `id-2`,
+    `id-3`... An article's own `<a id="step-2">` would otherwise take `#step-2` from step 2.
+    """
+    if fragment.count(' id="') < 2:
+        return fragment
+    found = [(m.group(1), m.group(2), m.span(2)) for m in _ID_ATTRIBUTE_RE.finditer(fragment)]
+    seen: dict[str, list[int]] = {}
+    for k, (_, value, _) in enumerate(found):
+        seen.setdefault(value, []).append(k)
+    repeated = {value: ks for value, ks in seen.items() if len(ks) > 1}
+    if not repeated:
+        return fragment
+    renamed: dict[int, str] = {}
+    taken = set(seen)
+    for value, ks in repeated.items():
+        keeper = next((k for k in ks if found[k][0] in _ANCHOR_TAGS), ks[0])
+        n = 2
+        for k in ks:
+            if k == keeper:
+                continue
+            while f"{value}-{n}" in taken:
+                n += 1
+            renamed[k] = f"{value}-{n}"
+            taken.add(renamed[k])
+    out: list[str] = []
+    position = 0
+    for k in sorted(renamed):
+        start, end = found[k][2]
+        out += [fragment[position:start], renamed[k]]
+        position = end
+    out.append(fragment[position:])
+    return "".join(out)
