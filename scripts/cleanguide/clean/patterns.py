@@ -46,6 +46,8 @@ class Patterns:
     rating_stars: re.Pattern[str]
     """A run of rating stars, as a widget written in one paragraph of HTML shows them."""
     rating_tally: re.Pattern[str]
+    rating_label: re.Pattern[str]
+    """The question of a widget written in one paragraph ("Was this helpful?")."""
     """The score or count such a widget shows beside its stars ("4.9 / 5", "(218 votes)")."""
     bylines: re.Pattern[str]
     pixel_max_size: int
@@ -225,6 +227,7 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         rating_parts=_any(rating["parts"]),
         rating_stars=_rx(rating["stars"]),
         rating_tally=_any(rating["tally"]),
+        rating_label=_any(rating.get("labels", [])),
         bylines=_any(data["byline"]["patterns"]),
         pixel_max_size=int(data["pixels"]["max_size"]),
         pixel_hidden_style=_rx(data["pixels"]["hidden_style"]),
@@ -246,9 +249,10 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
 def _ui_chrome(labels: list[str]) -> re.Pattern[str]:
     """A whole line saying one label: emphasis, a link around it, trailing punctuation aside."""
     words = "|".join(r"[ \t]+".join(map(re.escape, str(label).split())) for label in labels)
-    emphasis, punctuation = r"(?:\*\*|__|\*|_)?", r"[ \t]*[.:!\u2026\u00bb\u203a>]*"
+    emphasis, punctuation = r"(?:\*\*|__|\*|_)?", r"[ \t]*[.:!\u2026\u00bb\u203a>\-\u2013\u2014]*"
+    dash = r"(?:[\-\u2013\u2014][ \t]*)?"  # "- Advertisement -"
     return _rx(
-        rf"[ \t]*{emphasis}\[?{emphasis}(?:{words or '(?!)'}){punctuation}{emphasis}"
+        rf"[ \t]*{dash}{emphasis}\[?{emphasis}(?:{words or '(?!)'}){punctuation}{emphasis}"
         rf"(?:\]\([^)\n]*\))?{emphasis}{punctuation}[ \t]*"
     )
 

@@ -317,21 +317,34 @@ _RATING_PARAGRAPH_MAX_CHARS = 400
 
 
 def _rating_paragraphs(ctx: RuleContext) -> Iterator[Cut]:
+    """Short paragraphs that are a widget and nothing else: stars with a score or count, a
+    rating or feedback question with its tally ("Was this helpful? Yes (12) No (3)"), or
+    such a question and then its tally in the next paragraph."""
     p = ctx.patterns
     text = ctx.text
-    if not p.rating_stars.search(text):
+    stars = p.rating_stars.search(text)
+    if not (stars or p.rating_label.search(text) or p.rating_tally.search(text)):
         return
+    question_end = -1  # where the last question removed ends
     for start, end in ctx.paragraphs:
         block = text[start:end]
-        if (
-            end - start <= _RATING_PARAGRAPH_MAX_CHARS
-            and p.rating_stars.search(block)
-            and p.rating_tally.search(block)
-            and not any(
-                _STEP_LINE.match(line) or _LIST_ITEM.match(line) for line in block.split("\n")
-            )
+        if end - start > _RATING_PARAGRAPH_MAX_CHARS or any(
+            _STEP_LINE.match(line) or _LIST_ITEM.match(line) for line in block.split("\n")
         ):
+            continue
+        has_stars = bool(stars) and p.rating_stars.search(block) is not None
+        tally = p.rating_tally.search(block) is not None
+        label = p.rating_label.search(block) is not None
+        rest = p.rating_tally.sub(" ", p.rating_label.sub(" ", p.rating_stars.sub(" ", block)))
+        only_widget = not _WORD.search(_RATING_NOISE.sub(" ", plain(rest)))
+        answers = tally and question_end >= 0 and not text[question_end:start].strip()
+        if (has_stars and tally) or (only_widget and (label or answers)):
+            question_end = end if label else -1
             yield Cut(start, end)
+
+
+# what a widget's paragraph may hold besides its question, stars and tallies
+_RATING_NOISE = re.compile(r"(?i:\b(?:rating|votes?|yes|no)\b)|<[^<>]*>|\[[^\]]*\]\([^)]*\)")
 
 
 def bylines(ctx: RuleContext) -> Iterator[Cut]:
@@ -763,10 +776,11 @@ def share_bars(ctx: RuleContext) -> Iterator[Cut]:
             continue  # no link
         hrefs = (attrs(m.group(0)).get("href") for m in _A_TAG.finditer(block))
         urls = [href for href in hrefs if href is not None]
-        urls += [m.group(1) for m in _LINK_TARGET.finditer(block)]
+        # a link's target, not its icon's (`[![f](fb.png)](https://facebook.com/sharer...)`)
+        urls += [m.group(3).strip("<>") for m in MD_LINK.finditer(block) if not m.group(1)]
         if len(urls) < 2 or not all(p.share_link.match(u.strip()) for u in urls):
             continue
-        if len(_TAG_OR_LINK.sub(" ", block).strip()) > _SHARE_LABEL_MAX_CHARS:
+        if len(_ANY_TAG.sub(" ", MD_LINK.sub(" ", block)).strip()) > _SHARE_LABEL_MAX_CHARS:
             continue  # more than a label around the links: kept
         yield Cut(start, end)
 
