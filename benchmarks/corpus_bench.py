@@ -396,7 +396,7 @@ def _ad_urls(html: str) -> list[str]:
     return urls
 
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*)$")  # not `(.*?)[ \t#]*$`: quadratic
 _FURNITURE = re.compile(
     r"(like, share or repost|subscribe (for|to) .*(updates|newsletter)"
     r"|\d+ (thoughts|comments|responses) on .*|leave a (reply|comment).*|about the author)$",
@@ -498,7 +498,7 @@ def ground_truth(raw: str) -> GroundTruth:
         (i, len(m.group(1)), m.group(2)) for i, line in enumerate(lines) if (m := _ATX.match(line))
     ]
     for k, (i, level, title) in enumerate(atx):
-        text = strip_markdown(title)
+        text = strip_markdown(title.rstrip(" \t#"))
         if _FURNITURE.match(text):
             end = next((j for j, lv, _ in atx[k + 1 :] if lv <= level), len(lines))
             regions.append((offsets[i], offsets[end]))

@@ -43,11 +43,12 @@ from cleanguide.budget import (
     literal,
 )
 from cleanguide.clean import rules
+from cleanguide.clean.patterns import default_patterns
 from cleanguide.clean.scan import elements
 from cleanguide.model import Heading
 from cleanguide.render import render_guide
 from cleanguide.slugs import slug_for_article
-from cleanguide.text import MD_LINK
+from cleanguide.text import MD_LINK, code_spans
 from webtools import mkdocs_build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +93,24 @@ LINEAR = {
         rules.RuleContext("## a" + " #" * 90_000 + "\n\n- [a](#a)\n", None, "x", lambda _: 1)  # type: ignore[arg-type]
     ),
     "'<a' never closed x N": lambda: elements("<a" * 100_000, ("a", "img")),
+    # a code span regex, (`+)(?:(?!\1).)+?\1, took a time cubic in a run of backticks
+    "a run of backticks through every stage": lambda: [
+        typography.tidy("`" * 3000 + " a"),
+        list(localrefs.references("`" * 3000 + " [a](b.png)")),
+        render._shield_list_tags("`" * 3000 + " </li>"),
+        guide_of("---\ntitle: t\n---\n\nOpen it.\n\n" + "`" * 100_000 + "\n"),
+    ],
+    # each section's end was looked for among all the headings after it
+    "furniture headings x N": lambda: list(
+        rules.furniture_sections(
+            rules.RuleContext(
+                "## Comments\n\n### a\n\n" * 20_000 + "# Leave a reply\n" + "## x #\n" * 20_000,
+                default_patterns(),
+                "x",
+                lambda _: 1,
+            )
+        )
+    ),
     # a start tag ends at a blank line too: each block is read once
     "'<a' cut short by blank lines x N": lambda: elements(
         "<a x\n" * 100 + ("<a href='x'\n\n" + "<img\n" * 5) * 20_000, ("a", "img")
@@ -131,7 +150,7 @@ LINEAR = {
         "<ul><li>" * 20_000 + "text" + "</li></ul>" * 20_000
     ),
     # a regex for code spans read to the end from each run of backticks no run closes
-    "backtick runs of every length": lambda: rules._code_spans(
+    "backtick runs of every length": lambda: code_spans(
         "".join("`" * k + " x " for k in range(1, 1500)) + "[a](javascript:b)"
     ),
 }

@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .defaults import CONTENT_FILES_DIR, guide_home
-from .text import MD_LINK, fence_spans
+from .text import MD_LINK, code_spans, fence_spans
 
 MAX_FILE_BYTES = 20 * 2**20
 """Largest file copied from content/ into the site."""
@@ -51,7 +51,6 @@ REMOTE_PREFIXES = ("http://", "https://", "//")
 LINK = MD_LINK
 """A link or image (text.MD_LINK); a link's text may hold images (`[![alt](a.png)](b.md)`)."""
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
 
 
 def is_local(target: str) -> bool:
@@ -89,9 +88,10 @@ def _prose_spans(text: str) -> Iterator[tuple[int, int]]:
     position = 0
     for start, end in [*fence_spans(text), (len(text), len(text))]:
         if "`" in text[position:start]:
-            for code in _CODE.finditer(text, position, start):
-                yield position, code.start()
-                position = code.end()
+            base = position
+            for code_start, code_end in code_spans(text[base:start]):
+                yield position, base + code_start
+                position = base + code_end
         yield position, start
         position = end
 

@@ -45,6 +45,7 @@ from .model import (
 from .pagefile import PageFile, escape_text, join_parts, page_file, prose
 from .slugs import slugify, topic_slug, unique_slug
 from .structured import HOWTO_META, howto_item, howto_json
+from .text import code_spans
 
 INDENT = "    "
 
@@ -322,7 +323,6 @@ class _PageWriter:
 
 # `<ol`, `<li`, `</ol`, `</li` opening a tag (md_in_html would take it for one, even in code)
 _LIST_TAG = re.compile(r"<(?=/?(?:ol|li)(?:[\s/>]|$))", re.IGNORECASE)
-_CODE_SPAN = re.compile(r"(`+)((?:(?!\1).)+?)\1", re.DOTALL)
 
 
 def _shield_list_tags(markdown: str) -> str:
@@ -336,13 +336,15 @@ def _shield_list_tags(markdown: str) -> str:
     if not _LIST_TAG.search(markdown):
         return markdown
     out, pos = [], 0
-    for m in _CODE_SPAN.finditer(markdown):
-        out.append(_LIST_TAG.sub("&lt;", markdown[pos : m.start()]))
-        code = m.group(0)
+    for start, end in code_spans(markdown):
+        out.append(_LIST_TAG.sub("&lt;", markdown[pos:start]))
+        code = markdown[start:end]
         if _LIST_TAG.search(code):
-            code = f"<code>{html.escape(m.group(2).strip(), quote=False)}</code>"
+            ticks = len(code) - len(code.lstrip("`"))
+            inner = code[ticks:-ticks].strip()
+            code = f"<code>{html.escape(inner, quote=False)}</code>"
         out.append(code)
-        pos = m.end()
+        pos = end
     out.append(_LIST_TAG.sub("&lt;", markdown[pos:]))
     return "".join(out)
 

@@ -9,8 +9,8 @@ import re
 from collections.abc import Callable
 
 from .labels import METHOD_WORDS, STEP_WORDS, alternation
+from .text import code_spans
 
-_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
 _BOLD = re.compile(r"(\*\*|__)(?=\S)([^*\n]*?\S)?\s*\1")
 # Spaces after a word, before punctuation or a closing quote. Each pattern starts with the
 # character it is about and looks back from there (the regex engine finds that character
@@ -41,10 +41,10 @@ def _outside_code(text: str, fix: Callable[[str], str]) -> str:
         return fix(text)  # no code span
     out: list[str] = []
     pos = 0
-    for m in _CODE_SPAN.finditer(text):
-        out.append(fix(text[pos : m.start()]))
-        out.append(m.group(0))
-        pos = m.end()
+    for start, end in code_spans(text):
+        out.append(fix(text[pos:start]))
+        out.append(text[start:end])
+        pos = end
     out.append(fix(text[pos:]))
     return "".join(out)
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 
 from ..labels import NUMBER_SIGN, STEP_WORDS, alternation
 from ..sanitize import url_is_safe
-from ..text import MD_LINK, Lines
+from ..text import MD_LINK, Lines, code_spans
 from ..typography import plain, title_key
 from .engine import Cut, Rule, RuleContext
 from .patterns import Patterns
@@ -56,7 +56,6 @@ _TAG_OR_LINK = re.compile(_ANY_TAG.pattern + r"|!?\[[^\[\]\n]*\]\([^()\n]*\)")
 _WORD = re.compile(r"\w")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n")
 _LEAD_MARKS = "#>*_ \t\u00a0"
-_BACKTICKS = re.compile(r"`+")
 # A link reference definition: `[label]: target "title"`, on a line of its own.
 _MD_REFERENCE = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*(<[^<>\n]*>|\S+)[^\n]*\n?", re.M)
 
@@ -516,7 +515,7 @@ def unsafe_links(ctx: RuleContext) -> Iterator[Cut]:
 
 def _in_code_span(text: str) -> Callable[[int], bool]:
     """Whether an offset of `text` is inside one of its inline code spans."""
-    code = _code_spans(text) if "`" in text else []
+    code = code_spans(text) if "`" in text else []
     starts = [start for start, _ in code]
 
     def inside(pos: int) -> bool:
@@ -524,31 +523,6 @@ def _in_code_span(text: str) -> Callable[[int], bool]:
         return i >= 0 and pos < code[i][1]
 
     return inside
-
-
-def _code_spans(text: str) -> list[tuple[int, int]]:
-    """Where the inline code spans of `text` are: a run of backticks to the next run of as
-    many in its paragraph (what it shows is not a link). A run that none closes there is
-    text. One pass over the runs, each closer found by bisection: a regex would read to the
-    end from every run left open."""
-    runs = [m.span() for m in _BACKTICKS.finditer(text)]
-    breaks = [m.start() for m in _BLANK_LINE.finditer(text)] if runs else []
-    of_length: dict[int, list[int]] = {}
-    for index, (start, end) in enumerate(runs):
-        of_length.setdefault(end - start, []).append(index)
-    spans: list[tuple[int, int]] = []
-    after = 0
-    for index, (start, end) in enumerate(runs):
-        if start < after:
-            continue  # inside the span just found
-        same = of_length[end - start]
-        k = bisect.bisect_right(same, index)
-        if k < len(same):
-            close_start, close_end = runs[same[k]]
-            if bisect.bisect(breaks, start) == bisect.bisect(breaks, close_start):
-                after = close_end
-                spans.append((start, after))
-    return spans
 
 
 # Raw HTML a guide page never shows (the renderer's neutraliser drops the same: neutralise.py).
@@ -810,7 +784,9 @@ def comment_calls(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(start + m.start(), start + m.end())
 
 
-_ATX = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
+# the text is group 2 with its closing "#"s (stripped by the rule): a lazy `(.*?)[ \t#]*$`
+# tries the tail at every character, quadratic on a line of " #" repeated
+_ATX = re.compile(r"^[ \t]{0,3}(#{1,6})[ \t]+(.*)$")
 _NUMBERED_ITEM = re.compile(r"^[ \t]{0,3}\d{1,3}[.)][ \t]")
 
 
@@ -824,18 +800,29 @@ def furniture_sections(ctx: RuleContext) -> Iterator[Cut]:
     parts = lines.parts
     in_code = _line_in_code(ctx)
     headings = [
-        (i, len(m.group(1)), m.group(2))
+        (i, len(m.group(1)), m.group(2).rstrip(" \t#"))
         for i, line in enumerate(parts)
         if line.lstrip(" ")[:1] == "#" and (m := _ATX.match(line)) and not in_code(i)
     ]
-    for k, (i, level, title) in enumerate(headings):
+    # where each section ends: the next heading of its level or above (one pass, from the end)
+    ends: list[int] = [len(parts)] * len(headings)
+    stack: list[tuple[int, int]] = []  # (line, level) of headings below, nearest last
+    for k in range(len(headings) - 1, -1, -1):
+        i, level, _ = headings[k]
+        while stack and stack[-1][1] > level:
+            stack.pop()
+        if stack:
+            ends[k] = stack[-1][0]
+        stack.append((i, level))
+    for k, (i, _level, title) in enumerate(headings):
         if not p.furniture_heading.fullmatch(_undressed(title)):
             continue
-        end = next((j for j, lv, _ in headings[k + 1 :] if lv <= level), len(parts))
-        body = parts[i + 1 : end]
+        end = ends[k]
         if (
             end - i > p.furniture_max_lines
-            or any(_STEP_LINE.match(line) or _NUMBERED_ITEM.match(line) for line in body)
+            or any(
+                _STEP_LINE.match(line) or _NUMBERED_ITEM.match(line) for line in parts[i + 1 : end]
+            )
             or any(in_code(j) for j in range(i + 1, end))
         ):
             ctx.warn(
