@@ -469,3 +469,19 @@ def test_a_numbered_list_of_questions_is_no_procedure_and_keeps_its_numbers() ->
 def test_steps_that_ask_a_question_stay_steps() -> None:
     g = guide_of("## Method 1. Check\n\n1. Is the light on?\n2. Is the cable in?\n3. Restart.\n")
     assert [s.number for s in g.methods[0].steps] == [1, 2, 3]
+
+
+def test_a_guide_is_listed_under_at_most_max_topics_with_a_warning() -> None:
+    from cleanguide.structure.guide import MAX_TOPICS
+
+    tags = tuple(f"tag{i}" for i in range(300)) + ("Tag1",)  # the same topic twice
+    article = Article(
+        source="a.md", meta=Meta("A guide", tags=tags), body="Open it.\n", body_line=4
+    )
+    g = build_guide(article, clean(article), "a")
+    assert g.topics == tags[:MAX_TOPICS]
+    (warning,) = [d for d in g.diagnostics if "tags and categories" in d.message]
+    assert f"300 tags and categories: the guide is listed under the first {MAX_TOPICS}" in str(
+        warning
+    )
+    assert str(warning).startswith("a.md:1: warning:")
