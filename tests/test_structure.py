@@ -485,3 +485,23 @@ def test_a_guide_is_listed_under_at_most_max_topics_with_a_warning() -> None:
         warning
     )
     assert str(warning).startswith("a.md:1: warning:")
+
+
+def test_a_section_heading_on_the_home_page_keeps_its_code_and_escapes() -> None:
+    """A section that is no method is a heading of the home page, written from the author's
+    Markdown: its code span stays code (it used to be written from the plain title, and
+    `<b>` inside it became markup that ran on past the heading)."""
+    import markdown
+
+    g = guide_of(
+        "Open the app.\n\n## Code `<img src=x onerror=alert(3)>` here\n\n"
+        "## Escaped \\<img src=x\\> too\n\n## Type `<b>` to bold\n\nDone.\n"
+    )
+    assert not g.methods
+    html = markdown.markdown(render_guide(g)[0].body)
+    headings = [h for h in html.split("\n") if h.startswith("<h2")]
+    assert headings == [
+        "<h2>Code <code>&lt;img src=x onerror=alert(3)&gt;</code> here</h2>",
+        "<h2>Escaped \\&lt;img src=x&gt; too</h2>",  # text, as in a paragraph
+        "<h2>Type <code>&lt;b&gt;</code> to bold</h2>",
+    ]

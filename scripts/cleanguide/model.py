@@ -175,11 +175,15 @@ class Section:
     """
 
     title: str
+    """Plain text (navigation, page titles): written escaped wherever it is shown."""
     slug: str = ""
     body: list[Block] = field(default_factory=list)
     number: int | None = None
     """The N of "Part N"; None for sections that are not numbered methods."""
     line: int = 0
+    heading: str = ""
+    """The heading as the author wrote it, Markdown (where the section is a heading of the
+    guide's home page: its code spans and escapes stay code and escapes)."""
 
     @property
     def steps(self) -> list[Step]:

@@ -131,17 +131,21 @@ def build_guide(article: Article, cleaned: Cleaned, slug: str) -> Guide:
             continue
         title = plain(head.text)
         number = _method_number(head.text) if numbered else None
-        sec = Section(title=title, body=body, number=number, line=head.line)
+        sec = Section(title=title, body=body, number=number, line=head.line, heading=head.text)
         sec.slug = unique_slug(slugify(plain(title)) or "section", taken)
         taken.add(sec.slug)
         sections.append(sec)
 
     methods = [i for i, s in enumerate(sections) if s.is_method]
     if not methods:
-        guide.intro = lead + [b for s in sections for b in [Heading(s.title, 2), *s.body]]
+        guide.intro = lead + [
+            b for s in sections for b in [Heading(s.heading or s.title, 2), *s.body]
+        ]
         return _finish(guide)
     first, last = methods[0], methods[-1]
-    guide.intro = lead + [b for s in sections[:first] for b in [Heading(s.title, 2), *s.body]]
+    guide.intro = lead + [
+        b for s in sections[:first] for b in [Heading(s.heading or s.title, 2), *s.body]
+    ]
     guide.sections = sections[first:]
     # a closing remark at the end of the last method belongs to the whole guide
     tail = sections[last].body
