@@ -621,7 +621,9 @@ def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
     A browser (and the sanitiser's HTML parser) reads everything after such a tag as its
     text, up to its end tag however far away: the rest of the article would become the
     element's content and go with it. Only the tag goes (audited); the text after it stays.
-    Closed in its paragraph, the element is left to the sanitiser.
+    Closed in its paragraph, a `<textarea>`, `<title>` or `<xmp>` is unwrapped: its tags go
+    and its text stays ("Paste this into the box: netsh winsock reset"), where the sanitiser
+    would drop it unaudited. (`<noscript>` is active-html's.)
     """
     text = ctx.text
     opens = list(_RAW_TEXT_OPEN.finditer(text))
@@ -630,7 +632,8 @@ def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
     paragraph_ends = [m.start() for m in _BLANK_LINE.finditer(text)]
     lines = ctx.lines
     ticks = [m.start() for m in re.finditer("`", text)]
-    closes: dict[str, list[int]] = {}
+    closes: dict[str, list[tuple[int, int]]] = {}
+    group = itertools.count(1)
     for m in opens:
         name = m.group(1).lower()
         line_start = lines.start(lines.index(m.start()))
@@ -638,12 +641,17 @@ def raw_text_elements(ctx: RuleContext) -> Iterator[Cut]:
             continue  # inside a code span
         if name != "plaintext":  # (which nothing closes)
             if name not in closes:
-                closes[name] = [c.start() for c in re.finditer(rf"</(?ai:{name})\s*>", text)]
+                closes[name] = [c.span() for c in re.finditer(rf"</(?ai:{name})\s*>", text)]
             at = bisect.bisect_left(paragraph_ends, m.end())
             end = paragraph_ends[at] if at < len(paragraph_ends) else len(text)
             found = closes[name]
-            if bisect.bisect_left(found, m.end()) < bisect.bisect_left(found, end):
-                continue  # an end tag in [m.end(), end): closed in its paragraph
+            k = bisect.bisect_left(found, (m.end(), 0))
+            if k < len(found) and found[k][0] < end:  # closed in its paragraph
+                if name != "noscript" and m.group(0).endswith(">"):
+                    g = next(group)
+                    yield Cut(m.start(), m.end(), "unwrapped", g)
+                    yield Cut(*found[k], "unwrapped", g)
+                continue
         why = "has no end tag in HTML" if name == "plaintext" else "is not closed in its paragraph"
         ctx.warn(m.start(), f"<{name}> {why}: its tag is removed, the text after it kept")
         yield Cut(m.start(), m.end())
