@@ -47,6 +47,8 @@ class Patterns:
     """A run of rating stars, as a widget written in one paragraph of HTML shows them."""
     rating_tally: re.Pattern[str]
     rating_label: re.Pattern[str]
+    rating_label_words: tuple[str, ...]
+    """Lower-case words one of which every rating label names."""
     """The question of a widget written in one paragraph ("Was this helpful?")."""
     """The score or count such a widget shows beside its stars ("4.9 / 5", "(218 votes)")."""
     bylines: re.Pattern[str]
@@ -228,6 +230,9 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         rating_stars=_rx(rating["stars"]),
         rating_tally=_any(rating["tally"]),
         rating_label=_any(rating.get("labels", [])),
+        rating_label_words=_words(
+            rating.get("label_words", []), rating.get("labels", []), "rating label"
+        ),
         bylines=_any(data["byline"]["patterns"]),
         pixel_max_size=int(data["pixels"]["max_size"]),
         pixel_hidden_style=_rx(data["pixels"]["hidden_style"]),

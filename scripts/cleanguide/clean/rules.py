@@ -215,6 +215,10 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
     for start, end in ctx.paragraphs:
         if end - start > _INLINE_FARM_MAX_CHARS:
             continue
+        if text.find("](", start, end) < 0 and text.find("href", start, end) < 0:
+            continue  # no link
+        if p.farm_label_lead.match(_undressed(text[start : start + 120])) is None:
+            continue  # (the label is read from the paragraph's start only)
         block = _undressed(text[start:end])
         lead = p.farm_label_lead.match(block)
         if lead is None:
@@ -321,22 +325,29 @@ def _rating_paragraphs(ctx: RuleContext) -> Iterator[Cut]:
     such a question and then its tally in the next paragraph."""
     p = ctx.patterns
     text = ctx.text
-    stars = p.rating_stars.search(text)
-    if not (stars or p.rating_label.search(text) or p.rating_tally.search(text)):
+    # each widget has stars or a question: a text with neither is not read paragraph by
+    # paragraph, and a paragraph is searched for a question only if it names a label word
+    stars = p.rating_stars.search(text) is not None
+    lowered = text.lower()
+    if not stars and not any(w in lowered for w in p.rating_label_words):
         return
     question_end = -1  # where the last question removed ends
     for start, end in ctx.paragraphs:
+        if end - start > _RATING_PARAGRAPH_MAX_CHARS:
+            continue
+        named = any(lowered.find(w, start, end) >= 0 for w in p.rating_label_words)
+        after_question = question_end >= 0 and not text[question_end:start].strip()
         block = text[start:end]
-        if end - start > _RATING_PARAGRAPH_MAX_CHARS or any(
+        has_stars = stars and p.rating_stars.search(block) is not None
+        if not (named or after_question or has_stars) or any(
             _STEP_LINE.match(line) or _LIST_ITEM.match(line) for line in block.split("\n")
         ):
             continue
-        has_stars = bool(stars) and p.rating_stars.search(block) is not None
         tally = p.rating_tally.search(block) is not None
-        label = p.rating_label.search(block) is not None
+        label = named and p.rating_label.search(block) is not None
         rest = p.rating_tally.sub(" ", p.rating_label.sub(" ", p.rating_stars.sub(" ", block)))
         only_widget = not _WORD.search(_RATING_NOISE.sub(" ", plain(rest)))
-        answers = tally and question_end >= 0 and not text[question_end:start].strip()
+        answers = tally and after_question
         if (has_stars and tally) or (only_widget and (label or answers)):
             question_end = end if label else -1
             yield Cut(start, end)
@@ -758,6 +769,8 @@ def share_bars(ctx: RuleContext) -> Iterator[Cut]:
             continue  # no link
         hrefs = (attrs(m.group(0)).get("href") for m in _A_TAG.finditer(block))
         urls = [href for href in hrefs if href is not None]
+        if not any(p.share_link.match(u.strip()) for u in urls + _LINK_TARGET.findall(block)):
+            continue  # no link shares anything
         # a link's target, not its icon's (`[![f](fb.png)](https://facebook.com/sharer...)`)
         urls += [m.group(3).strip("<>") for m in MD_LINK.finditer(block) if not m.group(1)]
         if len(urls) < 2 or not all(p.share_link.match(u.strip()) for u in urls):

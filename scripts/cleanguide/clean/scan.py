@@ -64,7 +64,9 @@ def elements(text: str, names: Iterable[str]) -> dict[str, Elements]:
     """
     index = {name: Elements() for name in names}
     alternatives = "|".join(map(re.escape, index))
-    tag = re.compile(rf"<(/?)((?ai:{alternatives}))\b((?:[^>\n]|\n(?![ \t]*(?:\n|\Z)))*)(>?)")
+    tag = re.compile(
+        rf"<(/?)((?ai:{alternatives}))\b([^>\n]*(?:\n(?![ \t]*(?:\n|\Z))[^>\n]*)*)(>?)"
+    )
     for m in tag.finditer(text):
         found = index[m.group(2).lower()]
         if not m.group(1):
