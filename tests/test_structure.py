@@ -505,3 +505,19 @@ def test_a_section_heading_on_the_home_page_keeps_its_code_and_escapes() -> None
         "<h2>Escaped \\&lt;img src=x&gt; too</h2>",  # text, as in a paragraph
         "<h2>Type <code>&lt;b&gt;</code> to bold</h2>",
     ]
+
+
+def test_a_quoted_note_is_a_note_and_other_quotes_stay_quotes() -> None:
+    g = guide_of(
+        "## Method 1. Reset\n\nStep 1. Hold the button.\n\n> **Warning:** Back up first.\n>\n"
+        "> It erases all.\n\nStep 2. Wait.\n\n> Tip: the light blinks.\n\n> Just a quote.\n\n"
+        "> Note: nested\n> > quote\n"
+    )
+    (method,) = g.methods
+    blocks = [b for s in method.steps for b in s.blocks] + list(method.body)
+    notes = [b for b in blocks if isinstance(b, Note)]
+    assert notes == [
+        Note("warning", "Back up first.\n\nIt erases all."),
+        Note("tip", "the light blinks."),
+    ]
+    assert method.steps[0].blocks[-1] == notes[0]  # in its step

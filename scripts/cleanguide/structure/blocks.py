@@ -259,12 +259,31 @@ def _classify_para(para: str) -> list[Block]:
     return [Paragraph(text)]
 
 
+_QUOTE_MARK = re.compile(r"^ {0,3}> ?", re.MULTILINE)
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+
+
+def _quoted_note(text: str) -> Note | None:
+    """A quote that is a note ("> **Tip:** …", "> Warning: …"): its text as a note. Not one
+    holding a quote, code or HTML of its own (copied as it is)."""
+    inner = _QUOTE_MARK.sub("", text)
+    if "```" in inner or "~~~" in inner or _QUOTE_MARK.search(inner) or _HTML_START.search(inner):
+        return None
+    note = "\n\n".join(tidy(p) for p in _PARAGRAPH_BREAK.split(inner.strip()))
+    m = _NOTE.match(note)
+    if m is None or not note[m.end() :].strip():
+        return None
+    return Note(NOTE_WORDS.get(m.group(1).lower(), "note"), note[m.end() :].strip())
+
+
 def token_blocks(tok: Tok) -> list[Block]:
     if tok.kind == "code":
         return [Code(tok.text, tok.lang)]
     if tok.kind == "heading":
         return [Heading(tidy(tok.text), tok.level)]
-    if tok.kind in ("quote", "table"):
+    if tok.kind == "quote":
+        return [_quoted_note(tok.text) or Raw(tok.text)]
+    if tok.kind == "table":
         return [Raw(tok.text)]
     if tok.kind == "html":
         embeds: list[Block] = [Embed(url=m.group(1)) for m in _IFRAME.finditer(tok.text)]
