@@ -25,6 +25,8 @@ class Patterns:
     farm_hosts: frozenset[str]
     affiliate_hosts: frozenset[str]
     affiliate_params: frozenset[str]
+    banner_params: frozenset[str]
+    """Referral parameters that make an image-only link an affiliate banner."""
     affiliate_path: re.Pattern[str]
     """Any of the listed affiliate path patterns (one alternation)."""
     ad_hosts: frozenset[str]
@@ -96,6 +98,11 @@ class Patterns:
 
     def is_ad_url(self, url: str) -> bool:
         return bool(self._classify(url) & _AD)
+
+    def is_banner_url(self, url: str) -> bool:
+        """Whether an image-only link to `url` is an affiliate banner (a referral parameter)."""
+        parts = _split(url)
+        return parts is not None and not parts[2].isdisjoint(self.banner_params)
 
     def is_junk_url(self, url: str) -> bool:
         return bool(self._classify(url))
@@ -213,6 +220,7 @@ def from_mapping(data: dict[str, Any]) -> Patterns:
         farm_hosts=_hosts(data["farm_hosts"]),
         affiliate_hosts=_hosts(aff["hosts"]),
         affiliate_params=frozenset(p.lower() for p in aff["query_params"]),
+        banner_params=frozenset(p.lower() for p in aff.get("banner_params", [])),
         affiliate_path=_any(aff["path_patterns"]),
         ad_hosts=_hosts(data["ad_hosts"]),
         marker_begin=_comment(markers["begin"]),

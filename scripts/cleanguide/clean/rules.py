@@ -384,6 +384,11 @@ def ad_elements(ctx: RuleContext) -> Iterator[Cut]:
     for start, end, tag, inner in ctx.elements("a"):
         href = attrs(tag).get("href", "")
         if not (p.is_affiliate_url(href) or p.is_ad_url(href) or p.is_farm_url(href)):
+            if end != -1 and p.is_banner_url(href) and ctx.newlines(start, end) <= 12:
+                body = text[inner : text.rfind("</", inner, end)]
+                if _MEDIA_TAG.search(body) and not _WORD.search(_ANY_TAG.sub("", body)):
+                    yield Cut(*_with_line_end(text, start, end))  # an image-only banner
+                    taken.append((start, end))
             continue
         if end == -1 or ctx.newlines(start, end) > 12:
             # an unclosed anchor: drop only the tag itself, never what follows
@@ -458,6 +463,9 @@ def junk_links(ctx: RuleContext) -> Iterator[Cut]:
     for m in _MD_IMAGE_LINK.finditer(text):
         url = m.group(2)
         if not p.is_junk_url(url):
+            if p.is_banner_url(url):  # an image-only link with a referral parameter
+                seen.append((m.start(), m.end()))
+                yield Cut(m.start(), m.end())
             continue
         seen.append((m.start(), m.end()))
         img = _MD_IMAGE.match(m.group(1))
