@@ -47,7 +47,7 @@ that holds script (`.html`, `.svg`, `.xml`, `.js`...): served from the site's ow
 it would run there."""
 
 REMOTE_PREFIXES = ("http://", "https://", "//")
-"""How a target fetched from another host starts (sitefiles.fetch_screenshots)."""
+"""How a target the image store fetches from another host starts (`is_fetchable`)."""
 LINK = MD_LINK
 """A link or image (text.MD_LINK); a link's text may hold images (`[![alt](a.png)](b.md)`)."""
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -58,8 +58,8 @@ def is_local(target: str) -> bool:
     return bool(target) and not target.startswith(("#", "//")) and not _SCHEME.match(target)
 
 
-def is_remote(target: str) -> bool:
-    """Whether a target is fetched from another host (what the image store can fetch)."""
+def is_fetchable(target: str) -> bool:
+    """Whether the image store can fetch a target from another host (http, https, //)."""
     return target.startswith(REMOTE_PREFIXES)
 
 
@@ -190,8 +190,8 @@ __all__ = [
     "LINK",
     "Target",
     "content_path",
+    "is_fetchable",
     "is_local",
-    "is_remote",
     "references",
     "resolve",
     "rewrite",

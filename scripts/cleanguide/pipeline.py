@@ -515,7 +515,7 @@ def _references(article: Article, cleaned: Cleaned) -> tuple[list[tuple[str, int
         if localrefs.is_local(target):
             if target not in first:
                 first[target] = article.line_of(cleaned.to_original(offset))
-        elif image and localrefs.is_remote(target):
+        elif image and localrefs.is_fetchable(target):
             remote[target] = None
     return list(first.items()), list(remote)
 

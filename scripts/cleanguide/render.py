@@ -107,7 +107,7 @@ class _PageWriter:
         self.fetched = {
             url: got.renditions[-1][0] if got.renditions else got.site_path
             for url, got in images.items()
-            if isinstance(got, LocalImage) and localrefs.is_remote(url)
+            if isinstance(got, LocalImage) and localrefs.is_fetchable(url)
         }
         """Each fetched remote image → the site file an image inside text shows."""
         self.links = links

@@ -387,13 +387,13 @@ def without_remote_images(fragment: str) -> str:
             links_open = max(0, links_open + (-1 if tag == "</a>" else 1))
             continue
         out.append(fragment[position : m.start()])
-        out.append(_local_image(tag, inside_link=links_open > 0))
+        out.append(_image_kept_local(tag, inside_link=links_open > 0))
         position = m.end()
     out.append(fragment[position:])
     return "".join(out)
 
 
-def _local_image(tag: str, *, inside_link: bool) -> str:
+def _image_kept_local(tag: str, *, inside_link: bool) -> str:
     attributes = {name: value or "" for name, value in _ATTRIBUTE_RE.findall(tag[4:])}
     src = attributes.get("src", "")
     if is_remote(src):

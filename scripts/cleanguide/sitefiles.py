@@ -110,7 +110,7 @@ def fetch_screenshots(
     urls: Iterable[str], store: ImageStore | None
 ) -> Mapping[str, CachedImage | ImageFailure]:
     """Each remote screenshot from the image store (fetched, or from its cache)."""
-    remote = sorted({u for u in urls if localrefs.is_remote(u)})
+    remote = sorted({u for u in urls if localrefs.is_fetchable(u)})
     if store is None or not remote:
         return {}
     return store.fetch_all(remote)

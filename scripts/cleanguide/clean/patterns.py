@@ -48,11 +48,11 @@ class Patterns:
     rating_stars: re.Pattern[str]
     """A run of rating stars, as a widget written in one paragraph of HTML shows them."""
     rating_tally: re.Pattern[str]
+    """The score or count such a widget shows beside its stars ("4.9 / 5", "(218 votes)")."""
     rating_label: re.Pattern[str]
+    """The question of a widget written in one paragraph ("Was this helpful?")."""
     rating_label_words: tuple[str, ...]
     """Lower-case words one of which every rating label names."""
-    """The question of a widget written in one paragraph ("Was this helpful?")."""
-    """The score or count such a widget shows beside its stars ("4.9 / 5", "(218 votes)")."""
     bylines: re.Pattern[str]
     pixel_max_size: int
     pixel_hidden_style: re.Pattern[str]
@@ -63,9 +63,9 @@ class Patterns:
     disclaimer_button: re.Pattern[str]
     """A cookie notice's button ("Accept all"): goes only with a notice."""
     ui_chrome: re.Pattern[str]
+    """A whole line that says only one of the UI labels (for `fullmatch`)."""
     share_link: re.Pattern[str]
     """A link that shares the page on a social network or by mail (a share bar's)."""
-    """A whole line that says only one of the UI labels (for `fullmatch`)."""
     furniture_heading: re.Pattern[str]
     """The whole text of a heading that names a widget (patterns.yml `furniture_sections`)."""
     furniture_max_lines: int

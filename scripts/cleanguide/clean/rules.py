@@ -52,7 +52,6 @@ _BYLINE_TARGET = re.compile(r"\]\(([^)\s]+)")
 _IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp)$", re.IGNORECASE)
 _MEDIA_TAG = re.compile(r"<(img|video|iframe|picture)\b", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^<>]*>")
-_TAG_OR_LINK = re.compile(_ANY_TAG.pattern + r"|!?\[[^\[\]\n]*\]\([^()\n]*\)")
 _WORD = re.compile(r"\w")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n")
 _LEAD_MARKS = "#>*_ \t\u00a0"
@@ -224,15 +223,28 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
         if lead is None:
             continue
         rest = block[lead.end() :]
-        urls = _LINK_TARGET.findall(rest)
-        urls += [attrs(m.group(0)).get("href", "") for m in _A_TAG.finditer(rest)]
-        glue = _TAG_OR_LINK.sub(" ", _HTML_LINK.sub(" ", rest))
-        if urls and all(map(p.is_farm_url, urls)) and _INLINE_FARM_GLUE.fullmatch(glue):
+        urls = _link_targets(rest)
+        if urls and all(map(p.is_farm_url, urls)) and _INLINE_FARM_GLUE.fullmatch(_unlinked(rest)):
             yield Cut(start, end)
 
 
 _INLINE_FARM_MAX_CHARS = 1500
 _HTML_LINK = re.compile(r"<a\b[^<>]*>[^<]*</a\s*>", re.IGNORECASE)
+
+
+def _link_targets(block: str) -> list[str]:
+    """The targets of a block's links, HTML and Markdown; a link's, not its icon's
+    (`[![f](fb.png)](https://facebook.com/sharer...)` is one link, to Facebook)."""
+    hrefs = (attrs(m.group(0)).get("href") for m in _A_TAG.finditer(block))
+    urls = [href for href in hrefs if href is not None]
+    return urls + [m.group(3).strip("<>") for m in MD_LINK.finditer(block) if not m.group(1)]
+
+
+def _unlinked(block: str) -> str:
+    """What a block says besides its links (HTML and Markdown) and tags."""
+    return _ANY_TAG.sub(" ", MD_LINK.sub(" ", _HTML_LINK.sub(" ", block)))
+
+
 # what may stand between the links of an inline farm list: separators, "and", "or"
 _INLINE_FARM_GLUE = re.compile(r"(?:[\s|,;/·•\-\u2013\u2014]|\band\b|\bor\b)*", re.IGNORECASE)
 
@@ -775,12 +787,11 @@ def share_bars(ctx: RuleContext) -> Iterator[Cut]:
         block = text[start:end]
         if "](" not in block and "href" not in block.lower():
             continue  # no link
-        hrefs = (attrs(m.group(0)).get("href") for m in _A_TAG.finditer(block))
-        urls = [href for href in hrefs if href is not None]
-        if not any(p.share_link.match(u.strip()) for u in urls + _LINK_TARGET.findall(block)):
-            continue  # no link shares anything
-        # a link's target, not its icon's (`[![f](fb.png)](https://facebook.com/sharer...)`)
-        urls += [m.group(3).strip("<>") for m in MD_LINK.finditer(block) if not m.group(1)]
+        if not any(p.share_link.match(u.strip()) for u in _LINK_TARGET.findall(block)) and (
+            "href" not in block.lower()
+        ):
+            continue  # no Markdown link shares anything, and no HTML link
+        urls = _link_targets(block)
         if len(urls) < 2 or not all(p.share_link.match(u.strip()) for u in urls):
             continue
         if len(_ANY_TAG.sub(" ", MD_LINK.sub(" ", block)).strip()) > _SHARE_LABEL_MAX_CHARS:

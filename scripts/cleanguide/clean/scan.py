@@ -36,9 +36,9 @@ class Elements:
     def __iter__(self) -> Iterator[tuple[int, int, str, int]]:
         """(start, end, start tag, where its content starts) of each element; `end` is the
         end of the first close after the start tag, -1 when there is none, or when the start
-        tag itself is cut short (`cut_short`)."""
+        tag itself is cut short (`_cut_short`)."""
         for m in self.opens:
-            if cut_short(m):
+            if _cut_short(m):
                 yield m.start(), -1, m.group(0), m.end()
                 continue
             i = bisect.bisect_right(self.closes, m.end())
@@ -46,7 +46,7 @@ class Elements:
             yield m.start(), end, m.group(0), m.end()
 
 
-def cut_short(tag: re.Match[str]) -> bool:
+def _cut_short(tag: re.Match[str]) -> bool:
     """Whether a start tag of `elements` ends at a blank line or the end of the text, no ">"
     before it: a scraped tag that lost its end. It is its own lines, never more."""
     return not tag.group(4)
@@ -57,7 +57,7 @@ def elements(text: str, names: Iterable[str]) -> dict[str, Elements]:
     is `</name>`, spaces allowed before the ">".
 
     A tag ends at its ">", or at the end of its block of lines if a blank line (or the end of
-    the text) comes first (`cut_short`): a scraped `<ins class="adsbygoogle" ...` that lost its
+    the text) comes first (`_cut_short`): a scraped `<ins class="adsbygoogle" ...` that lost its
     ">" would otherwise run on, through the steps below it, to the next ">" in the article
     (a "Settings > Apps" menu path, an HTML list at the end). Each match runs to a ">" or a
     blank line and the next search starts after it: one pass, linear.
@@ -76,4 +76,4 @@ def elements(text: str, names: Iterable[str]) -> dict[str, Elements]:
     return index
 
 
-__all__ = ["Elements", "attrs", "cut_short", "elements"]
+__all__ = ["Elements", "attrs", "elements"]

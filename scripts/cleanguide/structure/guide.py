@@ -39,11 +39,12 @@ _CLOSING = re.compile(
 )
 
 
-def _method_number(title: str) -> int | None:
+def _method_number(title: str, *, labelled: bool = False) -> int | None:
     """The number of a method heading ("Method 2: …", "Fix #3 …", "Solution Five: …",
-    "2. …"), None if it is not one (or has no title after its number)."""
+    "2. …"; with `labelled`, not a bare "2. …"), None if it is not one (or has no title
+    after its number)."""
     m = _METHOD.match(plain(title))
-    if m is None or not m.group("title").strip():
+    if m is None or not m.group("title").strip() or (labelled and not m.group("labelled")):
         return None
     if m.group("word"):
         return CARDINALS.index(m.group("word").lower()) + 1
@@ -62,8 +63,7 @@ def _bold_method_headings(toks: list[Tok]) -> list[Tok]:
             above = tok.level
         elif tok.kind == "para" and tok.text.startswith(("**", "__")):
             m = _BOLD_PARAGRAPH.fullmatch(tok.text)
-            label = _METHOD.match(plain(m.group(2))) if m else None
-            if m and label and label.group("labelled") and _method_number(m.group(2)):
+            if m and _method_number(m.group(2), labelled=True) is not None:
                 level = min(levels) if levels else min(6, above + 1)
                 tok = Tok("heading", m.group(2).strip(), tok.at, tok.line_of, level=level)
         out.append(tok)
