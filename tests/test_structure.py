@@ -474,7 +474,7 @@ def test_steps_that_ask_a_question_stay_steps() -> None:
 def test_a_guide_is_listed_under_at_most_max_topics_with_a_warning() -> None:
     from cleanguide.structure.guide import MAX_TOPICS
 
-    tags = tuple(f"tag{i}" for i in range(300)) + ("Tag1",)  # the same topic twice
+    tags = (*(f"tag{i}" for i in range(300)), "Tag1")  # the same topic twice
     article = Article(
         source="a.md", meta=Meta("A guide", tags=tags), body="Open it.\n", body_line=4
     )
