@@ -521,3 +521,21 @@ def test_a_quoted_note_is_a_note_and_other_quotes_stay_quotes() -> None:
         Note("tip", "the light blinks."),
     ]
     assert method.steps[0].blocks[-1] == notes[0]  # in its step
+
+
+def test_raw_html_step_paragraphs_and_headings_are_steps() -> None:
+    g = guide_of(
+        "## Method 1. Use Task Manager\n\n"
+        '<p id="step-1">Step 1: Press <strong>Ctrl + Shift + Esc</strong> and find *.tmp_ files.</p>\n\n'
+        "Step 2: Open the **Startup** tab.\n\n"
+        '<h3 id="step-3">Step 3: Disable the app</h3>\n\n'
+        "<p>Not a step: <em>just HTML</em>.</p>\n"
+    )
+    (method,) = g.methods
+    assert [s.number for s in method.steps] == [1, 2, 3]
+    first = method.steps[0].blocks[0]
+    assert isinstance(first, Paragraph)
+    # its HTML stays; its text's Markdown characters are text, as they were in HTML
+    assert first.text == "Press <strong>Ctrl + Shift + Esc</strong> and find \\*.tmp\\_ files."
+    assert method.steps[2].title == "Disable the app"
+    assert method.step_count == 3

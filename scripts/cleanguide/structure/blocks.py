@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from ..labels import COLONS, NOTE_WORDS, alternation
+from ..labels import COLONS, NOTE_WORDS, NUMBER_SIGN, STEP_WORDS, alternation
 from ..model import Block, BulletList, Code, Embed, Figure, Heading, Note, Paragraph, Raw
 from ..text import Fence, Lines, fences
 from ..typography import plain, tidy
@@ -102,9 +102,43 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
             if kind == "para" and _LIST.match(lines[j]) and not _LIST.match(line):
                 break
             j += 1
-        toks.append(Tok(kind, line if j == i + 1 else "\n".join(lines[i:j]), where, line_of))
+        text = line if j == i + 1 else "\n".join(lines[i:j])
+        if kind == "html" and (step := _raw_step(text)) is not None:
+            kind, text, level = step
+            toks.append(Tok(kind, text, where, line_of, level=level))
+        else:
+            toks.append(Tok(kind, text, where, line_of))
         i = j
     return toks
+
+
+# one raw <p> or <h2>…<h6> element holding inline content only
+_RAW_ELEMENT = re.compile(r"\s*<(p|h[1-6])(?:\s[^<>]*)?>(.*)</\1\s*>\s*", re.IGNORECASE | re.DOTALL)
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|h[1-6]|div|ul|ol|li|table|pre|blockquote|section|article|figure|hr)\b",
+    re.IGNORECASE,
+)
+_STEP_START = re.compile(
+    rf"(?:{alternation(STEP_WORDS)})[\s\u00a0]*(?:{NUMBER_SIGN}[\s\u00a0]*)?\d", re.IGNORECASE
+)
+_TAG_OR_TEXT = re.compile(r"(<[^<>]*>)")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]])")
+
+
+def _raw_step(html: str) -> tuple[str, str, int] | None:
+    """A raw `<p>Step 2: …</p>` or `<h3>Step 3 …</h3>` as the paragraph or heading it is,
+    (kind, Markdown text, level), so the step is read as one; None for any other HTML. Its
+    text's Markdown characters are escaped (in HTML, `*` and `_` are text); its tags stay."""
+    m = _RAW_ELEMENT.fullmatch(html)
+    if m is None or _BLOCK_TAG.search(m.group(2)):
+        return None
+    inner = " ".join(m.group(2).split())
+    if not _STEP_START.match(plain(_TAG_OR_TEXT.sub(" ", inner)).strip()):
+        return None
+    parts = _TAG_OR_TEXT.split(inner)
+    text = "".join(p if k % 2 else _MARKDOWN_SPECIAL.sub(r"\\\1", p) for k, p in enumerate(parts))
+    name = m.group(1).lower()
+    return ("para", text, 0) if name == "p" else ("heading", text, int(name[1]))
 
 
 def _list(
