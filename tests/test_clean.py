@@ -230,3 +230,10 @@ def test_a_tag_without_its_end_never_reaches_a_list_at_the_end() -> None:
         assert f"## Method {m}\n\nStep 1: Do {m}.1." in cleaned.text
     removed = sum(r.chars for r in cleaned.removals)
     assert removed < len('<ins class="adsbygoogle" data-ad-slot="1"') + len(farm) + 100
+
+
+@pytest.mark.parametrize("heading", ["Comments", "Share it", "Share this"])
+def test_a_heading_a_guide_could_own_keeps_its_section(heading: str) -> None:
+    body = f"## {heading}\n\nSelect the text and click **New Comment** on the Review tab.\n"
+    cleaned = clean(article(body))
+    assert cleaned.text == body and not cleaned.removals
