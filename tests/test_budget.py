@@ -11,11 +11,15 @@ import importlib.util
 import json
 import re
 import shutil
+import signal
+import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import markdown
 import pytest
@@ -24,6 +28,7 @@ from hypothesis import strategies as st
 from mkdocs.config import load_config
 
 from cleanguide import (
+    forks,
     localrefs,
     pagefile,
     pipeline,
@@ -33,15 +38,19 @@ from cleanguide import (
     typography,
     workers,
 )
+from cleanguide.audit import audit_record
 from cleanguide.budget import (
     ARTICLE_SECONDS,
     BUDGET_BYTES,
     GUIDE_CAP,
     Allowance,
+    OverBudget,
     allowance,
+    cpu_limit,
     inline_work,
     literal,
 )
+from cleanguide.cache import Cache
 from cleanguide.clean import rules
 from cleanguide.clean.patterns import default_patterns
 from cleanguide.clean.scan import elements
@@ -421,3 +430,174 @@ def test_a_sound_article_near_the_size_limit_is_built(
     assert "1 guide(s) from 1 article(s), 0 refused;" in proc.stderr
     last = tmp_path / "site" / "guides" / "big" / "method-400-task-400" / "index.html"
     assert "Do part 5 of task 400" in last.read_text()
+
+
+# ------------------------------------------------- reading, cleaning and structuring, stopped
+
+BACKTRACKING = re.compile(r"(a+)+$")
+"""Exponential on a run of `a` that ends otherwise: 28 of them take about 9 s here."""
+
+
+def stall() -> None:
+    """A regular expression that backtracks for seconds, in C."""
+    BACKTRACKING.match("a" * 28 + "b")
+
+
+def test_a_cpu_limit_stops_a_regular_expression_in_the_middle_of_its_match() -> None:
+    previous = signal.getsignal(signal.SIGVTALRM)
+    with pytest.raises(OverBudget), cpu_limit(0.1):
+        stall()
+    assert signal.getitimer(signal.ITIMER_VIRTUAL) == (0.0, 0.0)  # disarmed, handler back
+    assert signal.getsignal(signal.SIGVTALRM) is previous
+
+
+def test_a_block_within_its_cpu_limit_runs_to_its_end_and_leaves_no_timer() -> None:
+    with cpu_limit(5.0):
+        done = sum(range(1000))
+    assert done == 499500
+    assert signal.getitimer(signal.ITIMER_VIRTUAL) == (0.0, 0.0)
+
+
+def test_outside_the_main_thread_a_cpu_limit_is_no_limit() -> None:
+    """A timer's signal only reaches the main thread: elsewhere the block runs unlimited
+    (and no timer is armed for a thread that cannot be interrupted)."""
+    seen: list[object] = []
+
+    def run() -> None:
+        with cpu_limit(0.0):
+            seen.append(signal.getitimer(signal.ITIMER_VIRTUAL))
+            seen.append(sum(range(100_000)))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert seen == [(0.0, 0.0), 4999950000]
+
+
+def stalling(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
+    """Make cleaning the article `name` stall; the names of the articles cleaned, returned,
+    grow as the pipeline cleans them."""
+    cleaned: list[str] = []
+    real = pipeline.clean_and_structure
+
+    def clean_and_structure(article: Any, slug: str) -> Any:
+        cleaned.append(article.source)
+        if article.source == name:
+            stall()
+        return real(article, slug)
+
+    monkeypatch.setattr(pipeline, "clean_and_structure", clean_and_structure)
+    return cleaned
+
+
+def content_with(folder: Path, name: str) -> Path:
+    """Four corpus articles and the seed, and under `name` a copy of the seed without its
+    topics (no other guide's related guides name it)."""
+    folder.mkdir()
+    for path in sorted((TESTS / "corpus").glob("*.md"))[:4] + sorted(
+        (ROOT / "content").glob("*.md")
+    ):
+        shutil.copy(path, folder / path.name)
+    text = (ROOT / "content" / "android-photo-backup.md").read_text(encoding="utf-8")
+    text = text.replace('title: "', 'title: "Stalled ', 1)
+    text = re.sub(r"^(tags|categories):\n(  - .*\n)+", "", text, flags=re.M)  # not related
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def built(result: pipeline.BuildResult, but: str) -> list[object]:
+    """The guides' pages and audit records of every article but `but` (comparable across
+    builds; the library's own pages list `but` as built or refused)."""
+    pages = [
+        [p.path, p.text]
+        for p in result.pages
+        if p.path.startswith("guides/")
+        and p.path != "guides/index.md"
+        and not p.path.startswith(f"guides/{Path(but).stem}/")
+    ]
+    return pages + [audit_record(r, result.library) for r in result.articles if r.source != but]
+
+
+@pytest.mark.parametrize("forked", [False, True], ids=["here", "in-a-fork"])
+def test_an_article_whose_cleaning_stalls_is_stopped_refused_and_tried_again_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: bool
+) -> None:
+    content = content_with(tmp_path / "content", "zz-stalls.md")  # last: in the fork's half
+    expected = built(pipeline.build(content), but="zz-stalls.md")
+    if forked:
+        monkeypatch.setattr(pipeline, "FORK_MIN", 2)
+        monkeypatch.setattr(forks, "cores", lambda: 2)
+        monkeypatch.setattr(forks, "can_fork", lambda: True)
+    cleaned = stalling(monkeypatch, "zz-stalls.md")
+    cache = Cache(tmp_path / "cache")
+    cache.begin()
+    result = pipeline.build(content, cache=cache, budget=0.2)
+    stopped = next(r for r in result.articles if r.source == "zz-stalls.md")
+    assert stopped.refused and stopped.over_budget and stopped.card is None
+    assert [str(d) for d in stopped.diagnostics] == [
+        "zz-stalls.md: error: refused: reading, cleaning and structuring it were stopped "
+        "after 0.2 s, over the budget of 0.2 s per article [budget]"
+    ]
+    assert 0.2 <= stopped.seconds < 2.0
+    assert [r.source for r in result.refused] == ["zz-stalls.md"]
+    assert not [p for p in result.pages if p.path.startswith("guides/zz-stalls/")]
+    assert built(result, but="zz-stalls.md") == expected  # the others as without it
+    index = next(p.text for p in result.pages if p.path == "guides/index.md")
+    assert "`zz-stalls.md`: refused: reading, cleaning and structuring it were stopped" in index
+    cache.close()
+    if not forked:
+        assert cleaned[-1] == "zz-stalls.md"
+        cleaned.clear()
+        cache = Cache(tmp_path / "cache")
+        cache.begin()
+        again = pipeline.build(content, cache=cache, budget=0.2)
+        cache.close()
+        assert cleaned == ["zz-stalls.md"]  # the others from the cache, the stopped one not
+        assert [r.source for r in again.refused] == ["zz-stalls.md"]
+
+
+STALLING_MKDOCS = """
+import re, sys
+import cleanguide.pipeline as pipeline
+real = pipeline.clean_and_structure
+def clean_and_structure(article, slug):
+    if article.source == "stalls.md":
+        re.match(r"(a+)+$", "a" * 60 + "b")  # backtracks for years
+    return real(article, slug)
+pipeline.clean_and_structure = clean_and_structure
+from mkdocs.__main__ import cli
+sys.argv[0] = "mkdocs"
+cli()
+"""
+"""`mkdocs` in a process where cleaning `stalls.md` never ends on its own."""
+
+
+@pytest.mark.slow
+def test_a_site_stops_an_article_whose_cleaning_stalls_and_builds_the_rest(
+    tmp_path: Path, mkdocs_env: dict[str, str]
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", project)
+    shutil.copytree(ROOT / "docs", project / "docs")
+    shutil.copytree(ROOT / "content", project / "content")
+    seed = (ROOT / "content" / "android-photo-backup.md").read_text(encoding="utf-8")
+    (project / "content" / "stalls.md").write_text(seed.replace('title: "', 'title: "Copy ', 1))
+    site = tmp_path / "site"
+    cmd = [sys.executable, "-c", STALLING_MKDOCS, "build", "--no-strict", "-d", str(site)]
+    proc = subprocess.run(
+        cmd, cwd=project, env=mkdocs_env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR")]
+    assert errors[0] == (
+        "ERROR   -  stalls.md: error: refused: reading, cleaning and structuring it were "
+        "stopped after 2.0 s, over the budget of 2 s per article [budget]"
+    ), proc.stderr
+    assert errors[-1].endswith("cleanguide: 1 article(s) refused: stalls.md"), errors
+    assert "1 guide(s) from 2 article(s), 1 refused;" in proc.stderr
+    home = (site / "guides" / "android-photo-backup" / "index.html").read_text()
+    assert "Google Photos" in home
+    assert not (site / "guides" / "stalls").exists()
+    index = (site / "guides" / "index.html").read_text()
+    assert "stalls.md</code>: refused: reading, cleaning and structuring it were stopped" in index

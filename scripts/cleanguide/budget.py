@@ -18,12 +18,24 @@ character scanned by a Python loop counts `PYTHON_STEP` times a character copied
 measurement: ordinary prose is far below the caps, and what is capped is text no one
 wrote by hand. The worker that converts pages (convert.py) stops a page that overruns the
 budget anyway, for whatever this model does not see.
+
+Reading, cleaning and structuring an article (pipeline.py) run in the build's own process
+(or a fork of it), so no worker can be killed for them: `cpu_limit` stops them instead. It
+arms a timer on the process's CPU time whose signal raises `OverBudget` in the middle of
+whatever runs, a regular expression's match included (the `re` engine checks for signals
+as it backtracks). A pattern of ours that a hostile article made super-linear would
+otherwise stall the build with no end, as 100,000 backticks once did.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from types import FrameType
 
 ARTICLE_SECONDS = 2.0
 """CPU seconds one article may take through every stage, its pages' conversion included."""
@@ -140,6 +152,50 @@ def literal(text: str) -> str:
     return f"{fence} {flat} {fence}"
 
 
+def in_words(allowed: float, budget: float) -> str:
+    """The budget an article had, in words (`allowed` seconds, `budget` per article)."""
+    if allowed <= budget:
+        return f"the budget of {budget:g} s per article"
+    return (
+        f"its budget of {allowed:.1f} s ({budget:g} s per article, and per "
+        f"{BUDGET_BYTES // 1024} KiB of a larger one)"
+    )
+
+
+class OverBudget(BaseException):
+    """Raised where `cpu_limit`'s time ran out. Not an `Exception`: no `except Exception`
+    on the way may take it for a failure of its own and carry on."""
+
+
+def _over(_signum: int, _frame: FrameType | None) -> None:
+    raise OverBudget
+
+
+@contextlib.contextmanager
+def cpu_limit(seconds: float) -> Iterator[None]:
+    """Raise `OverBudget` in the block once this process has spent `seconds` of CPU time
+    (user time) in it.
+
+    Only where a timer's signal can reach the block: in the main thread of a process that
+    has interval timers (not Windows), with no such timer armed already. Elsewhere the
+    block runs without a limit.
+    """
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+        or signal.getitimer(signal.ITIMER_VIRTUAL)[0] > 0
+    ):
+        yield
+        return
+    previous = signal.signal(signal.SIGVTALRM, _over)
+    signal.setitimer(signal.ITIMER_VIRTUAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
+
+
 @dataclass(slots=True)
 class Allowance:
     """How much inline work one guide's text may still cost Python-Markdown."""
@@ -167,7 +223,10 @@ __all__ = [
     "GUIDE_CAP",
     "PIECE_CAP",
     "Allowance",
+    "OverBudget",
     "allowance",
+    "cpu_limit",
+    "in_words",
     "inline_work",
     "literal",
 ]

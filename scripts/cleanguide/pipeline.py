@@ -29,7 +29,7 @@ from typing import Any
 from . import cache as cache_mod
 from . import localrefs, sitefiles
 from .audit import removals_record
-from .budget import Allowance
+from .budget import ARTICLE_SECONDS, Allowance, OverBudget, allowance, cpu_limit, in_words
 from .cache import Cache
 from .clean import Cleaned, clean
 from .defaults import ARTICLE_SUFFIXES, GUIDES_DIR
@@ -84,7 +84,8 @@ class ArticleResult:
     size: int = 0
     """The article's size in bytes (its budget grows with it: `budget.allowance`)."""
     over_budget: bool = False
-    """Refused after its card was made: converting its pages went over its budget."""
+    """Refused for its budget: reading, cleaning and structuring it were stopped (it has no
+    card), or converting its pages went over the rest (after its card was made)."""
 
     @property
     def refused(self) -> bool:
@@ -183,13 +184,16 @@ def build(
     cache: Cache | None = None,
     site_name: str = "",
     directory_urls: bool = True,
+    budget: float = ARTICLE_SECONDS,
 ) -> BuildResult:
     """Run the whole pipeline over `content_dir`; never raises for a bad article.
 
     `directory_urls`: whether pages are served as `page/` (MkDocs' default) or `page.html`.
+    `budget`: the CPU seconds an article may take (`budget.allowance`); reading, cleaning
+    and structuring one are stopped past it, and the article refused.
     """
     cache = cache or Cache(None)
-    results = _read_articles(find_articles(content_dir), content_dir, cache)
+    results = _read_articles(find_articles(content_dir), content_dir, cache, budget)
 
     taken: set[str] = set()
     for r in results:
@@ -276,8 +280,12 @@ def _article_key(source: str, data: bytes) -> str:
     return cache_mod.key("article", cache_mod.code_version(), source, data)
 
 
-def _read_articles(paths: list[Path], content_dir: Path, cache: Cache) -> list[ArticleResult]:
-    """Each article from the cache when nothing that made it changed, else processed now."""
+def _read_articles(
+    paths: list[Path], content_dir: Path, cache: Cache, budget: float
+) -> list[ArticleResult]:
+    """Each article from the cache when nothing that made it changed, else processed now
+    (one stopped for its budget is not cached: a later build, perhaps with a larger budget,
+    tries it again)."""
     results: list[ArticleResult] = []
     todo: list[tuple[int, bytes]] = []  # (index into results, the article's bytes)
     real_root = content_dir.resolve()
@@ -296,9 +304,11 @@ def _read_articles(paths: list[Path], content_dir: Path, cache: Cache) -> list[A
             _from_entry(result, entry, cache)
         else:
             todo.append((len(results) - 1, data))
-    processed = _process_all([(results[i], data) for i, data in todo])
+    processed = _process_all([(results[i], data) for i, data in todo], budget)
     for (i, _), (result, entry, audit) in zip(todo, processed, strict=True):
         results[i] = result  # (from a fork, a copy)
+        if result.over_budget:
+            continue
         cache.put_encoded("articles", result.key, entry)
         if result.card is not None:
             cache.put_encoded("articles", _audit_key(result.key), audit)
@@ -306,7 +316,7 @@ def _read_articles(paths: list[Path], content_dir: Path, cache: Cache) -> list[A
 
 
 def _process_all(
-    todo: list[tuple[ArticleResult, bytes]],
+    todo: list[tuple[ArticleResult, bytes]], budget: float
 ) -> list[tuple[ArticleResult, bytes, bytes]]:
     """The articles of `todo` processed, in order, each with its cache entry and its audit
     record encoded: the second half by a forked copy of this process where that is safe
@@ -323,7 +333,7 @@ def _process_all(
     ) -> list[tuple[ArticleResult, bytes, bytes]]:
         done = []
         for r, data in part:
-            _process_timed(r, data)
+            _process_timed(r, data, budget)
             audit = cache_mod.encode(r.audit) if r.card is not None else b""
             done.append((r, cache_mod.encode(_entry_of(r)), audit))
         return done
@@ -331,11 +341,30 @@ def _process_all(
     return in_halves(work, todo, minimum=FORK_MIN, what="articles processed")
 
 
-def _process_timed(result: ArticleResult, data: bytes) -> ArticleResult:
+def _process_timed(result: ArticleResult, data: bytes, budget: float) -> ArticleResult:
+    """`_process`, timed, and stopped past the article's budget (then refused)."""
     start = time.thread_time()
-    _process(result, data)
+    allowed = allowance(budget, result.size)
+    try:
+        with cpu_limit(allowed):
+            _process(result, data)
+    except OverBudget:
+        _stopped(result, allowed, budget)
     result.seconds = time.thread_time() - start
     return result
+
+
+def _stopped(result: ArticleResult, allowed: float, budget: float) -> None:
+    """Refuse an article whose reading, cleaning and structuring were stopped: nothing of
+    what they had made so far is kept but an error that says why."""
+    result.article = result.guide = result.card = None
+    result.refs, result.figures, result._audit, result.removed = [], [], None, (0, 0)
+    message = (
+        f"refused: reading, cleaning and structuring it were stopped after {allowed:.1f} s, "
+        f"over {in_words(allowed, budget)}"
+    )
+    result.diagnostics = [Diagnostic(Severity.ERROR, result.source, message, rule="budget")]
+    result.over_budget = True
 
 
 def _source_of(path: Path, content_dir: Path) -> str:

@@ -49,7 +49,7 @@ from mkdocs.structure.files import File, Files
 
 from . import forks, pipeline
 from .audit import write_audit
-from .budget import ARTICLE_SECONDS, BUDGET_BYTES, allowance
+from .budget import ARTICLE_SECONDS, allowance, in_words
 from .cache import Cache
 from .cache import key as cache_key
 from .convert import Conversion, Converted, Setup, content_key, convert_all, finish_html
@@ -136,7 +136,8 @@ class CleanguideConfig(Config):  # type: ignore[no-untyped-call]
     (prerender.py), where that is safe: `mkdocs build` on Linux with known plugins."""
     article_budget = c.Type((int, float), default=ARTICLE_SECONDS)
     """CPU seconds one article may take, the conversion of its pages included; an article
-    whose pages take longer is stopped and refused."""
+    that takes longer (to read, clean and structure, or its pages to convert) is stopped
+    and refused."""
 
 
 class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped-call]
@@ -239,6 +240,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             cache=self.cache,
             site_name=config.site_name,
             directory_urls=config.use_directory_urls,
+            budget=float(self.config.article_budget),
         )
         self.result = result
         by_slug = {a.card.slug: a for a in result.articles if a.card is not None}
@@ -396,7 +398,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 why = f"converting {stopped[0]} was {done.stopped[stopped[0]]}"
             else:
                 why = f"reading and structuring it took {spent:.1f} s"
-            message = f"refused: {why}, over {_budget_of(allowed, budget)}"
+            message = f"refused: {why}, over {in_words(allowed, budget)}"
             error = Diagnostic(Severity.ERROR, name, message, rule="budget")
             log_diagnostic(log, error)
             if owner is not None and owner.card is not None:
@@ -408,7 +410,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 if self.reuse is not None:
                     self.reuse.discard(page)
                 page.reused = None
-                page.converted = _refused_page(name, _budget_of(allowed, budget))
+                page.converted = _refused_page(name, in_words(allowed, budget))
             refused = True
         if refused:
             self._write_audit()
@@ -564,18 +566,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         return server
 
 
-def _budget_of(allowed: float, budget: float) -> str:
-    """The budget an article had, in words (`allowed` seconds, `budget` per article)."""
-    if allowed <= budget:
-        return f"the budget of {budget:g} s per article"
-    return (
-        f"its budget of {allowed:.1f} s ({budget:g} s per article, and per "
-        f"{BUDGET_BYTES // 1024} KiB of a larger one)"
-    )
-
-
 def _refused_page(source: str, budget: str) -> Converted:
-    """What a page of an article refused for its budget shows (`_budget_of`)."""
+    """What a page of an article refused for its budget shows (`budget.in_words`)."""
     text = html_escape(
         f"{source} was not built: its pages take longer to convert than {budget} "
         "(see the build log)."
