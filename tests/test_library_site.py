@@ -391,6 +391,46 @@ def test_dirty_builds_after_an_edit_and_a_removal_equal_cold_builds(tmp_path: Pa
     assert_same_tree(tmp_path / "fresh-site", project / "site")
 
 
+def test_plain_builds_keep_the_pages_in_place_and_equal_cold_builds(tmp_path: Path) -> None:
+    """A plain `mkdocs build` empties the site, and used to write every page again; the
+    library's pages still current stay where they are, and the site is still exactly what
+    a build into an empty folder makes."""
+    project = make_project(tmp_path / "project", copies(20))
+    mkdocs(project)
+    site = project / "site"
+    pages = sorted((site / "guides").rglob("*.html")) + sorted((site / "topics").rglob("*.html"))
+    stamps = {p: p.stat().st_mtime_ns for p in pages}
+    tampered = site / "guides" / "19228832084-1" / "index.html"
+    tampered.write_text("<p>edited in the site by hand</p>", encoding="utf-8")
+    (site / "guides" / "gone").mkdir()  # what MkDocs' emptying of the site would remove
+    (site / "guides" / "gone" / "index.html").write_text("stale", encoding="utf-8")
+    (site / "topics" / "stray.txt").write_text("stray", encoding="utf-8")
+
+    log = mkdocs(project)
+    counts = re.search(r"0 generated page\(s\) built, (\d+) reused unchanged \((\d+) already", log)
+    assert counts is not None, log
+    assert int(counts[2]) == int(counts[1]) - 1 == len(pages) - 1  # all but the tampered one
+    assert "Page skipped" not in log
+    assert "2 file(s) of an earlier build removed" in log
+    assert [p for p in pages if p.stat().st_mtime_ns != stamps[p]] == [tampered]
+    assert "edited in the site by hand" not in tampered.read_text(encoding="utf-8")
+    assert not (site / "guides" / "gone").exists() and not (site / "topics" / "stray.txt").exists()
+    assert not (site / ".cleanguide-kept").exists()
+
+    article = project / "content" / "19228832084-0.md"
+    article.write_text(
+        article.read_text(encoding="utf-8").replace("Windows 10", "Windows Ten (Quillwort)", 1),
+        encoding="utf-8",
+    )
+    (project / "content" / "android-photo-backup-0.md").unlink()
+    mkdocs(project)
+    assert "Quillwort" in (site / "guides" / "19228832084-0" / "index.html").read_text("utf-8")
+    fresh = make_project(tmp_path / "fresh", {p.name: p for p in (project / "content").iterdir()})
+    mkdocs(fresh, site=str(tmp_path / "fresh-site"))
+    assert not (site / "guides" / "android-photo-backup-0").exists()
+    assert_same_tree(tmp_path / "fresh-site", site)
+
+
 def test_a_guide_page_says_the_language_its_content_is_written_in(tmp_path: Path) -> None:
     """The content of a guide in another language than the site's carries `lang` (and
     `dir="rtl"` for a language written right to left): screen readers and hyphenation use

@@ -64,6 +64,7 @@ from .defaults import (
 )
 from .diagnostics import Diagnostic, PageSources, Severity, condensed, log_diagnostic, logger
 from .images import FetchPolicy, ImageStore
+from .keep import Kept, Written, prune
 from .languages import LANG_META, mark_language, site_languages
 from .listings import TOPICS_INDEX, catalog_json, home_overview, index_page
 from .nav import LibraryNav, library_nav, sidebar
@@ -155,8 +156,12 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         """Every page's URL in the order MkDocs builds them (for the search index)."""
         self.dirty = False
         self.serving = False
-        self.written: dict[str, str] = {}
-        """Destination path → the key of the generated page written there (dirty builds)."""
+        self.written = Written()
+        """What generated page is at each destination (`--dirty` and kept builds)."""
+        self.kept = Kept()
+        """The library's folders of the site a plain build keeps (keep.py)."""
+        self.files: Files | None = None
+        """The site's files in this build."""
         self.previous: dict[str, list[Any]] = {}
         """The search entries in the site before this build, by page URL (dirty builds)."""
         self.site_lang = "en"
@@ -180,8 +185,11 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.previous = search_entries(config.site_dir) if self.dirty else {}
-        if self.dirty and not self.written and self.cache is not None:
-            self.written = dict(self.cache.get("pages", self._written_key(config)) or {})
+        keeping = not self.dirty and not self.serving and self._reuses(config)
+        if (self.dirty or keeping) and not self.written.records and self.cache is not None:
+            self.written = Written(self.cache.get("pages", self._written_key(config)))
+        if keeping:  # out of the way of MkDocs' emptying of the site, back in on_files
+            self.kept.aside(config.site_dir, (GUIDES_DIR, TOPICS_DIR))
         # Material's search merges its last index into a dirty build's, assuming a single
         # changed page; on_post_build makes the index whole itself (pagecache.py).
         for name in SEARCH_PLUGINS:
@@ -222,6 +230,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files:
+        self.kept.back()
         if self.config.convert_ahead:
             self._start_pool()
         store = None
@@ -329,6 +338,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             topic_pages=[pages[p] for p in topics],
         )
         self.site = library_nav(nav, shape, home_label=config.nav is None)
+        self.files = files
         self._reuse_or_convert(config)
         self._summarise(result)
         return self.site
@@ -337,19 +347,16 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         """Per generated page: its HTML from an earlier build, or converted now."""
         assert self.setup is not None and self.site is not None and self.cache is not None
         signature = self.setup.signature()
-        self.reuse = None
-        if self.config.reuse_pages and self.config.build_cache and reusable(config):
-            self.reuse = PageReuse(self.cache, config)
+        self.reuse = PageReuse(self.cache, config) if self._reuses(config) else None
         todo = {}
         for uri, page in self.generated.items():
             content = content_key(signature, uri, page.source.body)
             view = sidebar(self.site, page)
             if self.reuse is None or not self.reuse.decide(page, content, view, self.urls):
                 todo[uri] = page.source.body
-            elif self.dirty and isinstance(page.file, GeneratedFile):
-                dest = page.file.abs_dest_path
+            elif (self.dirty or self.kept.folders) and isinstance(page.file, GeneratedFile):
                 key = self.reuse.keys[page.url]
-                page.file.unchanged = self.written.get(dest) == key and os.path.isfile(dest)
+                page.file.unchanged = self.written.in_place(page.file.abs_dest_path, key)
         if self.config.convert_ahead and todo:
             budget = float(self.config.article_budget)
             limits = {
@@ -448,6 +455,12 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         # only with plugins pagecache knows (self.reuse): none keeps state per page
         if self.config.render_ahead and self.reuse is not None and not self.serving:
             self._render_ahead(env, config, doc_files)
+        if self.kept.folders:  # MkDocs' loop need not write these either
+            self.written_ahead.pages |= {
+                uri
+                for uri, page in self.generated.items()
+                if getattr(page.file, "unchanged", False)
+            }
         if self.reuse is not None and (self.reuse.reused or self.ahead.owner):
             assert env.loader is not None
             template = jinja2.DictLoader({REUSED_TEMPLATE: REUSED_TEMPLATE_TEXT})
@@ -472,6 +485,10 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 page.render_ahead()
         self.written_ahead.pages = {p.file.src_uri for p in todo if p.ahead}
 
+    def _reuses(self, config: MkDocsConfig) -> bool:
+        """Whether this build reuses pages of earlier ones (pagecache.py)."""
+        return bool(self.config.reuse_pages and self.config.build_cache and reusable(config))
+
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext | None:
@@ -490,6 +507,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str | None:
         if not isinstance(page, GeneratedPage):
             return output
+        if getattr(page.file, "unchanged", False):
+            return ""  # kept in place from an earlier build (a plain build; --dirty skips it)
         if page.ahead and self.reuse is not None:
             rendered = self.ahead.take(page)
             self.reuse.adopt(page, rendered.encoded, rendered.search)
@@ -519,7 +538,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 len(self.generated) - len(self.reuse.reused),
                 forked if ahead else "",
                 len(self.reuse.reused),
-                f" ({skipped} already in place)" if self.dirty else "",
+                f" ({skipped} already in place)" if self.dirty or self.kept.folders else "",
             )
         if self.result is not None and index is not None:
             index.add_languages(
@@ -529,31 +548,45 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             index.save()
         if self.cache is not None:
             self.cache.sweep()
+        self.kept.drop()
         self.ahead.close()
         forks.thaw()
 
     def _record_written(self, config: MkDocsConfig) -> None:
         """Remember which page is at each destination; in a dirty build, delete the pages
-        of articles that are gone (MkDocs leaves them)."""
+        of articles that are gone (MkDocs leaves them), in a kept one every file of the
+        kept folders this build did not make."""
         assert self.reuse is not None
-        written = {
-            page.file.abs_dest_path: self.reuse.keys[page.url]
-            for page in self.generated.values()
-            if page.url in self.reuse.keys and page.file.abs_dest_path
-        }
+        written = Written()
+        fresh = []
+        for page in self.generated.values():
+            dest = page.file.abs_dest_path
+            if page.url not in self.reuse.keys or not dest:
+                continue
+            if getattr(page.file, "unchanged", False):
+                written.records[dest] = self.written.records[dest]
+            else:
+                fresh.append((dest, self.reuse.keys[page.url]))
+        written.records |= Written.of(fresh).records
         if self.dirty:
-            for stale in set(self.written) - set(written):
+            for stale in set(self.written.records) - set(written.records):
                 Path(stale).unlink(missing_ok=True)
+        elif self.kept.folders and self.files is not None:
+            made = {os.path.normpath(f.abs_dest_path) for f in self.files}
+            removed = prune(self.kept.paths(), made)
+            if removed:
+                log.info("cleanguide: %d file(s) of an earlier build removed", removed)
         self.written = written
         key = self._written_key(config)
-        if self.cache is not None and self.cache.get("pages", key) != written:
-            self.cache.put("pages", key, written)  # (a no-op build writes nothing)
+        if self.cache is not None and self.cache.get("pages", key) != written.records:
+            self.cache.put("pages", key, written.records)  # (a no-op build writes nothing)
 
     @staticmethod
     def _written_key(config: MkDocsConfig) -> str:
         return cache_key("written", os.path.abspath(config.site_dir))
 
     def on_build_error(self, *, error: Exception) -> None:
+        self.kept.drop()
         self.ahead.close()
         forks.thaw()
         if self.cache is not None:

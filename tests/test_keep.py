@@ -1,0 +1,124 @@
+"""keep.py: the library's folders kept across MkDocs' emptying of the site, and pruned to
+what the build made."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from cleanguide.keep import STASH, Kept, Written, prune
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+
+
+def site_with_library(root: Path) -> Path:
+    site = root / "site"
+    for path in ("guides/a/index.html", "guides/a/m1/index.html", "topics/t/index.html"):
+        (site / path).parent.mkdir(parents=True, exist_ok=True)
+        (site / path).write_text(path, encoding="utf-8")
+    (site / "index.html").write_text("home", encoding="utf-8")
+    return site
+
+
+def empty(site: Path) -> None:
+    """What MkDocs' clean_directory does: remove every entry but the hidden ones."""
+    for entry in os.listdir(site):
+        if not entry.startswith("."):
+            path = site / entry
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def test_folders_moved_aside_survive_the_emptying_of_the_site(tmp_path: Path) -> None:
+    site = site_with_library(tmp_path)
+    (site / STASH / "guides").mkdir(parents=True)  # left by a killed build
+    (site / STASH / "guides" / "old.html").write_text("old", encoding="utf-8")
+    kept = Kept()
+    kept.aside(str(site), ["guides", "topics", "missing", "index.html"])
+    assert kept.folders == ["guides", "topics"]  # real folders only
+    empty(site)
+    assert tree(site) == [STASH, *(f"{STASH}/{p}" for p in tree(site / STASH))]
+    kept.back()
+    assert tree(site) == [
+        "guides",
+        "guides/a",
+        "guides/a/index.html",
+        "guides/a/m1",
+        "guides/a/m1/index.html",
+        "topics",
+        "topics/t",
+        "topics/t/index.html",
+    ]
+    assert kept.paths() == [site / "guides", site / "topics"]
+
+
+def test_a_linked_folder_is_not_kept(tmp_path: Path) -> None:
+    site = site_with_library(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(site / "topics")
+    (site / "topics").symlink_to(elsewhere, target_is_directory=True)
+    kept = Kept()
+    kept.aside(str(site), ["guides", "topics"])
+    assert kept.folders == ["guides"]
+
+
+def test_a_folder_made_meanwhile_is_not_replaced(tmp_path: Path) -> None:
+    site = site_with_library(tmp_path)
+    kept = Kept()
+    kept.aside(str(site), ["guides", "topics"])
+    empty(site)
+    (site / "topics").mkdir()
+    (site / "topics" / "new.html").write_text("new", encoding="utf-8")
+    kept.back()
+    assert kept.folders == ["guides"]
+    assert tree(site / "topics") == ["new.html"]
+    assert not (site / STASH).exists()
+
+
+def test_a_failed_build_drops_the_stash(tmp_path: Path) -> None:
+    site = site_with_library(tmp_path)
+    kept = Kept()
+    kept.aside(str(site), ["guides"])
+    kept.drop()
+    assert not (site / STASH).exists() and not (site / "guides").exists()
+    assert kept.folders == [] and kept.paths() == []
+
+
+def test_prune_leaves_what_the_build_made_and_nothing_else(tmp_path: Path) -> None:
+    site = site_with_library(tmp_path)
+    (site / "guides" / "gone" / "m2").mkdir(parents=True)
+    (site / "guides" / "gone" / "m2" / "index.html").write_text("stale", encoding="utf-8")
+    (site / "guides" / "a" / ".hidden").write_text("stale", encoding="utf-8")
+    (site / "guides" / "link").symlink_to(tmp_path, target_is_directory=True)
+    (site / "topics" / "empty").mkdir()
+    wanted = {str(site / "guides" / "a" / "index.html"), str(site / "topics" / "t" / "index.html")}
+    assert prune([site / "guides", site / "topics"], wanted) == 4
+    assert tree(site / "guides") == ["a", "a/index.html"]
+    assert tree(site / "topics") == ["t", "t/index.html"]
+    assert (site / "index.html").exists()  # outside the kept folders: not its business
+
+
+def test_a_page_is_in_place_only_untouched_since_it_was_written_for_its_key(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "index.html"
+    page.write_text("<p>page</p>", encoding="utf-8")
+    written = Written.of([(str(page), "key-1")])
+    assert written.in_place(str(page), "key-1")
+    assert not written.in_place(str(page), "key-2")
+    assert not written.in_place(str(tmp_path / "other.html"), "key-1")
+    stat = page.stat()
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))  # touched
+    assert not written.in_place(str(page), "key-1")
+    page.unlink()
+    assert not written.in_place(str(page), "key-1")
+    assert Written.of([(str(page), "key-1")]).records == {}
+
+
+def test_a_record_of_another_shape_is_no_record() -> None:
+    """Records written before pages carried their size and time: nothing is in place."""
+    written = Written({"/site/guides/a/index.html": "key-1", "/x": [1, 2]})
+    assert written.records == {}
