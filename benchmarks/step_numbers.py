@@ -31,6 +31,9 @@ opening with an HTML tag are skipped. A *numbered item* is:
   it. A line with an inline item or label that does not continue is prose that keeps its
   numbers as written, and none of its inline items or labels count.
 
+A label "Step N.K" opening a line, under the label "Step N", is sub-step K of that phase,
+shown as "N.K"; anywhere else it is prose.
+
 An item's text runs to the next item in its line, or to the end of the line. List and inline
 items after a step label, up to the next step label or heading, are that step's *sub-steps*
 (the step is a phase); all others are top level.
@@ -45,7 +48,8 @@ the number a browser displays: the list's ``start`` (1 without one) plus its pos
 its own ``value`` (later items counting on from it). Material's stylesheet draws a list
 nested in another ``<ol>`` with letters (a, b, c) unless the list has a ``type`` attribute;
 such an item shows no number at all (tests/test_steps_browser.py checks the markers Chromium
-really draws).
+really draws). An item of a list of class ``cg-dotted`` nested in an item shows that item's
+number before its own: its ``data-number``, "2.1" (cleanguide.css).
 
 Matching and checks
 ===================
@@ -104,7 +108,9 @@ ORDINALS = (
 )
 NUMBER_WORDS = {w: k for words in (CARDINALS, ORDINALS) for k, w in enumerate(words, 1)}
 _LABEL = (
-    r"(?:step[ \t]*(?P<n>\d{1,3}|" + "|".join(CARDINALS) + r")\b"
+    r"(?:step[ \t]*(?:(?P<n>\d{1,3})(?:\.(?P<sub>\d{1,2})(?!\d|\.\d))?\b|(?P<w>"
+    + "|".join(CARDINALS)
+    + r")\b)"
     r"|(?P<ord>" + "|".join(ORDINALS) + r")[ \t]+step\b)"
 )
 # a step label opening a line: "## Step 2:", "- **Step 1.**", "Step One", "**First step**"
@@ -137,6 +143,8 @@ class Numbered:
     phase: Numbered | None = None
     """The step label this item is a sub-step of."""
     subs: list[Numbered] = field(default_factory=list)
+    dotted: bool = False
+    """A sub-step labelled with its phase's number ("Step 2.1"): shown as "2.1"."""
 
     @property
     def key(self) -> str:
@@ -144,7 +152,7 @@ class Numbered:
         return normalise(" ".join(plain(self.text).split()[:KEY_WORDS]))
 
     def __repr__(self) -> str:
-        where = f"{self.phase.number}." if self.phase else ""
+        where = f"{self.phase.number}{'.' if self.dotted else '/'}" if self.phase else ""
         return f"line {self.line} {where}{self.number} {plain(self.text)[:50]!r}"
 
 
@@ -174,8 +182,15 @@ def _only_links(text: str) -> bool:
 
 
 def _label_number(m: re.Match[str]) -> int:
-    word = (m.group("n") or m.group("ord")).lower()
+    word = (m.group("n") or m.group("w") or m.group("ord")).lower()
     return int(word) if word.isdigit() else NUMBER_WORDS[word]
+
+
+def _label_mark(m: re.Match[str], start: int, at: int) -> tuple[str, int, int, int]:
+    """A step label's mark: ("step", N) for "Step N", ("sub", K) for "Step N.K"."""
+    if m.group("sub"):
+        return ("sub", int(m.group("sub")), start, at)
+    return ("step", _label_number(m), start, at)
 
 
 def numbered_items(body: str, offset: int = 0) -> list[Numbered]:
@@ -198,7 +213,9 @@ def numbered_items(body: str, offset: int = 0) -> list[Numbered]:
         marks: list[tuple[str, int, int, int]] = []
         pos = 0
         if (m := _LINE_STEP.match(line)) and _set_apart(m, line):
-            marks.append(("step", _label_number(m), m.end(), 0))
+            if m.group("sub") and not (phase and phase.number == _label_number(m)):
+                continue  # "Step 2.1" under no step 2: text, kept as written
+            marks.append(_label_mark(m, m.end(), 0))
             pos = m.end()
         elif m := _LINE_ITEM.match(line):
             if _only_links(line[m.end() :]):
@@ -209,7 +226,9 @@ def numbered_items(body: str, offset: int = 0) -> list[Numbered]:
             phase, last_item = None, None
             continue
         found = [
-            ("step", _label_number(m), m.end(), m.start()) for m in _BOLD_STEP.finditer(line, pos)
+            _label_mark(m, m.end(), m.start())
+            for m in _BOLD_STEP.finditer(line, pos)
+            if not m.group("sub")  # (a dotted label inside a line: prose)
         ]
         found += [
             ("item", int(m.group(1)), m.end(), m.start()) for m in _INLINE_ITEM.finditer(line, pos)
@@ -221,6 +240,7 @@ def numbered_items(body: str, offset: int = 0) -> list[Numbered]:
         for k, (kind, number, start, _) in enumerate(marks):
             end = marks[k + 1][3] if k + 1 < len(marks) else len(line)
             item = Numbered(number, line[start:end], offset + lineno, kind == "step")
+            item.dotted = kind == "sub"
             if kind == "step":
                 phase, last_item = item, 0
             else:
@@ -280,6 +300,9 @@ class Shown:
     li: Tag
     digits: bool = True
     """False where Material's stylesheet letters the list (nested, without `type`)."""
+    label: str | None = None
+    """In a list of class `cg-dotted` nested in an item: the number shown instead of the
+    item's own, its `data-number` ("2.1"; cleanguide.css)."""
     claimed: bool = False
 
 
@@ -290,11 +313,14 @@ def shown_items(pages: Sequence[str]) -> list[Shown]:
         for ol in soup.find_all("ol"):
             number = _int(ol.get("start"), 1)
             digits = ol.get("type") == "1" or (ol.get("type") is None and not ol.find_parent("ol"))
+            dotted = "cg-dotted" in (ol.get("class") or []) and ol.find_parent("li") is not None
             for li in ol.find_all("li", recursive=False):
                 number = _int(li.get("value"), number)
+                label = str(li["data-number"]) if dotted and li.get("data-number") else None
                 own = [s for s in li.find_all(string=True) if s.find_parent("ol") is ol]
                 anchor = str(li.get("id") or "")
-                out.append(Shown(page, number, anchor, normalise(" ".join(own)), li, digits))
+                text = normalise(" ".join(own))
+                out.append(Shown(page, number, anchor, text, li, digits, label))
                 number += 1
     return out
 
@@ -358,6 +384,11 @@ def _verdict(item: Numbered, got: Shown | None, found: dict[int, Shown]) -> str:
         return f"shown as {got.number}"
     if not got.digits:
         return "shown as a letter (a nested list without type)"
+    if got.label is not None or item.dotted:
+        phase = found.get(id(item.phase)) if item.phase else None
+        wanted = f"{phase.number}.{item.number}" if item.dotted and phase else None
+        if got.label != wanted:
+            return f"shown as {got.label or got.number}"
     holder = got.li.find_parent("li")
     if item.phase is not None:
         phase = found.get(id(item.phase))

@@ -144,16 +144,20 @@ def outline(html: str) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _walk(parent: Tag, depth: int, lines: list[str]) -> None:
+def _walk(parent: Tag, depth: int, lines: list[str], holder: str = "") -> None:
+    """`holder`: the number of the list item `parent` is, if any (in a list of class
+    cg-dotted nested in an item, an item shows its `data-number`, "2.1")."""
     pad = "  " * depth
     for el in parent.find_all(True, recursive=False):
         name = el.name
         if name == "ol":
             number = int(str(el.get("start", 1)))
+            dotted = holder and "cg-dotted" in (el.get("class") or [])
             for li in el.find_all("li", recursive=False):
                 number = int(str(li.get("value", number)))
-                lines.append(f"{pad}{number}. #{li.get('id', '')}")
-                _walk(li, depth + 1, lines)
+                shown = str(li.get("data-number", number)) if dotted else str(number)
+                lines.append(f"{pad}{shown}. #{li.get('id', '')}")
+                _walk(li, depth + 1, lines, shown)
                 number += 1
         elif name == "ul":
             for li in el.find_all("li", recursive=False):

@@ -22,7 +22,10 @@ from webtools import BROWSER_MISSING, chromium, serve_directory
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "steps"
-CASES = ("phases-under-headings", "phases-run-together", "numbers-as-written", "list-interrupted")
+CASES = (
+    *("phases-under-headings", "phases-run-together", "numbers-as-written", "list-interrupted"),
+    "dotted-sub-steps",
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -53,7 +56,9 @@ def browser() -> Iterator[Any]:
         yield b
 
 
-_STEP_ITEMS = "() => [...document.querySelectorAll('article li[id]')].map(li => li.id)"
+_STEP_ITEMS = """() => [...document.querySelectorAll('article li[id]')]
+    .map(li => [li.id, li.parentElement.classList.contains('cg-dotted')])"""
+"""Each list item's id, and whether its list is one of sub-steps numbered "2.1"."""
 
 
 def markers(page: Any) -> dict[str, str]:
@@ -80,17 +85,19 @@ def markers(page: Any) -> dict[str, str]:
 
 def test_every_step_marker_shows_its_anchor_number(site: Path, browser: Any) -> None:
     pages = sorted(p.parent for p in (site / "guides").rglob("index.html"))
-    checked = 0
+    checked = dotted_seen = 0
     with serve_directory(site) as url:
         tab = browser.new_page()
         for folder in pages:
             tab.goto(url + folder.relative_to(site).as_posix() + "/")
             drawn = markers(tab)
-            for anchor in tab.evaluate(_STEP_ITEMS):
+            for anchor, dotted in tab.evaluate(_STEP_ITEMS):
                 m = re.search(r"step-(\d+)(?:-(\d+))?$", anchor)
                 if m:
-                    number = m.group(2) or m.group(1)
+                    number = ".".join(m.groups()) if dotted else m.group(2) or m.group(1)
                     assert drawn.get(anchor) == f"{number}. ", (folder.name, anchor, drawn)
                     checked += 1
-    # 13 + 9 + 11 + 9 numbered steps: phases, sub-steps, lists from 3, a skipped 5
-    assert checked == 42
+                    dotted_seen += dotted
+    # 13 + 9 + 11 + 9 + 12 numbered steps: phases, sub-steps, lists from 3, a skipped 5,
+    # sub-steps numbered "2.1" (4 of them) and "1)" under a phase
+    assert checked == 54 and dotted_seen == 4

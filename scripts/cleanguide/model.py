@@ -140,6 +140,8 @@ class Step:
     line: int = 0
     substeps: list[Step] = field(default_factory=list)
     """A phase's own numbered steps (never phases themselves)."""
+    dotted: bool = False
+    """A sub-step the author numbered with its phase's number ("Step 2.1"): shown so."""
 
     @property
     def figures(self) -> list[Figure]:

@@ -73,6 +73,8 @@ SHOWN_SIZES = "(min-width: 1220px) 720px, 100vw"
 """The `sizes` of a screenshot: Material's content column is at most about 720 CSS pixels
 wide (from 1220 pixels of window on), the whole width below."""
 STEPS_CLASS = "cg-steps"
+DOTTED_CLASS = "cg-dotted"
+"""Sub-steps numbered with their phase's number: "2.1", "2.2" (cleanguide.css)."""
 """The class of the lists of steps (cleanguide.js adds the follow-along controls to them)."""
 MISSING_CLASS = "cg-shot-missing"
 
@@ -253,12 +255,17 @@ class _PageWriter:
     def procedure(self, p: Procedure) -> str:
         return self.ordered(p.steps, "")
 
-    def ordered(self, steps: list[Step], prefix: str, phase: str = "") -> str:
+    def ordered(
+        self, steps: list[Step], prefix: str, phase: str = "", phase_number: int = 0
+    ) -> str:
         """Steps as HTML ordered lists that show the authors' numbers, whatever they are.
 
         Each run of consecutive numbers is one `<ol start="N" type="1">`, so the browser shows
         every step's own number (a number that repeats or skips starts a new list), in digits
-        even where Material letters nested lists (a phase's sub-steps). Each item has
+        even where Material letters nested lists (a phase's sub-steps). Sub-steps the author
+        numbered with their phase's number ("Step 2.1") are a list of class `cg-dotted`
+        whose items carry that number (`data-number="2.1"`), which cleanguide.css shows
+        instead of their own (a marker's text that a screen reader reads too). Each item has
         a stable anchor naming the same numbers: `step-3`, and `step-2-4` for sub-step 4 of
         phase 2. Where those ids are taken on the page (a second list numbered from 1), the
         list's ids get a prefix: the last heading's slug, else `list-2-`, `list-3-`…
@@ -269,9 +276,14 @@ class _PageWriter:
             names = [f"{phase}-{s.number}" if phase else f"step-{s.number}" for s in run]
             prefix = self._free_prefix(names, prefix)
             self.used_ids.update(prefix + n for n in names)
-            items = [self.step(s, prefix, n) for s, n in zip(run, names, strict=True)]
+            dotted = bool(phase) and run[0].dotted
+            items = [
+                self.step(s, prefix, n, f"{phase_number}.{s.number}" if dotted else "")
+                for s, n in zip(run, names, strict=True)
+            ]
+            kind = f"{STEPS_CLASS} {DOTTED_CLASS}" if dotted else STEPS_CLASS
             lists.append(
-                f'<ol class="{STEPS_CLASS}" start="{run[0].number}" type="1" markdown="block">\n\n'
+                f'<ol class="{kind}" start="{run[0].number}" type="1" markdown="block">\n\n'
                 + "\n\n".join(items)
                 + "\n\n</ol>"
             )
@@ -286,7 +298,8 @@ class _PageWriter:
         )
         return next(p for p in tried if not any(p + n in self.used_ids for n in names))
 
-    def step(self, s: Step, prefix: str, name: str) -> str:
+    def step(self, s: Step, prefix: str, name: str, shown: str = "") -> str:
+        """One step as a list item (`shown`: the number it shows, where not its own)."""
         parts = []
         if s.title:
             parts.append(f"**{self.text(s.title)}**")
@@ -298,15 +311,17 @@ class _PageWriter:
         if body:
             parts.append(body)
         if not parts:
-            parts.append(f"Step {s.number}")
+            parts.append(f"Step {shown or s.number}")
         item = howto_item(s, f"#{prefix}{name}", images)
         if s.substeps:
             outer, self.howto = self.howto, []
-            parts.append(self.ordered(s.substeps, prefix, name))
+            parts.append(self.ordered(s.substeps, prefix, name, s.number))
             item = {**item, "@type": "HowToSection", "itemListElement": self.howto}
             self.howto = outer
         self.howto.append(item)
-        return f'<li id="{prefix}{name}" markdown="block">\n\n' + "\n\n".join(parts) + "\n\n</li>"
+        number = f' data-number="{shown}"' if shown else ""
+        head = f'<li id="{prefix}{name}"{number} markdown="block">\n\n'
+        return head + "\n\n".join(parts) + "\n\n</li>"
 
     def contents(self, c: Contents) -> str:
         lines = []
@@ -355,10 +370,11 @@ def _steps_note(n: int) -> str:
 
 
 def _runs(steps: list[Step]) -> list[list[Step]]:
-    """The steps cut where a number does not follow the one before it."""
+    """The steps cut where a number does not follow the one before it, or where the way
+    the author numbered them changes ("2.1" and "1)")."""
     runs: list[list[Step]] = []
     for s in steps:
-        if runs and s.number == runs[-1][-1].number + 1:
+        if runs and s.number == runs[-1][-1].number + 1 and s.dotted == runs[-1][-1].dotted:
             runs[-1].append(s)
         else:
             runs.append([s])

@@ -109,6 +109,8 @@ _TAG_ATTRIBUTES: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
         # `type` (only "1", see below): Material letters nested lists, and a phase's sub-steps
         # must show the author's numbers.
         "ol": frozenset({"start", "type"}),
+        # a sub-step's number as the author wrote it, "2.1", which cleanguide.css shows
+        "li": frozenset({"data-number"}),
         "th": frozenset({"colspan", "rowspan", "align"}),
         "td": frozenset({"colspan", "rowspan", "align"}),
         "abbr": frozenset({"title"}),
@@ -155,6 +157,7 @@ _ATTRIBUTE_PATTERNS: Final[Mapping[str, re.Pattern[str]]] = MappingProxyType(
         # a media condition and a length, e.g. "(min-width: 1220px) 720px, 100vw"
         "sizes": re.compile(r"[a-z0-9 ().,:-]{1,200}"),
         "rowspan": re.compile(r"[0-9]{1,4}"),
+        "data-number": re.compile(r"[0-9]{1,3}\.[0-9]{1,3}"),
     }
 )
 
@@ -231,6 +234,7 @@ _ALLOWED_CLASSES: Final = (
             "cg-pager",
             # steps (follow-along controls), screenshots that could not be fetched, zoom view.
             "cg-steps",
+            "cg-dotted",
             "cg-shot-missing",
             "glightbox",
         }

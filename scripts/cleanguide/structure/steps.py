@@ -347,7 +347,8 @@ class _Steps:
         if top is not None and self.by_label and top.number == mark.number:
             assert mark.sub is not None
             title, body = _title_and_body(mark.text)
-            sub = Step(mark.sub, title, prose_blocks(body) if body.strip() else [], line)
+            blocks = prose_blocks(body) if body.strip() else []
+            sub = Step(mark.sub, title, blocks, line, dotted=True)
             self._attach_pending()
             top.substeps.append(sub)
             self.last = sub
