@@ -286,6 +286,17 @@ def test_ordered_lists_keep_their_numbers_in_digits_only() -> None:
     assert sanitize_html('<ul type="1"><li value="3">t</li></ul>') == "<ul><li>t</li></ul>"
 
 
+def test_a_dotted_sub_step_keeps_its_number_and_nothing_else_does() -> None:
+    """`data-number` (a sub-step's "2.1", shown by cleanguide.css) on a list item only,
+    and only digits: it is the text a marker shows."""
+    out = sanitize_html('<ol class="cg-steps cg-dotted"><li data-number="2.1">t</li></ol>')
+    assert out == '<ol class="cg-steps cg-dotted"><li data-number="2.1">t</li></ol>'
+    for value in ("2", "2.1.1", "Buy now", "2.1 x", "1e3.2"):
+        out = sanitize_html(f'<ol><li data-number="{value}">t</li></ol>')
+        assert out == "<ol><li>t</li></ol>", value
+    assert sanitize_html('<p data-number="2.1" data-x="1">t</p>') == "<p>t</p>"
+
+
 def test_urls() -> None:
     png = "data:image/png;base64,iVBORw0KGgo="
     out = sanitize_html(
