@@ -122,3 +122,17 @@ def test_a_record_of_another_shape_is_no_record() -> None:
     """Records written before pages carried their size and time: nothing is in place."""
     written = Written({"/site/guides/a/index.html": "key-1", "/x": [1, 2]})
     assert written.records == {}
+
+
+def test_a_nested_folder_is_kept_and_put_back(tmp_path: Path) -> None:
+    site = site_with_library(tmp_path)
+    (site / "assets" / "images").mkdir(parents=True)
+    (site / "assets" / "images" / "a.webp").write_bytes(b"RIFF")
+    (site / "assets" / "theme.css").write_text("css", encoding="utf-8")
+    kept = Kept()
+    kept.aside(str(site), ["assets/images"])
+    empty(site)
+    kept.back()
+    assert tree(site) == ["assets", "assets/images", "assets/images/a.webp"]
+    assert kept.holds("assets/images/a.webp") and not kept.holds("assets/theme.css")
+    assert not kept.holds("assets/images")

@@ -34,6 +34,10 @@ CORPUS = REPO / "tests" / "corpus"
 SEED = REPO / "content" / "android-photo-backup.md"
 GOLDEN = REPO / "tests" / "golden" / "library-site.outline"
 D3DERR_TITLE = "Guide: Restoring Your Computer's Graphics Capabilities After D3DERR Failure"
+PNG = bytes.fromhex(  # a 1x1 PNG
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e5273de40000000049454e44ae426082"
+)
 HOSTILE_TITLE = 'Fix <img src=x onerror="alert(1)"> & "quotes" in the <b>sidebar</b>'
 
 
@@ -395,26 +399,39 @@ def test_plain_builds_keep_the_pages_in_place_and_equal_cold_builds(tmp_path: Pa
     """A plain `mkdocs build` empties the site, and used to write every page again; the
     library's pages still current stay where they are, and the site is still exactly what
     a build into an empty folder makes."""
-    project = make_project(tmp_path / "project", copies(20))
+    articles = copies(20)
+    articles["printer.md"] = (
+        "---\ntitle: Print a test page\n---\n\n## Method 1: Settings\n\n"
+        "Step 1. Open Settings.\n\n![The printer page](shots/printer.png)\n\n"
+        "Step 2. Read [the manual](manual.pdf).\n"
+    )
+    project = make_project(tmp_path / "project", articles)
+    (project / "content" / "shots").mkdir()
+    (project / "content" / "shots" / "printer.png").write_bytes(PNG)
+    (project / "content" / "manual.pdf").write_bytes(b"%PDF-1.4 manual")
     mkdocs(project)
     site = project / "site"
     pages = sorted((site / "guides").rglob("*.html")) + sorted((site / "topics").rglob("*.html"))
-    stamps = {p: p.stat().st_mtime_ns for p in pages}
+    copied = sorted((site / "assets" / "content").rglob("*.*"))
+    assert [p.name for p in copied] == ["manual.pdf", "printer.png"]
+    stamps = {p: p.stat().st_mtime_ns for p in pages + copied}
     tampered = site / "guides" / "19228832084-1" / "index.html"
     tampered.write_text("<p>edited in the site by hand</p>", encoding="utf-8")
     (site / "guides" / "gone").mkdir()  # what MkDocs' emptying of the site would remove
     (site / "guides" / "gone" / "index.html").write_text("stale", encoding="utf-8")
     (site / "topics" / "stray.txt").write_text("stray", encoding="utf-8")
+    (site / "assets" / "content" / "old.png").write_bytes(PNG)
 
     log = mkdocs(project)
     counts = re.search(r"0 generated page\(s\) built, (\d+) reused unchanged \((\d+) already", log)
     assert counts is not None, log
     assert int(counts[2]) == int(counts[1]) - 1 == len(pages) - 1  # all but the tampered one
     assert "Page skipped" not in log
-    assert "2 file(s) of an earlier build removed" in log
-    assert [p for p in pages if p.stat().st_mtime_ns != stamps[p]] == [tampered]
+    assert "3 file(s) of an earlier build removed" in log
+    assert [p for p in pages + copied if p.stat().st_mtime_ns != stamps[p]] == [tampered]
     assert "edited in the site by hand" not in tampered.read_text(encoding="utf-8")
     assert not (site / "guides" / "gone").exists() and not (site / "topics" / "stray.txt").exists()
+    assert not (site / "assets" / "content" / "old.png").exists()
     assert not (site / ".cleanguide-kept").exists()
 
     article = project / "content" / "19228832084-0.md"
@@ -425,7 +442,9 @@ def test_plain_builds_keep_the_pages_in_place_and_equal_cold_builds(tmp_path: Pa
     (project / "content" / "android-photo-backup-0.md").unlink()
     mkdocs(project)
     assert "Quillwort" in (site / "guides" / "19228832084-0" / "index.html").read_text("utf-8")
-    fresh = make_project(tmp_path / "fresh", {p.name: p for p in (project / "content").iterdir()})
+    fresh = make_project(tmp_path / "fresh", {})
+    shutil.rmtree(fresh / "content")
+    shutil.copytree(project / "content", fresh / "content")
     mkdocs(fresh, site=str(tmp_path / "fresh-site"))
     assert not (site / "guides" / "android-photo-backup-0").exists()
     assert_same_tree(tmp_path / "fresh-site", site)

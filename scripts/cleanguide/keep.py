@@ -5,11 +5,13 @@ loop then writes every page again: at 1,000 articles, 4,105 folders and files, w
 machine's file system charges up to a millisecond for a folder. A build that changed
 nothing took a quarter of a cold build, most of it in the kernel.
 
-The library's own folders (guides/, topics/) are moved aside before MkDocs empties the
-site, into a hidden folder of the site (MkDocs leaves hidden entries alone, and a rename
+The library's own folders (guides/, topics/, and assets/images/ and assets/content/, where
+the screenshots and the files articles link to are copied) are moved aside before MkDocs
+empties the site, into a hidden folder of the site (MkDocs leaves hidden entries alone, and a rename
 inside one folder is one step on any file system), and moved back once it has (`Kept`).
 A page whose file is still the one an earlier build wrote for the same page key (same
-size and modification time as recorded: `Written`) is not written again. After the build,
+size and modification time as recorded: `Written`) is not written again, nor is a copied
+file whose copy is newer than its source (pages.CopiedFile). After the build,
 `prune` deletes every file of those folders this build did not make, so the folder holds
 what a build into an empty folder would have written, no more.
 """
@@ -49,7 +51,7 @@ class Kept:
             if not path.is_dir() or path.is_symlink():
                 continue
             try:
-                stash.mkdir(exist_ok=True)
+                (stash / name).parent.mkdir(parents=True, exist_ok=True)
                 path.rename(stash / name)
             except OSError as exc:
                 log.debug("cleanguide: %s not kept (%s)", path, exc)
@@ -64,6 +66,7 @@ class Kept:
         returned = []
         for name in self.folders:
             try:
+                (self.site / name).parent.mkdir(parents=True, exist_ok=True)
                 (stash / name).rename(self.site / name)
                 returned.append(name)
             except OSError as exc:  # something made the folder meanwhile: it stays
@@ -77,6 +80,10 @@ class Kept:
         if self.site is not None:
             shutil.rmtree(self.site / STASH, ignore_errors=True)
         self.site, self.folders = None, []
+
+    def holds(self, uri: str) -> bool:
+        """Whether the site path `uri` lies in a kept folder."""
+        return any(uri.startswith(f"{name}/") for name in self.folders)
 
     def paths(self) -> list[Path]:
         """The kept folders, in the site."""

@@ -81,6 +81,17 @@ class GeneratedFile(File):
         return not self.unchanged
 
 
+class CopiedFile(File):
+    """A file the plugin copies into the site (a screenshot, a file an article links to),
+    not copied again where its folder was kept from an earlier build (keep.py) and the copy
+    there is newer than its source."""
+
+    kept = False
+
+    def copy_file(self, dirty: bool = False) -> None:
+        super().copy_file(dirty or self.kept)
+
+
 class GeneratedPage(Page):
     """A page the pipeline generated: its Markdown and front matter come as they are."""
 
@@ -139,4 +150,4 @@ class GeneratedPage(Page):
             self.sanitized = False
 
 
-__all__ = ["REUSED_TEMPLATE", "GeneratedFile", "GeneratedPage"]
+__all__ = ["REUSED_TEMPLATE", "CopiedFile", "GeneratedFile", "GeneratedPage"]

@@ -58,8 +58,10 @@ from .defaults import (
     AUDIT_DIR,
     BUILD_CACHE,
     CONTENT_DIR,
+    CONTENT_FILES_DIR,
     GUIDES_DIR,
     IMAGE_CACHE,
+    IMAGES_DIR,
     TOPICS_DIR,
 )
 from .diagnostics import Diagnostic, PageSources, Severity, condensed, log_diagnostic, logger
@@ -69,7 +71,7 @@ from .languages import LANG_META, mark_language, site_languages
 from .listings import TOPICS_INDEX, catalog_json, home_overview, index_page
 from .nav import LibraryNav, library_nav, sidebar
 from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
-from .pages import REUSED_TEMPLATE, GeneratedFile, GeneratedPage
+from .pages import REUSED_TEMPLATE, CopiedFile, GeneratedFile, GeneratedPage
 from .prerender import Prerender, WrittenAhead
 from .searchindex import SEARCH_PLUGINS, SearchIndex, search_entries
 from .searchsections import read_pages_with_sections
@@ -93,6 +95,8 @@ TEMPLATES_CACHE = "templates"
 MARKER = "<!-- cleanguide:library -->"
 """Where the home page shows the library (newest and updated guides, topics)."""
 CATALOG = f"{GUIDES_DIR}/catalog.json"
+KEPT_FOLDERS = (GUIDES_DIR, TOPICS_DIR, IMAGES_DIR, CONTENT_FILES_DIR)
+"""The site's folders that hold only what this plugin makes: a plain build keeps them."""
 ASSETS = Path(__file__).resolve().parent / "assets"
 ASSET_FILES = ("cleanguide.css", "cleanguide.js")
 LIGHTBOX_FILES = ("glightbox.min.js", "glightbox.min.css")
@@ -189,7 +193,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         if (self.dirty or keeping) and not self.written.records and self.cache is not None:
             self.written = Written(self.cache.get("pages", self._written_key(config)))
         if keeping:  # out of the way of MkDocs' emptying of the site, back in on_files
-            self.kept.aside(config.site_dir, (GUIDES_DIR, TOPICS_DIR))
+            self.kept.aside(config.site_dir, KEPT_FOLDERS)
         # Material's search merges its last index into a dirty build's, assuming a single
         # changed page; on_post_build makes the index whole itself (pagecache.py).
         for name in SEARCH_PLUGINS:
@@ -272,7 +276,10 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         copied |= {f"{ASSETS_DIR}/{name}": ASSETS / name for name in ASSET_FILES}
         copied |= lightbox_assets()
         for site_path, source in copied.items():
-            own[site_path] = File.generated(config, site_path, abs_src_path=str(source))
+            copy = CopiedFile.generated(config, site_path, abs_src_path=str(source))
+            assert isinstance(copy, CopiedFile)
+            copy.kept = self.kept.holds(site_path)
+            own[site_path] = copy
         urls = {uri: f.url for uri, f in own.items()}
         own[CATALOG] = File.generated(
             config, CATALOG, content=catalog_json(result.library, urls.__getitem__)
