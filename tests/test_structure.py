@@ -342,7 +342,8 @@ def test_sub_step_labels_are_the_sub_steps_of_their_step() -> None:
     assert method.step_count == 5
     assert Paragraph("Step 5.1: Read the log.") in method.body
     (_, page) = render_guide(g)
-    assert '<li id="step-2-2" markdown="block">' in page.body
+    assert '<ol class="cg-steps cg-dotted" start="1" type="1" markdown="block">' in page.body
+    assert '<li id="step-2-2" data-number="2.2" markdown="block">' in page.body  # "2.2."
     assert "1: Open" not in page.body
 
 
