@@ -2,6 +2,8 @@
 
 - on_startup: being defined makes MkDocs keep this plugin across `mkdocs serve` rebuilds,
   so its cache stays in memory between edits; notes a `--dirty` build.
+- on_pre_build, on_files: a plain `mkdocs build` moves the library's folders of the site
+  aside while MkDocs empties it, and back (keep.py).
 - on_config: resolve the content, cache and audit folders against mkdocs.yml's folder; add
   the library's stylesheet and script.
 - on_files: run the pipeline; add its pages (kept out of the automatic navigation), its
@@ -19,9 +21,11 @@
 - on_page_markdown: the library overview on the home page, where `<!-- cleanguide:library -->`
   stands; on_page_content: sanitise the HTML of generated pages MkDocs converted itself.
 - on_post_page, on_post_build: a page's HowTo JSON-LD (structured.py); the reused pages'
-  HTML; the search index made whole, with the languages of the guides. In a `--dirty`
-  build, a generated page whose finished HTML is already in place is skipped altogether
-  (pages.GeneratedFile), and the pages of removed articles are deleted.
+  HTML; the search index made whole, with the languages of the guides. A generated page
+  whose finished HTML is already in place is not written again (pages.GeneratedFile: a
+  `--dirty` build skips it altogether); after a `--dirty` build the pages of removed
+  articles are deleted, after a plain one every file of the kept folders the build did not
+  make.
 - on_serve: watch content/ so an edited article rebuilds the site.
 
 (One concern, one file: every handler reads the plugin's state of the build in progress,
@@ -579,7 +583,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             for stale in set(self.written.records) - set(written.records):
                 Path(stale).unlink(missing_ok=True)
         elif self.kept.folders and self.files is not None:
-            made = {os.path.normpath(f.abs_dest_path) for f in self.files}
+            built = [f for f in self.files if f.inclusion.is_included()]  # type: ignore[no-untyped-call]
+            made = {os.path.normpath(f.abs_dest_path) for f in built}
             removed = prune(self.kept.paths(), made)
             if removed:
                 log.info("cleanguide: %d file(s) of an earlier build removed", removed)
