@@ -120,6 +120,17 @@ LINEAR = {
             )
         )
     ),
+    # a start tag is read to its ">" only: no quote is followed to a distant one
+    "event handlers in tags never closed x N": lambda: list(
+        rules.event_handlers(
+            rules.RuleContext(
+                '<a onclick="x ' * 20_000 + "<b " * 20_000 + ' onload="y">' + "<i on" * 20_000,
+                None,  # type: ignore[arg-type]
+                "x",
+                lambda _: 1,
+            )
+        )
+    ),
     # a start tag ends at a blank line too: each block is read once
     "'<a' cut short by blank lines x N": lambda: elements(
         "<a x\n" * 100 + ("<a href='x'\n\n" + "<img\n" * 5) * 20_000, ("a", "img")

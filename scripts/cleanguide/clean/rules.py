@@ -21,7 +21,7 @@ from ..text import MD_LINK, Lines, code_spans
 from ..typography import plain, title_key
 from .engine import Cut, Rule, RuleContext
 from .patterns import Patterns
-from .scan import attrs
+from .scan import attribute_spans, attrs
 
 # --- small scanners shared by the rules ---------------------------------------------------
 
@@ -544,6 +544,32 @@ def unsafe_links(ctx: RuleContext) -> Iterator[Cut]:
             yield Cut(m.start(), m.end())
 
 
+# any raw start tag with an attribute after its name (no "<" or ">" inside: linear)
+_START_TAG = re.compile(r"<[A-Za-z][A-Za-z0-9-]*(?=[\s/])[^<>]*>")
+_HANDLER_NAME = re.compile(r"on[a-z]{3,}")  # every event name has three letters or more (oncut)
+_HANDLER_HINT = re.compile(r"""[\s"'/]on[a-z]{3,}\s*=""", re.IGNORECASE)
+
+
+def event_handlers(ctx: RuleContext) -> Iterator[Cut]:
+    """Remove event-handler attributes (`onclick`, `onerror`, `onload`...) from raw HTML
+    tags, with the space before them; the tag and its text stay. No page runs them (the
+    sanitiser drops them too): removed here, they are in the audit. Inline code is left
+    alone."""
+    text = ctx.text
+    if "<" not in text or not _HANDLER_HINT.search(text):
+        return
+    in_code = _in_code_span(text)
+    for m in _START_TAG.finditer(text):
+        if in_code(m.start()):
+            continue
+        for name, start, end in attribute_spans(m.group(0)):
+            if _HANDLER_NAME.fullmatch(name):
+                at = m.start() + start
+                while text[at - 1] in " \t\n\r\f":
+                    at -= 1
+                yield Cut(at, m.start() + end)
+
+
 def _in_code_span(text: str) -> Callable[[int], bool]:
     """Whether an offset of `text` is inside one of its inline code spans."""
     code = code_spans(text) if "`" in text else []
@@ -913,6 +939,11 @@ RULES: tuple[Rule, ...] = (
         unsafe_links,
         "links unwrapped and images dropped whose URL runs script (javascript:, data:...)",
         ("a", "img"),
+    ),
+    Rule(
+        "event-handler",
+        event_handlers,
+        "event-handler attributes (onclick, onerror...) removed from raw HTML tags",
     ),
     Rule("contents-list", contents_lists, "in-page tables of contents that name no heading"),
     Rule("ui-chrome", ui_chrome, "lone UI labels: 'Close', 'Click to enlarge', 'Read more'"),

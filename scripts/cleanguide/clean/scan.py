@@ -26,6 +26,13 @@ def attrs(tag: str) -> dict[str, str]:
     return out
 
 
+def attribute_spans(tag: str) -> Iterator[tuple[str, int, int]]:
+    """Each attribute with a value in one start tag: its lower-cased name, and where it
+    starts and ends in `tag` (a quoted value is read whole: an `on…=` inside it is text)."""
+    for m in _ATTR.finditer(tag):
+        yield m.group(1).lower(), m.start(), m.end()
+
+
 @dataclass(frozen=True, slots=True)
 class Elements:
     """The `<name ...>` start tags of a text and the ends of its `</name>` tags, in order."""
@@ -76,4 +83,4 @@ def elements(text: str, names: Iterable[str]) -> dict[str, Elements]:
     return index
 
 
-__all__ = ["Elements", "attrs", "elements"]
+__all__ = ["Elements", "attribute_spans", "attrs", "elements"]
