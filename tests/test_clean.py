@@ -124,6 +124,10 @@ junk = st.sampled_from(
         "Step 1 Open.",
         "What do you think of this post?\n",
         "* [1](https://tools.techidaily.com/)\n",
+        '<img src="a.png" onerror="x()"',
+        " onload='y' ",
+        ">",
+        "`",
     ]
 )
 
