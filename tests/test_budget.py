@@ -567,6 +567,52 @@ def test_an_article_whose_cleaning_stalls_is_stopped_refused_and_tried_again_nex
         assert [r.source for r in again.refused] == ["zz-stalls.md"]
 
 
+@pytest.mark.parametrize("forked", [False, True], ids=["here", "in-a-fork"])
+def test_an_article_whose_rendering_stalls_is_stopped_and_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forked: bool
+) -> None:
+    """Rendering a guide's pages (and cleaning it again, when the cache has the article but
+    not its pages) has what is left of the article's budget."""
+    content = content_with(tmp_path / "content", "zz-stalls.md")
+    expected = built(pipeline.build(content), but="zz-stalls.md")
+    if forked:
+        monkeypatch.setattr(pipeline, "FORK_MIN", 2)
+        monkeypatch.setattr(forks, "cores", lambda: 2)
+        monkeypatch.setattr(forks, "can_fork", lambda: True)
+    rendered: list[str] = []
+    real = pipeline.render_guide
+
+    def render_guide(guide: Any, *args: Any) -> Any:
+        rendered.append(guide.slug)
+        if guide.slug == "zz-stalls":
+            stall()
+        return real(guide, *args)
+
+    monkeypatch.setattr(pipeline, "render_guide", render_guide)
+    cache = Cache(tmp_path / "cache")
+    cache.begin()
+    result = pipeline.build(content, cache=cache, budget=0.2)
+    cache.close()
+    stopped = next(r for r in result.articles if r.source == "zz-stalls.md")
+    assert stopped.refused and stopped.over_budget and stopped.card is None
+    assert str(stopped.diagnostics[-1]) == (
+        "zz-stalls.md: error: refused: rendering its pages was stopped when it had taken "
+        "0.2 s, over the budget of 0.2 s per article [budget]"
+    )
+    assert stopped.removals  # what reading it found stays, for the audit
+    assert [r.source for r in result.refused] == ["zz-stalls.md"]
+    assert not [p for p in result.pages if p.path.startswith("guides/zz-stalls/")]
+    assert built(result, but="zz-stalls.md") == expected
+    if not forked:
+        rendered.clear()
+        cache = Cache(tmp_path / "cache")
+        cache.begin()
+        again = pipeline.build(content, cache=cache, budget=0.2)
+        cache.close()
+        assert rendered == ["zz-stalls"]  # the others' pages from the cache, its own not
+        assert [r.source for r in again.refused] == ["zz-stalls.md"]
+
+
 STALLING_MKDOCS = """
 import re, sys
 import cleanguide.pipeline as pipeline

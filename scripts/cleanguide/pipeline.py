@@ -219,7 +219,7 @@ def build(
             job = _PagesJob(r, local, targets, directory_urls)
             if not _cached_pages(job, cache):
                 todo.append(job)
-    _render_all(todo, content_dir, cache)
+    _render_all(todo, content_dir, cache, budget)
 
     refused = [Refusal(r.source, _first_error(r)) for r in results if r.refused]
     cards = [r.card for r in results if r.card is not None]
@@ -349,21 +349,24 @@ def _process_timed(result: ArticleResult, data: bytes, budget: float) -> Article
         with cpu_limit(allowed):
             _process(result, data)
     except OverBudget:
-        _stopped(result, allowed, budget)
+        why = f"reading, cleaning and structuring it were stopped after {allowed:.1f} s"
+        _stopped(result, why, allowed, budget)
     result.seconds = time.thread_time() - start
     return result
 
 
-def _stopped(result: ArticleResult, allowed: float, budget: float) -> None:
-    """Refuse an article whose reading, cleaning and structuring were stopped: nothing of
-    what they had made so far is kept but an error that says why."""
+def _stopped(
+    result: ArticleResult, why: str, allowed: float, budget: float, *, keep: bool = False
+) -> None:
+    """Refuse an article a stage of which was stopped at its budget (`allowed` seconds):
+    nothing of what its stages made is kept but an error that says `why` (and, with `keep`,
+    what reading it found: its removals and warnings, for the audit)."""
     result.article = result.guide = result.card = None
-    result.refs, result.figures, result._audit, result.removed = [], [], None, (0, 0)
-    message = (
-        f"refused: reading, cleaning and structuring it were stopped after {allowed:.1f} s, "
-        f"over {in_words(allowed, budget)}"
-    )
-    result.diagnostics = [Diagnostic(Severity.ERROR, result.source, message, rule="budget")]
+    result.refs, result.figures, result.pages = [], [], []
+    if not keep:
+        result._audit, result.removed, result.diagnostics = None, (0, 0), []
+    message = f"refused: {why}, over {in_words(allowed, budget)}"
+    result.diagnostics.append(Diagnostic(Severity.ERROR, result.source, message, rule="budget"))
     result.over_budget = True
 
 
@@ -455,43 +458,54 @@ def _cached_pages(job: _PagesJob, cache: Cache) -> bool:
     return True
 
 
-def _render_all(todo: list[_PagesJob], content_dir: Path, cache: Cache) -> None:
+def _render_all(todo: list[_PagesJob], content_dir: Path, cache: Cache, budget: float) -> None:
     """Render the pages of every guide of `todo`, the second half in a fork (forks.py) where
-    that pays; each guide's pages are cached."""
+    that pays; each guide's pages are cached. A guide whose rendering is stopped for its
+    budget is refused (not cached: a later build tries again)."""
 
     def work(
         part: Sequence[_PagesJob],
-    ) -> list[tuple[list[PageFile], list[Diagnostic], float, bytes]]:
+    ) -> list[tuple[list[PageFile] | None, list[Diagnostic], float, bytes]]:
         done = []
         for job in part:
-            pages, capped, seconds = _render_pages(job, content_dir)
-            done.append(
-                (pages, capped, seconds, cache_mod.encode(_pages_entry(job, pages, capped)))
-            )
+            pages, capped, seconds = _render_pages(job, content_dir, budget)
+            entry = cache_mod.encode(_pages_entry(job, pages, capped)) if pages is not None else b""
+            done.append((pages, capped, seconds, entry))
         return done
 
     rendered = in_halves(work, todo, minimum=FORK_MIN, what="guide pages rendered")
     for job, (pages, capped, seconds, encoded) in zip(todo, rendered, strict=True):
         r = job.result
+        r.seconds += seconds
+        if pages is None:
+            allowed = allowance(budget, r.size)
+            why = f"rendering its pages was stopped when it had taken {allowed:.1f} s"
+            _stopped(r, why, allowed, budget, keep=True)
+            continue
         r.pages = pages
         r.diagnostics.extend(capped)
-        r.seconds += seconds
         cache.put_encoded("articles", job.key, encoded)
 
 
 def _render_pages(
-    job: _PagesJob, content_dir: Path
-) -> tuple[list[PageFile], list[Diagnostic], float]:
-    """The guide's pages, the warnings for text shown literally, and the CPU seconds taken."""
+    job: _PagesJob, content_dir: Path, budget: float
+) -> tuple[list[PageFile] | None, list[Diagnostic], float]:
+    """The guide's pages (None when stopped for what is left of the article's budget), the
+    warnings for text shown literally, and the CPU seconds taken."""
     r = job.result
     assert r.card is not None
     start = time.thread_time()
-    if r.guide is None:  # the cache has the article, not with these images: structure it again
-        r.article = loads(read_bytes(content_dir / r.source, root=content_dir)[1], r.source)
-        r.guide, _ = clean_and_structure(r.article, r.card.slug)
-    allowance = Allowance()
-    pages = render_guide(r.guide, job.local, job.directory_urls, allowance, job.targets)
-    capped = [_capped(r, text) for text in allowance.capped]
+    try:
+        with cpu_limit(allowance(budget, r.size) - r.seconds):
+            if r.guide is None:  # the cache has the article, not with these images: again
+                data = read_bytes(content_dir / r.source, root=content_dir)[1]
+                r.article = loads(data, r.source)
+                r.guide, _ = clean_and_structure(r.article, r.card.slug)
+            inline = Allowance()
+            pages = render_guide(r.guide, job.local, job.directory_urls, inline, job.targets)
+    except OverBudget:
+        return None, [], time.thread_time() - start
+    capped = [_capped(r, text) for text in inline.capped]
     return pages, capped, time.thread_time() - start
 
 
