@@ -360,7 +360,7 @@ def _rating_paragraphs(ctx: RuleContext) -> Iterator[Cut]:
         rest = p.rating_tally.sub(" ", p.rating_label.sub(" ", p.rating_stars.sub(" ", block)))
         only_widget = not _WORD.search(_RATING_NOISE.sub(" ", plain(rest)))
         answers = tally and after_question
-        if (has_stars and tally) or (only_widget and (label or answers)):
+        if only_widget and ((has_stars and tally) or label or answers):
             question_end = end if label else -1
             yield Cut(start, end)
 
