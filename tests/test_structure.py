@@ -111,6 +111,23 @@ def test_typography_repairs_bold_links_and_commas() -> None:
 # --- steps as the author numbered them (issue 12) -------------------------------------------
 
 
+def test_a_bold_label_that_runs_over_the_title_leaves_no_stray_bold_mark() -> None:
+    """ "**Step 1: Open Steam**": the bold opens before the label and closes after the
+    title; the title is "Open Steam", not "Open Steam**"."""
+    g = guide_of(
+        "## Method 1: Steam\n\n**Step 1: Open Steam**\n\nClick **Steam > Settings**.\n\n"
+        "**Step 2 - Add the drive** in the Storage tab.\n\n**Step 3:** Restart **Steam**.\n"
+    )
+    (method,) = g.methods
+    assert [(s.number, s.title) for s in method.steps] == [
+        (1, "Open Steam"),
+        (2, ""),
+        (3, ""),
+    ]
+    assert method.steps[1].blocks == [Paragraph("Add the drive in the Storage tab.")]
+    assert method.steps[2].blocks == [Paragraph("Restart **Steam**.")]
+
+
 def numbers(steps: list[Step]) -> list[object]:
     """Each step's number, a phase's as (number, [its sub-steps' numbers])."""
     return [(s.number, numbers(s.substeps)) if s.substeps else s.number for s in steps]

@@ -104,6 +104,14 @@ def step_label(text: str) -> Label | None:
     marked = m.group("delim") or (m.group("open") and m.group("close")) or not rest.strip()
     if not (m.group("n") or marked):
         return None
+    opener = m.group("open")
+    if opener and not m.group("close"):
+        # the bold runs on over the step's title ("**Step 1: Open Steam**"): its close goes
+        # with its open, which the label took
+        line_end = rest.find("\n")
+        close = rest.find(opener, 0, line_end if line_end >= 0 else len(rest))
+        if close >= 0:
+            rest = rest[:close] + rest[close + len(opener) :]
     return Label(_label_number(m), rest, _sub_number(m))
 
 
