@@ -128,6 +128,31 @@ def test_a_bold_label_that_runs_over_the_title_leaves_no_stray_bold_mark() -> No
     assert method.steps[2].blocks == [Paragraph("Restart **Steam**.")]
 
 
+def test_bullets_under_a_steps_text_stay_a_list_of_that_step() -> None:
+    """Indented bullets under a list item, or bullets right under a step label's line, are
+    the step's own list: they used to run into its text as one paragraph ("… list. - If it
+    is Running, choose Restart. - If it is Stopped…")."""
+    g = guide_of(
+        "## Method 1: Services\n\n1. Find **DNS Client** in the list.\n"
+        "    - If it is **Running**, choose **Restart**.\n"
+        "    - If it is **Stopped**, choose **Start**.\n2. Close Services.\n\n"
+        "Step 3. Check both adapters and then:\n- Wi-Fi\n- Ethernet\n"
+    )
+    (method,) = g.methods
+    first, second, third = method.steps
+    assert first.blocks == [
+        Paragraph("Find **DNS Client** in the list."),
+        BulletList(
+            ("If it is **Running**, choose **Restart**.", "If it is **Stopped**, choose **Start**.")
+        ),
+    ]
+    assert second.blocks == [Paragraph("Close Services.")]
+    assert third.blocks[-1] == BulletList(("Wi-Fi", "Ethernet"))
+    assert guide_of("Prose with - a dash\nand more.\n").intro == [
+        Paragraph("Prose with - a dash\nand more.")
+    ]
+
+
 def numbers(steps: list[Step]) -> list[object]:
     """Each step's number, a phase's as (number, [its sub-steps' numbers])."""
     return [(s.number, numbers(s.substeps)) if s.substeps else s.number for s in steps]

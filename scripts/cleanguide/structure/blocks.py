@@ -279,7 +279,17 @@ def prose_blocks(text: str) -> list[Block]:
     return merge_blocks(out)
 
 
+# a bullet line under a paragraph's first line, indented or not ("    - If it is Running")
+_BULLET_LINE = re.compile(r"^[ \t]*[*+-][ \t]+(?=\S)")
+
+
 def _classify_para(para: str) -> list[Block]:
+    lines = para.split("\n")
+    bullets = next((k for k in range(1, len(lines)) if _BULLET_LINE.match(lines[k])), 0)
+    if bullets and all(_BULLET_LINE.match(ln) for ln in lines[bullets:]):
+        # a step's text and then its own bullets: a list, not lines run into the text
+        items = tuple(tidy(_BULLET_LINE.sub("", ln)) for ln in lines[bullets:])
+        return [*_classify_para("\n".join(lines[:bullets])), BulletList(items)]
     text = tidy(para)
     if not text:
         return []
