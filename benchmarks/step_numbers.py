@@ -36,7 +36,9 @@ shown as "N.K"; anywhere else it is prose.
 
 An item's text runs to the next item in its line, or to the end of the line. List and inline
 items after a step label, up to the next step label or heading, are that step's *sub-steps*
-(the step is a phase); all others are top level.
+(the step is a phase), and so are list items indented to the text of a numbered list item
+that no step label is over (``2. Choose:`` then ``   1. Settings``); all others are top
+level.
 
 What the browser shows
 ======================
@@ -125,6 +127,8 @@ _BOLD_STEP = re.compile(
     r"(?:\*\*|__)[ \t]*" + _LABEL + r"[ \t]*[.:)\-\u2013\u2014]?[ \t]*(?:\*\*|__)", re.I
 )
 _LINE_ITEM = re.compile(r"^[ \t]{0,3}(\d{1,3})[.)][ \t]+")
+# a list item indented to the text of a list item before it: nested in that item
+_NESTED_ITEM = re.compile(r"^([ \t]+)(\d{1,3})[.)][ \t]+(?=\S)")
 # "N)" after a sentence end, a bold close or an image, before a capital letter
 _INLINE_ITEM = re.compile(
     r"(?:(?<=[.!?:])[ \t]+|(?<=\*\*)[ \t]*|(?<=\))[ \t]+)(\d{1,2})\)[ \t]*(?=[A-Z])"
@@ -198,6 +202,7 @@ def numbered_items(body: str, offset: int = 0) -> list[Numbered]:
     items: list[Numbered] = []
     phase: Numbered | None = None
     last_item: int | None = None  # the number of the list item before, in this list
+    parent: tuple[Numbered, int] | None = None  # a list item no label is over, its text's column
     fence = ""
     for lineno, line in enumerate(body.split("\n"), 1):
         if fence:
@@ -217,13 +222,19 @@ def numbered_items(body: str, offset: int = 0) -> list[Numbered]:
                 continue  # "Step 2.1" under no step 2: text, kept as written
             marks.append(_label_mark(m, m.end(), 0))
             pos = m.end()
+        elif (m := _NESTED_ITEM.match(line)) and parent and m.start(2) >= max(parent[1], 2):
+            item = Numbered(int(m.group(2)), line[m.end() :], offset + lineno, False)
+            item.phase = parent[0]
+            parent[0].subs.append(item)
+            items.append(item)
+            continue
         elif m := _LINE_ITEM.match(line):
             if _only_links(line[m.end() :]):
                 continue
             marks.append(("item", int(m.group(1)), m.end(), 0))
             pos = m.end()
         elif _HEADING.match(line):
-            phase, last_item = None, None
+            phase, last_item, parent = None, None, None
             continue
         found = [
             _label_mark(m, m.end(), m.start())
@@ -242,12 +253,14 @@ def numbered_items(body: str, offset: int = 0) -> list[Numbered]:
             item = Numbered(number, line[start:end], offset + lineno, kind == "step")
             item.dotted = kind == "sub"
             if kind == "step":
-                phase, last_item = item, 0
+                phase, last_item, parent = item, 0, None
             else:
                 last_item = number
                 if phase is not None:
                     item.phase = phase
                     phase.subs.append(item)
+                elif k == 0 and start == pos:  # a list item opening its line
+                    parent = (item, start)
             items.append(item)
     return items
 

@@ -214,6 +214,27 @@ def test_oracle_reads_numbers_phases_and_runs() -> None:
     ]
 
 
+def test_oracle_reads_items_nested_in_a_list_item_and_dotted_labels() -> None:
+    body = (
+        "1. Open it.\n2. Choose:\n   1. Settings\n   2. Panel\n3. Close it.\n\n"
+        "  4. Sloppy, not nested.\n\n## Other\n\n   1. Under no item.\n\n"
+        "Step 2. Sign in.\n\nStep 2.1 Type it.\n\nStep 3.1 Under no step 3.\n"
+    )
+    items = oracle.numbered_items(body)
+    shape = [(i.number, i.dotted, i.phase.number if i.phase else None) for i in items]
+    assert shape == [
+        (1, False, None),
+        (2, False, None),
+        (1, False, 2),
+        (2, False, 2),
+        (3, False, None),
+        (4, False, None),
+        (1, False, None),
+        (2, False, None),
+        (1, True, 2),
+    ]
+
+
 def _restart_every_list(soup: BeautifulSoup) -> None:
     for ol in soup.find_all("ol"):
         ol["start"] = "1"  # what the pages showed before: every list from 1

@@ -146,18 +146,25 @@ def _list(
 ) -> tuple[tuple[tuple[str, str], ...], int]:
     """The list starting at line i: its (marker, text) items, and the line after it.
 
+    An item indented to the text of the item before it (`2. Choose:` then `   1. Settings`)
+    is that item's own: its line stays in the item's text, as written.
+
     A fenced code block indented into an item belongs to it, all of it as it is (a line of
     code is never read as a list item); one less indented ends the list.
     """
     items: list[list[str]] = []
     markers: list[str] = []
+    content = 0  # the column where the text of the item before starts
     n = len(lines)
     while i < n:
         line = lines[i]
         m = _LIST.match(line)
-        if m:
+        if m and items and len(m.group(1)) >= max(content, 2):
+            items[-1].append(line)  # a list nested in the item before (its text's column)
+        elif m:
             markers.append(m.group(2))
             items.append([m.group(3)])
+            content = m.start(3)
         elif line.strip():
             if _HEADING.match(line) or (i in code and len(code[i].indent) < 4):
                 break

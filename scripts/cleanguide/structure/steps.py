@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from textwrap import dedent
 from types import MappingProxyType
 from typing import Final, NamedTuple
 
@@ -224,6 +225,29 @@ def _token_marks(
     return out
 
 
+# a numbered line nested in a list item's text: indented (blocks._list keeps it there)
+_NESTED_ITEM = re.compile(r"^[ \t]+(\d{1,3})[.)][ \t]+(?=\S)", re.MULTILINE)
+
+
+def _nested_steps(text: str, line: int) -> tuple[str, list[Step]]:
+    """A numbered item's own text, and the numbered items nested in it (`2. Choose:` then
+    `   1. Settings`, `   2. Control Panel`) as its sub-steps: the item is a phase, as a
+    step label followed by its own list is. Only numbers that follow on from the first;
+    otherwise the text stays as written, and so does a text holding code."""
+    if fences(text):
+        return text, []
+    found = list(_NESTED_ITEM.finditer(text))
+    numbers = [int(m.group(1)) for m in found]
+    if not found or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return text, []
+    ends = [m.start() for m in found[1:]] + [len(text)]
+    subs = [
+        Step(n, "", prose_blocks(dedent(text[m.end() : end])), line)
+        for n, m, end in zip(numbers, found, ends, strict=True)
+    ]
+    return text[: found[0].start()].rstrip(), subs
+
+
 def _questions(tok: Tok) -> bool:
     """Whether a list numbers questions, not steps: every item a question (an FAQ, "1. Does a
     restore point back up my files?"), none with a step label."""
@@ -333,7 +357,10 @@ class _Steps:
             self.sub_step(mark, line)
             return
         title, body = _title_and_body(mark.text) if mark.label else ("", mark.text)
-        step = Step(mark.number, title, prose_blocks(body) if body.strip() else [], line)
+        nested: list[Step] = []
+        if not mark.label and not (top is not None and self.by_label):
+            body, nested = _nested_steps(body, line)
+        step = Step(mark.number, title, prose_blocks(body) if body.strip() else [], line, nested)
         if not mark.label and top is not None and self.by_label:
             self._attach_pending()
             top.substeps.append(step)  # a list under a step label: the label is a phase
