@@ -153,6 +153,26 @@ def test_bullets_under_a_steps_text_stay_a_list_of_that_step() -> None:
     ]
 
 
+def test_numbered_questions_under_an_faq_heading_are_no_methods() -> None:
+    """With methods as H3 headings, an FAQ's "### 1. Does it delete my files?" was a third
+    method page (the FAQ heading left empty, the description "No."): a bare number before
+    a question is an FAQ entry, shown on the guide's home page."""
+    g = guide_of(
+        "Turn it off in two ways.\n\n### Solution 1: Use Settings\n\n1. Open it.\n2. Turn it off.\n\n"
+        "### Solution 2: Use the command\n\n1. Open it.\n2. Run it.\n\n## FAQs\n\n"
+        "### 1. Does turning it off delete my files?\n\nNo. Only the encryption is removed.\n"
+    )
+    assert [m.title for m in g.methods] == [
+        "Solution 1: Use Settings",
+        "Solution 2: Use the command",
+    ]
+    assert [s.title for s in g.sections if not s.is_method] == [
+        "FAQs",
+        "1. Does turning it off delete my files?",
+    ]
+    assert g.sections[-1].body == [Paragraph("No. Only the encryption is removed.")]
+
+
 def numbers(steps: list[Step]) -> list[object]:
     """Each step's number, a phase's as (number, [its sub-steps' numbers])."""
     return [(s.number, numbers(s.substeps)) if s.substeps else s.number for s in steps]

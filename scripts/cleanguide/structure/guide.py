@@ -42,10 +42,12 @@ _CLOSING = re.compile(
 def _method_number(title: str, *, labelled: bool = False) -> int | None:
     """The number of a method heading ("Method 2: …", "Fix #3 …", "Solution Five: …",
     "2. …"; with `labelled`, not a bare "2. …"), None if it is not one (or has no title
-    after its number)."""
+    after its number, or is a bare number before a question)."""
     m = _METHOD.match(plain(title))
     if m is None or not m.group("title").strip() or (labelled and not m.group("labelled")):
         return None
+    if not m.group("labelled") and m.group("title").rstrip().endswith(("?", "？", "؟")):
+        return None  # "1. Does it delete my files?": an FAQ's question, not a method
     if m.group("word"):
         return CARDINALS.index(m.group("word").lower()) + 1
     return int(m.group("n") or m.group("bare"))
