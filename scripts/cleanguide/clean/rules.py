@@ -175,8 +175,6 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
         first = next(hrefs, None)
         if first is None or not p.is_farm_url(first) or not all(map(p.is_farm_url, hrefs)):
             continue
-        if _closed_items(text, start, end, p.farm_min_items) < p.farm_min_items:
-            continue
         s, e = start, end
         # widen to a wrapping <div> and a label element just before it
         before = text[max(0, s - 400) : s]
@@ -186,6 +184,10 @@ def link_farms(ctx: RuleContext) -> Iterator[Cut]:
             if after:
                 s, e = s - (len(before) - div.start()), e + after.end()
         label = _label_before(text, s, p)
+        # under a "related" label one farm link is a farm; a bare list needs a few
+        wanted = 1 if label is not None else p.farm_min_items
+        if _closed_items(text, start, end, wanted) < wanted:
+            continue
         if label is not None:
             s = label
         yield Cut(*_with_line_end(text, s, e))
