@@ -14,6 +14,7 @@ from cleanguide.model import (
     Note,
     Paragraph,
     Procedure,
+    Raw,
     Step,
 )
 from cleanguide.render import render_guide
@@ -171,6 +172,24 @@ def test_numbered_questions_under_an_faq_heading_are_no_methods() -> None:
         "1. Does turning it off delete my files?",
     ]
     assert g.sections[-1].body == [Paragraph("No. Only the encryption is removed.")]
+
+
+def test_a_raw_html_article_has_its_methods_and_steps() -> None:
+    """A scraped page's raw `<h2>Part 1: …</h2>` starts a method, and its `<p>Step N …</p>`
+    lines, with no blank line between them, are steps; a block holding other HTML too is
+    kept as it is."""
+    g = guide_of(
+        "<p>Set the phone up in two ways.</p>\n\n<h2>Part 1: From Settings</h2>\n\n"
+        "<p>Step 1. Open the Settings app.</p>\n<p>Step 2. Tap <b>System</b>.</p>\n"
+        "<p>Keep it charged.</p>\n\n<h2>Part 2: With ADB</h2>\n\n"
+        "<p>Step 1. Enable USB debugging.</p>\n<div>A box</div>\n"
+    )
+    first, second = g.methods
+    assert first.title == "Part 1: From Settings" and second.title == "Part 2: With ADB"
+    assert numbers(first.steps) == [1, 2]
+    assert first.steps[1].blocks == [Paragraph("Tap <b>System</b>.")]
+    assert not second.steps  # its <p> shares a block with a <div>: as written
+    assert Raw("<p>Step 1. Enable USB debugging.</p>\n<div>A box</div>") in second.body
 
 
 def numbers(steps: list[Step]) -> list[object]:

@@ -103,9 +103,8 @@ def tokenize(text: str, line_of: Callable[[int], int]) -> list[Tok]:
                 break
             j += 1
         text = line if j == i + 1 else "\n".join(lines[i:j])
-        if kind == "html" and (step := _raw_step(text)) is not None:
-            kind, text, level = step
-            toks.append(Tok(kind, text, where, line_of, level=level))
+        if kind == "html":
+            toks.extend(_raw_tokens(text, where, line_of))
         else:
             toks.append(Tok(kind, text, where, line_of))
         i = j
@@ -122,22 +121,56 @@ _STEP_START = re.compile(
     rf"(?:{alternation(STEP_WORDS)})[\s\u00a0]*(?:{NUMBER_SIGN}[\s\u00a0]*)?\d", re.IGNORECASE
 )
 _TAG_OR_TEXT = re.compile(r"(<[^<>]*>)")
+# the next whole <p> or <h1>…<h6> element of a block, spaces before it (its close is the
+# first one: an element holding another of its kind is not one of these)
+_RAW_NEXT = re.compile(r"\s*(<(p|h[1-6])(?:\s[^<>]*)?>(?:(?!</?\2\b).)*</\2\s*>)\s*", re.I | re.S)
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]])")
 
 
-def _raw_step(html: str) -> tuple[str, str, int] | None:
-    """A raw `<p>Step 2: …</p>` or `<h3>Step 3 …</h3>` as the paragraph or heading it is,
-    (kind, Markdown text, level), so the step is read as one; None for any other HTML. Its
-    text's Markdown characters are escaped (in HTML, `*` and `_` are text); its tags stay."""
+def _raw_tokens(html: str, at: int, line_of: Callable[[int], int]) -> list[Tok]:
+    """A block of raw HTML as tokens: each raw `<p>Step 2: …</p>` in it, and each raw
+    heading, as the paragraph or heading it is (`_raw_element`), so a step is read as one
+    and a heading starts its section ("<h2>Part 2: With ADB</h2>" a method); the rest as
+    HTML. A block of several such elements, one after the other, is read element by element
+    (a scraped page's `<p>` lines, with no blank line between them)."""
+    one = _raw_element(html)
+    if one is not None:
+        kind, text, level = one
+        return [Tok(kind, text, at, line_of, level=level)]
+    pieces: list[tuple[int, str]] = []  # (offset, element)
+    pos = 0
+    while pos < len(html):
+        m = _RAW_NEXT.match(html, pos)
+        if m is None:
+            return [Tok("html", html, at, line_of)]  # not only such elements: as it is
+        pieces.append((m.start(1), m.group(1)))
+        pos = m.end()
+    read = [(offset, piece, _raw_element(piece)) for offset, piece in pieces]
+    if len(read) < 2 or all(element is None for _, _, element in read):
+        return [Tok("html", html, at, line_of)]
+    toks = []
+    for offset, piece, element in read:
+        kind, text, level = element if element is not None else ("html", piece, 0)
+        toks.append(Tok(kind, text, at + offset, line_of, level=level))
+    return toks
+
+
+def _raw_element(html: str) -> tuple[str, str, int] | None:
+    """A raw `<p>Step 2: …</p>`, or a raw heading (`<h3>Step 3 …</h3>`, `<h2>Part 1: …</h2>`),
+    as the paragraph or heading it is: (kind, Markdown text, level); None for any other HTML
+    (a `<p>` that opens with no step label, an element holding blocks). Its text's Markdown
+    characters are escaped (in HTML, `*` and `_` are text); its tags stay."""
     m = _RAW_ELEMENT.fullmatch(html)
     if m is None or _BLOCK_TAG.search(m.group(2)):
         return None
     inner = " ".join(m.group(2).split())
-    if not _STEP_START.match(plain(_TAG_OR_TEXT.sub(" ", inner)).strip()):
+    name = m.group(1).lower()
+    if name == "p" and not _STEP_START.match(plain(_TAG_OR_TEXT.sub(" ", inner)).strip()):
         return None
     parts = _TAG_OR_TEXT.split(inner)
     text = "".join(p if k % 2 else _MARKDOWN_SPECIAL.sub(r"\\\1", p) for k, p in enumerate(parts))
-    name = m.group(1).lower()
+    if not plain(_TAG_OR_TEXT.sub(" ", inner)).strip():
+        return None  # an empty heading: nothing to read
     return ("para", text, 0) if name == "p" else ("heading", text, int(name[1]))
 
 
