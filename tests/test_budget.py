@@ -120,6 +120,11 @@ LINEAR = {
             )
         )
     ),
+    # a block of raw <p> elements is read element by element, each close found once
+    "raw <p> elements never closed, or closed then not": lambda: [
+        guide_of("---\ntitle: t\n---\n\n" + text)
+        for text in ("<p>Step 1 a" * 15_000, "<p>Step 1 a</p>\n" * 20_000 + "<div>x</div>\n")
+    ],
     # a start tag is read to its ">" only: no quote is followed to a distant one
     "event handlers in tags never closed x N": lambda: list(
         rules.event_handlers(
