@@ -7,7 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
-from cleanguide.keep import STASH, Kept, Written, prune
+from cleanguide.keep import STASH, Kept, Written, copy_key, prune, remove
 
 
 def tree(root: Path) -> list[str]:
@@ -136,3 +136,32 @@ def test_a_nested_folder_is_kept_and_put_back(tmp_path: Path) -> None:
     assert tree(site) == ["assets", "assets/images", "assets/images/a.webp"]
     assert kept.holds("assets/images/a.webp") and not kept.holds("assets/theme.css")
     assert not kept.holds("assets/images")
+
+
+def test_a_kept_folder_left_empty_goes_too(tmp_path: Path) -> None:
+    """A build into an empty site makes no assets/content/ when no article links a file."""
+    site = site_with_library(tmp_path)
+    assert prune([site / "topics"], set()) == 1
+    assert not (site / "topics").exists()
+
+
+def test_files_of_earlier_builds_go_with_the_folders_they_leave_empty(tmp_path: Path) -> None:
+    site = site_with_library(tmp_path)
+    (site / "guides" / "b").mkdir()
+    (site / "guides" / "b" / "index.html").write_text("b", encoding="utf-8")
+    remove([str(site / "guides/a/m1/index.html"), str(site / "guides/b/index.html")], str(site))
+    assert tree(site / "guides") == ["a", "a/index.html"]
+    remove([str(site / "index.html"), str(site / "missing.html")], str(site))
+    assert site.is_dir()  # never the site itself
+
+
+def test_a_copy_is_current_only_for_the_source_as_it_is(tmp_path: Path) -> None:
+    source = tmp_path / "shot.png"
+    source.write_bytes(b"one")
+    key = copy_key(str(source))
+    assert key is not None and key == copy_key(str(source))
+    source.write_bytes(b"two")
+    stat = source.stat()
+    os.utime(source, ns=(stat.st_atime_ns, 1_000_000_000))  # replaced by an older file
+    assert copy_key(str(source)) != key
+    assert copy_key(str(tmp_path / "missing.png")) is None

@@ -306,11 +306,12 @@ def test_pages_rendered_ahead_are_the_pages_the_loop_renders(tmp_path: Path) -> 
 
 
 def assert_same_tree(a: Path, b: Path) -> None:
-    """The same files with the same bytes (folders left empty by a dirty build aside)."""
-    left = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
-    right = sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
+    """The same folders, and the same files with the same bytes."""
+    left = sorted(p.relative_to(a).as_posix() for p in a.rglob("*"))
+    right = sorted(p.relative_to(b).as_posix() for p in b.rglob("*"))
     assert left == right
-    _, mismatch, errors = filecmp.cmpfiles(a, b, left, shallow=False)
+    files = [name for name in left if (a / name).is_file()]
+    _, mismatch, errors = filecmp.cmpfiles(a, b, files, shallow=False)
     assert not mismatch and not errors, mismatch[:10]
 
 
@@ -387,6 +388,9 @@ def test_dirty_builds_after_an_edit_and_a_removal_equal_cold_builds(tmp_path: Pa
         encoding="utf-8",
     )
     (project / "content" / "android-photo-backup-0.md").unlink()
+    stash = project / "site" / ".cleanguide-kept" / "guides"  # left by a plain build killed
+    stash.mkdir(parents=True)
+    (stash / "index.html").write_text("an earlier build's page", encoding="utf-8")
     log = mkdocs(project, "--dirty", site="site")
     assert "1 processed, 18 from cache" in log
     fresh = make_project(tmp_path / "fresh", {p.name: p for p in (project / "content").iterdir()})
@@ -440,8 +444,20 @@ def test_plain_builds_keep_the_pages_in_place_and_equal_cold_builds(tmp_path: Pa
         encoding="utf-8",
     )
     (project / "content" / "android-photo-backup-0.md").unlink()
+    # a screenshot replaced by another file older than the copy (cp -p, an unpacked archive),
+    # and a copy edited in the site: both copied again
+    shot = project / "content" / "shots" / "printer.png"
+    shot.write_bytes(PNG + b"another image")
+    os.utime(shot, (1_577_836_800, 1_577_836_800))  # 2020
+    (site / "assets" / "content" / "manual.pdf").write_bytes(b"edited in the site")
     mkdocs(project)
     assert "Quillwort" in (site / "guides" / "19228832084-0" / "index.html").read_text("utf-8")
+    assert (
+        (site / "assets" / "content" / "shots" / "printer.png")
+        .read_bytes()
+        .endswith(b"another image")
+    )
+    assert (site / "assets" / "content" / "manual.pdf").read_bytes() == b"%PDF-1.4 manual"
     fresh = make_project(tmp_path / "fresh", {})
     shutil.rmtree(fresh / "content")
     shutil.copytree(project / "content", fresh / "content")

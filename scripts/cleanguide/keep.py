@@ -11,13 +11,16 @@ empties the site, into a hidden folder of the site (MkDocs leaves hidden entries
 inside one folder is one step on any file system), and moved back once it has (`Kept`).
 A page whose file is still the one an earlier build wrote for the same page key (same
 size and modification time as recorded: `Written`) is not written again, nor is a copied
-file whose copy is newer than its source (pages.CopiedFile). After the build,
+file whose copy is still the one made from its source as the source is now (`copy_key`:
+its path, size and time; pages.CopiedFile). After the build,
 `prune` deletes every file of those folders this build did not make, so the folder holds
-what a build into an empty folder would have written, no more.
+what a build into an empty folder would have written, no more, and the folders of it left
+empty go too. A stash left by a build that was killed goes at the start of any build.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -74,6 +77,11 @@ class Kept:
         self.folders = returned
         shutil.rmtree(stash, ignore_errors=True)
 
+    @staticmethod
+    def clear(site_dir: str) -> None:
+        """Remove a stash a killed build left in the site (a build that keeps nothing)."""
+        shutil.rmtree(Path(site_dir) / STASH, ignore_errors=True)
+
     def drop(self) -> None:
         """Forget the kept folders; remove the stash if they are still in it (a failed
         build)."""
@@ -88,6 +96,13 @@ class Kept:
     def paths(self) -> list[Path]:
         """The kept folders, in the site."""
         return [self.site / name for name in self.folders] if self.site else []
+
+
+def copy_key(source: str) -> str | None:
+    """What a copy of the file at `source` is made from: its path, size and modification
+    time (None if there is no such file)."""
+    found = stamp(source)
+    return None if found is None else f"copy {found[0]} {found[1]} {source}"
 
 
 def stamp(path: str) -> list[int] | None:
@@ -146,10 +161,25 @@ def prune(folders: Iterable[Path], wanted: Collection[str]) -> int:
                     deleted += 1
                 elif path not in removed:
                     left = True
-            if not left and root != str(folder):
+            if not left:  # (the kept folder too: a build into an empty site makes none)
                 os.rmdir(root)
                 removed.add(root)
     return deleted
 
 
-__all__ = ["STASH", "Kept", "Written", "prune", "stamp"]
+def remove(paths: Iterable[str], site_dir: str) -> None:
+    """Delete the files at `paths`, and the folders of the site they leave empty."""
+    site = os.path.normpath(site_dir)
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        folder = os.path.dirname(os.path.normpath(path))
+        while folder.startswith(site + os.sep):
+            try:
+                os.rmdir(folder)  # only if empty
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
+
+
+__all__ = ["STASH", "Kept", "Written", "copy_key", "prune", "remove", "stamp"]

@@ -83,13 +83,19 @@ class GeneratedFile(File):
 
 class CopiedFile(File):
     """A file the plugin copies into the site (a screenshot, a file an article links to),
-    not copied again where its folder was kept from an earlier build (keep.py) and the copy
-    there is newer than its source."""
+    not copied again when the copy in place is the one an earlier build made from its source
+    as the source is now (`unchanged`, keep.py). One whose copies are recorded (it has a
+    `key`) is otherwise always copied, in a `--dirty` build too, where MkDocs would compare
+    modification times only; the others (the plugin's own stylesheet and scripts) as MkDocs
+    copies them."""
 
-    kept = False
+    key: str | None = None
+    """What the copy is made from (keep.copy_key), for a file whose copies are recorded."""
+    unchanged = False
 
     def copy_file(self, dirty: bool = False) -> None:
-        super().copy_file(dirty or self.kept)
+        if not self.unchanged:
+            super().copy_file(dirty and self.key is None)
 
 
 class GeneratedPage(Page):

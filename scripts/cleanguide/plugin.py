@@ -70,7 +70,7 @@ from .defaults import (
 )
 from .diagnostics import Diagnostic, PageSources, Severity, condensed, log_diagnostic, logger
 from .images import FetchPolicy, ImageStore
-from .keep import Kept, Written, prune
+from .keep import Kept, Written, copy_key, prune, remove
 from .languages import LANG_META, mark_language, site_languages
 from .listings import TOPICS_INDEX, catalog_json, home_overview, index_page
 from .nav import LibraryNav, library_nav, sidebar
@@ -198,6 +198,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             self.written = Written(self.cache.get("pages", self._written_key(config)))
         if keeping:  # out of the way of MkDocs' emptying of the site, back in on_files
             self.kept.aside(config.site_dir, KEPT_FOLDERS)
+        else:
+            Kept.clear(config.site_dir)
         # Material's search merges its last index into a dirty build's, assuming a single
         # changed page; on_post_build makes the index whole itself (pagecache.py).
         for name in SEARCH_PLUGINS:
@@ -282,7 +284,10 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         for site_path, source in copied.items():
             copy = CopiedFile.generated(config, site_path, abs_src_path=str(source))
             assert isinstance(copy, CopiedFile)
-            copy.kept = self.kept.holds(site_path)
+            if site_path.startswith(tuple(f"{folder}/" for folder in KEPT_FOLDERS)):
+                copy.key = copy_key(str(source))  # (recorded: see _record_written)
+            if copy.key is not None and (self.dirty or self.kept.holds(site_path)):
+                copy.unchanged = self.written.in_place(copy.abs_dest_path, copy.key)
             own[site_path] = copy
         urls = {uri: f.url for uri, f in own.items()}
         own[CATALOG] = File.generated(
@@ -564,24 +569,26 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         forks.thaw()
 
     def _record_written(self, config: MkDocsConfig) -> None:
-        """Remember which page is at each destination; in a dirty build, delete the pages
-        of articles that are gone (MkDocs leaves them), in a kept one every file of the
-        kept folders this build did not make."""
+        """Remember which page or copied file is at each destination; in a dirty build,
+        delete those of earlier builds this one did not make (MkDocs leaves them) and the
+        folders they leave empty, in a kept one every file of the kept folders this build
+        did not make."""
         assert self.reuse is not None
         written = Written()
         fresh = []
-        for page in self.generated.values():
-            dest = page.file.abs_dest_path
-            if page.url not in self.reuse.keys or not dest:
+        files = [(p.file, self.reuse.keys.get(p.url)) for p in self.generated.values()]
+        files += [(f, f.key) for f in self.files or () if isinstance(f, CopiedFile)]
+        for file, key in files:
+            dest = file.abs_dest_path
+            if key is None or not dest:
                 continue
-            if getattr(page.file, "unchanged", False):
+            if getattr(file, "unchanged", False):
                 written.records[dest] = self.written.records[dest]
             else:
-                fresh.append((dest, self.reuse.keys[page.url]))
+                fresh.append((dest, key))
         written.records |= Written.of(fresh).records
         if self.dirty:
-            for stale in set(self.written.records) - set(written.records):
-                Path(stale).unlink(missing_ok=True)
+            remove(set(self.written.records) - set(written.records), config.site_dir)
         elif self.kept.folders and self.files is not None:
             built = [f for f in self.files if f.inclusion.is_included()]  # type: ignore[no-untyped-call]
             made = {os.path.normpath(f.abs_dest_path) for f in built}
