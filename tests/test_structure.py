@@ -152,6 +152,11 @@ def test_bullets_under_a_steps_text_stay_a_list_of_that_step() -> None:
     assert guide_of("Prose with - a dash\nand more.\n").intro == [
         Paragraph("Prose with - a dash\nand more.")
     ]
+    # a bullet's own bullets, two spaces in, stay items of its list, as they were
+    assert guide_of("What you need:\n\n- a phone\n  - with Android 10\n- a cable\n").intro == [
+        Paragraph("What you need:"),
+        BulletList(("a phone", "with Android 10", "a cable")),
+    ]
 
 
 def test_numbered_questions_under_an_faq_heading_are_no_methods() -> None:

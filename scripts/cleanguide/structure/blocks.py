@@ -179,8 +179,9 @@ def _list(
 ) -> tuple[tuple[tuple[str, str], ...], int]:
     """The list starting at line i: its (marker, text) items, and the line after it.
 
-    An item indented to the text of the item before it (`2. Choose:` then `   1. Settings`)
-    is that item's own: its line stays in the item's text, as written.
+    An item indented to the text of a numbered item before it (`2. Choose:` then
+    `   1. Settings`) is that item's own: its line stays in the item's text, as written (a
+    bullet's nested bullets stay items of the list, as they were).
 
     A fenced code block indented into an item belongs to it, all of it as it is (a line of
     code is never read as a list item); one less indented ends the list.
@@ -192,8 +193,8 @@ def _list(
     while i < n:
         line = lines[i]
         m = _LIST.match(line)
-        if m and items and len(m.group(1)) >= max(content, 2):
-            items[-1].append(line)  # a list nested in the item before (its text's column)
+        if m and items and markers[-1][0].isdigit() and len(m.group(1)) >= max(content, 2):
+            items[-1].append(line)  # a list nested in the numbered item before it
         elif m:
             markers.append(m.group(2))
             items.append([m.group(3)])
