@@ -636,13 +636,9 @@ cli()
 
 @pytest.mark.slow
 def test_a_site_stops_an_article_whose_cleaning_stalls_and_builds_the_rest(
-    tmp_path: Path, mkdocs_env: dict[str, str]
+    tmp_path: Path, project_copy: Path, mkdocs_env: dict[str, str]
 ) -> None:
-    project = tmp_path / "project"
-    project.mkdir()
-    shutil.copy(ROOT / "mkdocs.yml", project)
-    shutil.copytree(ROOT / "docs", project / "docs")
-    shutil.copytree(ROOT / "content", project / "content")
+    project = project_copy
     seed = (ROOT / "content" / "android-photo-backup.md").read_text(encoding="utf-8")
     (project / "content" / "stalls.md").write_text(seed.replace('title: "', 'title: "Copy ', 1))
     site = tmp_path / "site"

@@ -7,8 +7,9 @@ nothing took a quarter of a cold build, most of it in the kernel.
 
 The library's own folders (guides/, topics/, and assets/images/ and assets/content/, where
 the screenshots and the files articles link to are copied) are moved aside before MkDocs
-empties the site, into a hidden folder of the site (MkDocs leaves hidden entries alone, and a rename
-inside one folder is one step on any file system), and moved back once it has (`Kept`).
+empties the site, into a hidden folder of the site (MkDocs leaves hidden entries alone, and
+a rename inside one folder is one step on any file system), and moved back once it has
+(`Kept`).
 A page whose file is still the one an earlier build wrote for the same page key (same
 size and modification time as recorded: `Written`) is not written again, nor is a copied
 file whose copy is still the one made from its source as the source is now (`copy_key`:

@@ -84,8 +84,9 @@ class ArticleResult:
     size: int = 0
     """The article's size in bytes (its budget grows with it: `budget.allowance`)."""
     over_budget: bool = False
-    """Refused for its budget: reading, cleaning and structuring it were stopped (it has no
-    card), or converting its pages went over the rest (after its card was made)."""
+    """Refused for its budget: reading, cleaning and structuring it, or rendering its pages,
+    were stopped (it has no card), or converting its pages went over the rest (after its
+    card was made)."""
 
     @property
     def refused(self) -> bool:
@@ -190,7 +191,7 @@ def build(
 
     `directory_urls`: whether pages are served as `page/` (MkDocs' default) or `page.html`.
     `budget`: the CPU seconds an article may take (`budget.allowance`); reading, cleaning
-    and structuring one are stopped past it, and the article refused.
+    and structuring one, and rendering its pages, are stopped past it, and it is refused.
     """
     cache = cache or Cache(None)
     results = _read_articles(find_articles(content_dir), content_dir, cache, budget)

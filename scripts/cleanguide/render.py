@@ -73,9 +73,9 @@ SHOWN_SIZES = "(min-width: 1220px) 720px, 100vw"
 """The `sizes` of a screenshot: Material's content column is at most about 720 CSS pixels
 wide (from 1220 pixels of window on), the whole width below."""
 STEPS_CLASS = "cg-steps"
+"""The class of the lists of steps (cleanguide.js adds the follow-along controls to them)."""
 DOTTED_CLASS = "cg-dotted"
 """Sub-steps numbered with their phase's number: "2.1", "2.2" (cleanguide.css)."""
-"""The class of the lists of steps (cleanguide.js adds the follow-along controls to them)."""
 MISSING_CLASS = "cg-shot-missing"
 
 

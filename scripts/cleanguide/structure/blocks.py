@@ -165,12 +165,11 @@ def _raw_element(html: str) -> tuple[str, str, int] | None:
         return None
     inner = " ".join(m.group(2).split())
     name = m.group(1).lower()
-    if name == "p" and not _STEP_START.match(plain(_TAG_OR_TEXT.sub(" ", inner)).strip()):
-        return None
+    words = plain(_TAG_OR_TEXT.sub(" ", inner)).strip()
+    if not words or (name == "p" and not _STEP_START.match(words)):
+        return None  # (an empty heading has nothing to read)
     parts = _TAG_OR_TEXT.split(inner)
     text = "".join(p if k % 2 else _MARKDOWN_SPECIAL.sub(r"\\\1", p) for k, p in enumerate(parts))
-    if not plain(_TAG_OR_TEXT.sub(" ", inner)).strip():
-        return None  # an empty heading: nothing to read
     return ("para", text, 0) if name == "p" else ("heading", text, int(name[1]))
 
 
