@@ -197,6 +197,18 @@ def test_a_raw_html_article_has_its_methods_and_steps() -> None:
     assert Raw("<p>Step 1. Enable USB debugging.</p>\n<div>A box</div>") in second.body
 
 
+def test_a_bullet_list_stays_a_list_when_an_item_runs_over_lines() -> None:
+    """A bullet whose text runs on over a second line, or holds bullets four spaces in, made
+    the whole list paragraphs ("a phone" / "- with Android 10" / "a cable")."""
+    g = guide_of(
+        "What you need:\n\n- a phone\n    - with Android 10\n- a cable that\n  charges\n- a PC\n"
+    )
+    assert g.intro == [
+        Paragraph("What you need:"),
+        BulletList(("a phone", "with Android 10", "a cable that charges", "a PC")),
+    ]
+
+
 def numbers(steps: list[Step]) -> list[object]:
     """Each step's number, a phase's as (number, [its sub-steps' numbers])."""
     return [(s.number, numbers(s.substeps)) if s.substeps else s.number for s in steps]

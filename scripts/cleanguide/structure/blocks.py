@@ -319,6 +319,8 @@ def prose_blocks(text: str) -> list[Block]:
     return merge_blocks(out)
 
 
+# a bullet opening a line inside a bullet's text (where the text splits into items)
+_BULLET_SPLIT = re.compile(r"\n[ \t]*[*+-][ \t]+(?=\S)")
 # a bullet line under a paragraph's first line, indented or not ("    - If it is Running")
 _BULLET_LINE = re.compile(r"^[ \t]*[*+-][ \t]+(?=\S)")
 
@@ -385,6 +387,16 @@ def list_blocks(tok: Tok) -> list[Block]:
     if all("\n" not in t.strip() and not ("![" in t and _IMAGE_LINE.match(t)) for t in texts):
         start = int(tok.items[0][0][:-1]) if ordered else 1
         return [BulletList(tuple(tidy(t) for t in texts), ordered, start)]
+    if not ordered and not any("![" in t or "```" in t or "~~~" in t or "\n\n" in t for t in texts):
+        # bullets whose text runs on over lines, or holds bullets of its own: each such
+        # bullet an item too (as a bullet two spaces in is), each text on one line
+        items = [
+            tidy(" ".join(part.split()))
+            for t in texts
+            for part in _BULLET_SPLIT.split(t)
+            if part.strip()
+        ]
+        return [BulletList(tuple(items))]
     # items carrying images or several paragraphs: keep each item's blocks
     out: list[Block] = []
     for _, t in tok.items:
