@@ -9,14 +9,13 @@ The library's own folders (guides/, topics/, and assets/images/ and assets/conte
 the screenshots and the files articles link to are copied) are moved aside before MkDocs
 empties the site, into a hidden folder of the site (MkDocs leaves hidden entries alone, and
 a rename inside one folder is one step on any file system), and moved back once it has
-(`Kept`).
-A page whose file is still the one an earlier build wrote for the same page key (same
-size and modification time as recorded: `Written`) is not written again, nor is a copied
-file whose copy is still the one made from its source as the source is now (`copy_key`:
-its path, size and time; pages.CopiedFile). After the build,
-`prune` deletes every file of those folders this build did not make, so the folder holds
-what a build into an empty folder would have written, no more, and the folders of it left
-empty go too. A stash left by a build that was killed goes at the start of any build.
+(`Kept`). A page whose file is still the one an earlier build wrote for the same page key
+(same size and modification time as recorded: `Written`) is not written again, nor is a
+copied file whose copy is still the one made from its source as the source is now
+(`copy_key`: its path, size and time; pages.CopiedFile). After the build, `prune` deletes
+every file of those folders this build did not make, and the folders left empty, so they
+hold what a build into an empty folder would have written, no more. A stash left by a
+build that was killed goes at the start of any build.
 """
 
 from __future__ import annotations
@@ -46,9 +45,9 @@ class Kept:
 
     def aside(self, site_dir: str, folders: Sequence[str]) -> None:
         """Move the site's `folders` (those that are real folders) into its hidden stash."""
+        self.clear(site_dir)  # a stash left by a build that was killed
         site = Path(site_dir)
         stash = site / STASH
-        shutil.rmtree(stash, ignore_errors=True)  # left by a build that was killed
         self.site, self.folders = site, []
         for name in folders:
             path = site / name
@@ -80,7 +79,7 @@ class Kept:
 
     @staticmethod
     def clear(site_dir: str) -> None:
-        """Remove a stash a killed build left in the site (a build that keeps nothing)."""
+        """Remove a stash a killed build left in the site."""
         shutil.rmtree(Path(site_dir) / STASH, ignore_errors=True)
 
     def drop(self) -> None:

@@ -101,6 +101,7 @@ MARKER = "<!-- cleanguide:library -->"
 CATALOG = f"{GUIDES_DIR}/catalog.json"
 KEPT_FOLDERS = (GUIDES_DIR, TOPICS_DIR, IMAGES_DIR, CONTENT_FILES_DIR)
 """The site's folders that hold only what this plugin makes: a plain build keeps them."""
+_IN_KEPT_FOLDER = tuple(f"{folder}/" for folder in KEPT_FOLDERS)
 ASSETS = Path(__file__).resolve().parent / "assets"
 ASSET_FILES = ("cleanguide.css", "cleanguide.js")
 LIGHTBOX_FILES = ("glightbox.min.js", "glightbox.min.css")
@@ -284,7 +285,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         for site_path, source in copied.items():
             copy = CopiedFile.generated(config, site_path, abs_src_path=str(source))
             assert isinstance(copy, CopiedFile)
-            if site_path.startswith(tuple(f"{folder}/" for folder in KEPT_FOLDERS)):
+            if site_path.startswith(_IN_KEPT_FOLDER):
                 copy.key = copy_key(str(source))  # (recorded: see _record_written)
             if copy.key is not None and (self.dirty or self.kept.holds(site_path)):
                 copy.unchanged = self.written.in_place(copy.abs_dest_path, copy.key)
