@@ -41,6 +41,7 @@ from mkdocs.structure.toc import get_toc
 from . import cache as cache_mod
 from .budget import ARTICLE_SECONDS
 from .diagnostics import logger
+from .inline import use_needed_patterns
 from .sanitize import sanitize_html, unique_ids, without_remote_images
 from .workers import Pool, worth_it
 
@@ -194,6 +195,7 @@ class _Converter:
 
     def __init__(self, setup: Setup) -> None:
         self.md = markdown.Markdown(extensions=setup.extensions, extension_configs=setup.configs)
+        use_needed_patterns(self.md)
         self.files = Files(
             File(uri, None, setup.site_dir, setup.use_directory_urls, inclusion=InclusionLevel(v))
             for uri, v in setup.files

@@ -1,0 +1,102 @@
+"""Python-Markdown's inline patterns tried only on the text that can hold them.
+
+Python-Markdown's inline processor tries every inline pattern (fourteen with the site's
+extensions) on every text of a page, each text from the first pattern on: on a library's
+generated pages, 44% of converting them. Most patterns cannot match a text without one
+character: a link needs "[", a tag "<", an entity "&", an escape "\\", code "`", a line
+break two spaces and a new line. `use_needed_patterns(md)` puts in place of Markdown's
+inline processor one that tries, on each text, the patterns whose character the text holds
+and every other pattern, in the same order: the same HTML (tested page by page against
+Python-Markdown's own, and each pattern's character against its regular expression).
+
+A pattern is passed over only when its regular expression is one Python-Markdown or
+pymdownx.inlinehilite defines, character for character (`NEEDS`); any other pattern, and
+one an extension put in place of a known one with a regular expression of its own, is
+always tried. So is the emphasis processor, which keeps state from one text to the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from markdown import inlinepatterns, treeprocessors, util
+
+if TYPE_CHECKING:
+    from markdown import Markdown
+
+
+def _needs() -> dict[str, str]:
+    """Regular expression -> what every text it matches holds."""
+    named = {
+        "\\": ["ESCAPE_RE"],
+        "[": ["LINK_RE", "IMAGE_LINK_RE", "REFERENCE_RE", "IMAGE_REFERENCE_RE"],
+        "<": ["AUTOLINK_RE", "AUTOMAIL_RE", "HTML_RE"],
+        "&": ["ENTITY_RE"],
+        "  \n": ["LINE_BREAK_RE"],
+        "`": ["BACKTICK_RE"],
+    }
+    table = {
+        expression: needed
+        for needed, names in named.items()
+        for name in names
+        if isinstance(expression := getattr(inlinepatterns, name, None), str)
+    }
+    try:
+        from pymdownx import inlinehilite
+    except ImportError:  # pragma: no cover - a dependency of the project
+        return table
+    if isinstance(expression := getattr(inlinehilite, "BACKTICK_CODE_RE", None), str):
+        table[expression] = "`"
+    return table
+
+
+NEEDS = _needs()
+"""Each known pattern's regular expression, and the text every one of its matches holds."""
+
+
+def needed(pattern: object) -> str | None:
+    """What a text must hold for `pattern` to match in it (None: it is always tried)."""
+    if not isinstance(pattern, inlinepatterns.InlineProcessor):
+        return None  # an old-style pattern matches a regular expression made around its own
+    return NEEDS.get(pattern.getCompiledRegExp().pattern)
+
+
+class NeededPatterns(treeprocessors.InlineProcessor):  # type: ignore[misc]
+    """Markdown's inline processor, trying on each text only the patterns it can hold."""
+
+    inlinePatterns: Any
+    _needed: list[tuple[Any, str | None]]
+
+    def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
+        self._needed = [(pattern, needed(pattern)) for pattern in self.inlinePatterns]
+        return super().run(tree, ancestors)
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        # Markdown's processor calls this method for each text with the index 0, and again
+        # for the text of what a pattern matched, with the index of the next pattern: the
+        # patterns a text is tried with are chosen at 0, and that list is indexed until the
+        # call returns (the patterns it leaves out match in no part of the text either).
+        handle: Callable[[str, int], str] = super()._InlineProcessor__handleInline
+        if patternIndex or isinstance(data, util.AtomicString):
+            return handle(data, patternIndex)
+        every = self.inlinePatterns
+        self.inlinePatterns = [p for p, need in self._needed if need is None or need in data]
+        try:
+            return handle(data, 0)
+        finally:
+            self.inlinePatterns = every
+
+
+def use_needed_patterns(md: Markdown) -> bool:
+    """Make `md`'s inline processor a `NeededPatterns` where it is Markdown's own (not an
+    extension's); returns whether it did."""
+    if "inline" not in md.treeprocessors:
+        return False
+    processor = md.treeprocessors["inline"]
+    if type(processor) is not treeprocessors.InlineProcessor:
+        return False
+    # The same object, with its place among the tree processors and the patterns' reference
+    # to it (`md.treeprocessors["inline"].stashed_nodes`), given the methods above.
+    processor.__class__ = NeededPatterns
+    return True
