@@ -5,11 +5,13 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import weakref
 from collections.abc import Sequence
 
 import pytest
 
 from cleanguide import forks
+from cleanguide.plugin import CleanguidePlugin
 
 PARENT = os.getpid()
 
@@ -145,3 +147,46 @@ def test_held_objects_and_fork_answers_stay_out_of_the_collector_until_thawed() 
     assert gc.get_freeze_count() == 0
     forks.thaw()  # once is enough; again does nothing
     assert gc.get_freeze_count() == 0
+
+
+class _Cyclic:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_objects_left_to_the_exit_are_not_collected_until_reclaimed() -> None:
+    """`leave_to_exit` keeps Python's last collection (at exit) off every object alive; a
+    process that builds again after all gets them back with `reclaim`."""
+    garbage = _Cyclic()
+    gone = weakref.ref(garbage)
+    del garbage  # only a collection frees a cycle
+    forks.leave_to_exit()
+    try:
+        assert gc.get_freeze_count() > 0
+        gc.collect()
+        assert gone() is not None  # not collected: left to the exit
+    finally:
+        forks.reclaim()
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert gone() is None
+    forks.reclaim()  # once is enough; again does nothing
+    assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize(
+    ("command", "left"), [("build", True), ("gh-deploy", True), ("serve", False)]
+)
+def test_a_one_shot_command_leaves_the_builds_objects_to_the_exit(command: str, left: bool) -> None:
+    """MkDocs calls on_shutdown from its command line as the process ends: after `build` and
+    `gh-deploy` the objects stay out of the last collection; `serve` hands them back (its
+    builds go on in the same process until then), and so does the next startup."""
+    plugin = CleanguidePlugin()
+    plugin.on_startup(command=command, dirty=False)
+    try:
+        plugin.on_shutdown()
+        assert (gc.get_freeze_count() > 0) is left
+        plugin.on_startup(command="serve", dirty=False)
+        assert gc.get_freeze_count() == 0
+    finally:
+        forks.reclaim()

@@ -165,6 +165,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         """Every page's URL in the order MkDocs builds them (for the search index)."""
         self.dirty = False
         self.serving = False
+        self.one_shot = False
         self.written = Written()
         """What generated page is at each destination (`--dirty` and kept builds)."""
         self.kept = Kept()
@@ -191,6 +192,11 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         # defined so that `mkdocs serve` keeps this instance (and its cache) alive
         self.dirty = dirty
         self.serving = command == "serve"
+        # MkDocs calls these two hooks from its command line only, around the command: the
+        # process ends after the shutdown of a build or a deployment (and of `serve --clean`,
+        # whose command is "build"), so what the build made is left to the exit
+        self.one_shot = command in ("build", "gh-deploy")
+        forks.reclaim()  # (the objects of a build before, should this process build again)
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         self.previous = search_entries(config.site_dir) if self.dirty else {}
@@ -220,6 +226,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         for name in MKDOCS_LOGGERS:
             logging.getLogger(name).removeFilter(self.page_sources)
         logging.getLogger(MKDOCS_BUILD_LOGGER).removeFilter(self.written_ahead)
+        if self.one_shot:
+            forks.leave_to_exit()
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.root = Path(config.config_file_path or "mkdocs.yml").resolve().parent
