@@ -4,8 +4,10 @@ script says.
 Material's search (lunr) needs to know every language it indexes: each one brings its own
 word splitting and stemming (Japanese has no spaces between words). A guide's language is
 its front matter `lang` when that is one search knows, else the script most of its letters
-are written in, for the scripts that name one language (kana: Japanese; Hangul: Korean...).
-Latin script names no single language, so such a guide is searched in the site's language.
+are written in, for the scripts that name one language (kana: Japanese; Hangul: Korean...);
+Cyrillic and Arabic script by the letters only some of their languages write (Ukrainian's
+є and ї, Persian's گ...). Latin script names no single language, so such a guide is
+searched in the site's language.
 """
 
 from __future__ import annotations
@@ -68,6 +70,24 @@ _SCRIPTS = (
 )
 _SHARE = 0.3
 """The share of a text's letters a script needs to name the text's language."""
+_OWN_LETTERS = {
+    "CYRILLIC": (
+        ("kk", "әғқңөұүһ"),
+        ("be", "ў"),
+        ("mk", "ѓќѕ"),
+        ("sr", "ђћџјљњ"),
+        ("uk", "єїґі"),
+    ),
+    "ARABIC": (
+        ("ur", "\u0679\u0688\u0691\u06ba\u06be\u06d2"),  # tteh, ddal, rreh, noon ghunna, heh doachashmee, yeh barree
+        ("fa", "\u067e\u0686\u0698\u06af\u06a9\u06cc"),  # پ چ ژ گ ک ی
+    ),
+}
+"""Letters of a script that only some of its languages write, the first language found
+first (Serbian's ј, љ and њ are Macedonian's too, whose ѓ, ќ and ѕ are looked for before).
+A text whose letters include none of them is the script's language (Russian, Arabic)."""
+_OWN_SHARE = 0.005
+"""The share of a script's letters those letters need (a quoted word is not enough)."""
 _SAMPLE = 8000
 """Characters looked at: the start of a guide says as much as all of it."""
 _ASCII_LETTERS = re.compile("[A-Za-z]+")
@@ -83,8 +103,10 @@ def search_language(code: str) -> str | None:
 def detect(text: str) -> str | None:
     """The language the script of `text` names, or None (Latin script, or no clear majority).
 
-    Chinese characters alone name Chinese; with kana among them, Japanese. Only the start
-    of the text is read (`_SAMPLE` characters).
+    Chinese characters alone name Chinese; with kana among them, Japanese. Cyrillic names
+    Russian and Arabic script Arabic unless letters only another of their languages writes
+    say which (`_OWN_LETTERS`: Ukrainian, Persian...). Only the start of the text is read
+    (`_SAMPLE` characters).
     """
     sample = text[:_SAMPLE]
     others = [ch for ch in _NON_ASCII.findall(sample) if ch.isalpha()]
@@ -102,7 +124,16 @@ def detect(text: str) -> str | None:
         return "ja"
     for prefix, lang in _SCRIPTS:
         if scripts[prefix] / letters >= _SHARE:
-            return lang or "zh"
+            return _own_language(sample.lower(), prefix, scripts[prefix]) or lang or "zh"
+    return None
+
+
+def _own_language(sample: str, script: str, count: int) -> str | None:
+    """The language whose own letters the text's letters of `script` include, if any."""
+    for lang, own in _OWN_LETTERS.get(script, ()):
+        found = sum(sample.count(ch) for ch in own)
+        if found >= 2 and found / count >= _OWN_SHARE:
+            return lang
     return None
 
 
