@@ -40,6 +40,10 @@ CORPUS = Path(__file__).parent / "corpus"
             "\u06cc\u0628\u0627\u0646 \u0628\u06af\u06cc\u0631\u06cc\u0645",
             "fa",
         ),
+        # Sorani Kurdish: oe, yeh with small v, ae; and Persian's tcheh and keheh
+        ("\u0686\u06c6\u0646 \u0648\u06ce\u0646\u06d5\u06a9\u0627\u0646", "ckb"),
+        # Pashto: څ ګ ړ (څنګه ... کړو), Persian's ک too
+        ("\u0685\u0646\u06ab\u0647 \u062e\u0648\u0646\u062f\u064a \u06a9\u0693\u0648", "ps"),
         # Urdu: ڈ ے ں (اینڈرائیڈ ... کیسے لیں)
         (
             "\u0627\u06cc\u0646\u0688\u0631\u0627\u0626\u06cc\u0688 \u06a9\u06cc\u0633\u06d2 "
@@ -54,6 +58,16 @@ CORPUS = Path(__file__).parent / "corpus"
 )
 def test_detect_names_the_language_a_script_is_written_for(text: str, lang: str | None) -> None:
     assert languages.detect(text) == lang
+
+
+def test_every_language_read_from_a_right_to_left_script_is_written_right_to_left() -> None:
+    found = {
+        languages.detect(text)
+        for text in ("\u0643\u064a\u0641", "\u05d0\u05d9\u05da")  # Arabic, Hebrew
+    }
+    found |= {lang for lang, _ in languages._OWN_LETTERS["ARABIC"]}
+    assert found == {"ar", "he", "ckb", "ps", "ur", "fa"}
+    assert found <= languages.RIGHT_TO_LEFT
 
 
 def test_the_corpus_has_one_japanese_article() -> None:

@@ -79,12 +79,18 @@ _OWN_LETTERS = {
         ("uk", "єїґі"),
     ),
     "ARABIC": (
-        ("ur", "\u0679\u0688\u0691\u06ba\u06be\u06d2"),  # tteh, ddal, rreh, noon ghunna, heh doachashmee, yeh barree
+        ("ckb", "\u0695\u06b5\u06c6\u06ce\u06d5"),  # Sorani Kurdish: rreh, lam, oe, yeh, ae
+        ("ps", "\u067c\u0681\u0685\u0689\u0693\u0696\u069a\u06ab\u06bc"),  # Pashto
+        (
+            "ur",
+            "\u0679\u0688\u0691\u06ba\u06be\u06d2",
+        ),  # tteh, ddal, rreh, noon ghunna, heh doachashmee, yeh barree
         ("fa", "\u067e\u0686\u0698\u06af\u06a9\u06cc"),  # پ چ ژ گ ک ی
     ),
 }
 """Letters of a script that only some of its languages write, the first language found
-first (Serbian's ј, љ and њ are Macedonian's too, whose ѓ, ќ and ѕ are looked for before).
+first (Serbian's ј, љ and њ are Macedonian's too, whose ѓ, ќ and ѕ are looked for before;
+Kurdish writes Urdu's ھ, and Pashto and Kurdish most of Persian's letters).
 A text whose letters include none of them is the script's language (Russian, Arabic)."""
 _OWN_SHARE = 0.005
 """The share of a script's letters those letters need (a quoted word is not enough)."""
@@ -146,7 +152,7 @@ def site_languages(site: str, guides: Iterable[str]) -> list[str]:
 
 LANG_META = "lang"
 """The front-matter key of the language a guide's pages are written in (none: the site's)."""
-RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur"})
+RIGHT_TO_LEFT = frozenset({"ar", "he", "fa", "ur", "ckb", "ps", "sd", "ug", "yi", "dv"})
 """Languages written from right to left."""
 _CONTENT_OPEN = '<div class="md-content" data-md-component="content">'
 """Where Material's template opens a page's content column: marked there, not on the
