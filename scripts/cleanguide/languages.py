@@ -70,28 +70,27 @@ _SCRIPTS = (
 )
 _SHARE = 0.3
 """The share of a text's letters a script needs to name the text's language."""
-_OWN_LETTERS = {
+_OWN_LETTERS: dict[str, tuple[tuple[str, str, str], ...]] = {
     "CYRILLIC": (
-        ("kk", "әғқңөұүһ"),
-        ("be", "ў"),
-        ("mk", "ѓќѕ"),
-        ("sr", "ђћџјљњ"),
-        ("uk", "єїґі"),
+        ("kk", "ұ", ""),  # Kazakh's straight u: its other letters are Tatar's or Mongolian's too
+        ("mk", "ѓќѕ", ""),
+        ("sr", "ђћ", ""),  # (Serbian's je, lje, nje and dzhe are Macedonian's too)
+        ("uk", "єїґ", ""),
+        ("be", "ў", "і"),  # (Uzbek writes the short u too, not the dotted i)
     ),
     "ARABIC": (
-        ("ckb", "\u0695\u06b5\u06c6\u06ce\u06d5"),  # Sorani Kurdish: rreh, lam, oe, yeh, ae
-        ("ps", "\u067c\u0681\u0685\u0689\u0693\u0696\u069a\u06ab\u06bc"),  # Pashto
-        (
-            "ur",
-            "\u0679\u0688\u0691\u06ba\u06be\u06d2",
-        ),  # tteh, ddal, rreh, noon ghunna, heh doachashmee, yeh barree
-        ("fa", "\u067e\u0686\u0698\u06af\u06a9\u06cc"),  # پ چ ژ گ ک ی
+        ("ckb", "\u0695\u06b5\u06ce", ""),  # Sorani Kurdish: reh, lam and yeh with a small v
+        ("ps", "\u067c\u0681\u0685\u0689\u0693\u0696\u069a\u06ab\u06bc", ""),  # Pashto
+        # Urdu: tteh, ddal, rreh, noon ghunna, heh doachashmee, yeh barree
+        ("ur", "\u0679\u0688\u0691\u06ba\u06be\u06d2", ""),
+        # Persian: peh, tcheh, jeh, gaf, keheh, farsi yeh
+        ("fa", "\u067e\u0686\u0698\u06af\u06a9\u06cc", ""),
     ),
 }
-"""Letters of a script that only some of its languages write, the first language found
-first (Serbian's ј, љ and њ are Macedonian's too, whose ѓ, ќ and ѕ are looked for before;
-Kurdish writes Urdu's ھ, and Pashto and Kurdish most of Persian's letters).
-A text whose letters include none of them is the script's language (Russian, Arabic)."""
+"""Letters of a script that only one of its languages writes (with a letter it needs beside
+them, if any), looked for in this order: Kurdish writes Urdu's heh, and Pashto, Kurdish and
+Urdu most of Persian's letters. A text whose letters include none of them is the script's
+language (Russian, Arabic), as is one in a language not told here (Bulgarian, Tatar...)."""
 _OWN_SHARE = 0.005
 """The share of a script's letters those letters need (a quoted word is not enough)."""
 _SAMPLE = 8000
@@ -136,9 +135,9 @@ def detect(text: str) -> str | None:
 
 def _own_language(sample: str, script: str, count: int) -> str | None:
     """The language whose own letters the text's letters of `script` include, if any."""
-    for lang, own in _OWN_LETTERS.get(script, ()):
+    for lang, own, beside in _OWN_LETTERS.get(script, ()):
         found = sum(sample.count(ch) for ch in own)
-        if found >= 2 and found / count >= _OWN_SHARE:
+        if found >= 2 and found / count >= _OWN_SHARE and all(ch in sample for ch in beside):
             return lang
     return None
 
