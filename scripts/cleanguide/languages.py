@@ -4,10 +4,8 @@ script says.
 Material's search (lunr) needs to know every language it indexes: each one brings its own
 word splitting and stemming (Japanese has no spaces between words). A guide's language is
 its front matter `lang` when that is one search knows, else the script most of its letters
-are written in, for the scripts that name one language (kana: Japanese; Hangul: Korean...);
-Cyrillic and Arabic script by the letters only some of their languages write (Ukrainian's
-є and ї, Persian's گ...). Latin script names no single language, so such a guide is
-searched in the site's language.
+are written in, for the scripts that name one language (kana: Japanese; Hangul: Korean...).
+Latin script names no single language, so such a guide is searched in the site's language.
 """
 
 from __future__ import annotations
@@ -70,29 +68,6 @@ _SCRIPTS = (
 )
 _SHARE = 0.3
 """The share of a text's letters a script needs to name the text's language."""
-_OWN_LETTERS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "CYRILLIC": (
-        ("kk", "ұ", ""),  # Kazakh's straight u: its other letters are Tatar's or Mongolian's too
-        ("mk", "ѓќѕ", ""),
-        ("sr", "ђћ", ""),  # (Serbian's je, lje, nje and dzhe are Macedonian's too)
-        ("uk", "єїґ", ""),
-        ("be", "ў", "і"),  # (Uzbek writes the short u too, not the dotted i)
-    ),
-    "ARABIC": (
-        ("ckb", "\u0695\u06b5\u06ce", ""),  # Sorani Kurdish: reh, lam and yeh with a small v
-        ("ps", "\u067c\u0681\u0685\u0689\u0693\u0696\u069a\u06ab\u06bc", ""),  # Pashto
-        # Urdu: tteh, ddal, rreh, noon ghunna, heh doachashmee, yeh barree
-        ("ur", "\u0679\u0688\u0691\u06ba\u06be\u06d2", ""),
-        # Persian: peh, tcheh, jeh, gaf, keheh, farsi yeh
-        ("fa", "\u067e\u0686\u0698\u06af\u06a9\u06cc", ""),
-    ),
-}
-"""Letters of a script that only one of its languages writes (with a letter it needs beside
-them, if any), looked for in this order: Kurdish writes Urdu's heh, and Pashto, Kurdish and
-Urdu most of Persian's letters. A text whose letters include none of them is the script's
-language (Russian, Arabic), as is one in a language not told here (Bulgarian, Tatar...)."""
-_OWN_SHARE = 0.005
-"""The share of a script's letters those letters need (a quoted word is not enough)."""
 _SAMPLE = 8000
 """Characters looked at: the start of a guide says as much as all of it."""
 _ASCII_LETTERS = re.compile("[A-Za-z]+")
@@ -108,10 +83,8 @@ def search_language(code: str) -> str | None:
 def detect(text: str) -> str | None:
     """The language the script of `text` names, or None (Latin script, or no clear majority).
 
-    Chinese characters alone name Chinese; with kana among them, Japanese. Cyrillic names
-    Russian and Arabic script Arabic unless letters only another of their languages writes
-    say which (`_OWN_LETTERS`: Ukrainian, Persian...). Only the start of the text is read
-    (`_SAMPLE` characters).
+    Chinese characters alone name Chinese; with kana among them, Japanese. Only the start
+    of the text is read (`_SAMPLE` characters).
     """
     sample = text[:_SAMPLE]
     others = [ch for ch in _NON_ASCII.findall(sample) if ch.isalpha()]
@@ -129,16 +102,7 @@ def detect(text: str) -> str | None:
         return "ja"
     for prefix, lang in _SCRIPTS:
         if scripts[prefix] / letters >= _SHARE:
-            return _own_language(sample.lower(), prefix, scripts[prefix]) or lang or "zh"
-    return None
-
-
-def _own_language(sample: str, script: str, count: int) -> str | None:
-    """The language whose own letters the text's letters of `script` include, if any."""
-    for lang, own, beside in _OWN_LETTERS.get(script, ()):
-        found = sum(sample.count(ch) for ch in own)
-        if found >= 2 and found / count >= _OWN_SHARE and all(ch in sample for ch in beside):
-            return lang
+            return lang or "zh"
     return None
 
 
