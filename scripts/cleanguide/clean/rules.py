@@ -53,7 +53,8 @@ _IMAGE_FILE = re.compile(r"\.(png|jpe?g|gif|webp)$", re.IGNORECASE)
 _MEDIA_TAG = re.compile(r"<(img|video|iframe|picture)\b", re.IGNORECASE)
 _ANY_TAG = re.compile(r"<[^<>]*>")
 _WORD = re.compile(r"\w")
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"'”’»)])\s+|\n")
+"""Where a sentence ends: after its stop, or after a quote or bracket closing on one."""
 _LEAD_MARKS = "#>*_ \t\u00a0"
 # A link reference definition: `[label]: target "title"`, on a line of its own.
 _MD_REFERENCE = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*(<[^<>\n]*>|\S+)[^\n]*\n?", re.M)
