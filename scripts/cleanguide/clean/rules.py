@@ -55,6 +55,8 @@ _ANY_TAG = re.compile(r"<[^<>]*>")
 _WORD = re.compile(r"\w")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"'”’»)])\s+|\n")
 """Where a sentence ends: after its stop, or after a quote or bracket closing on one."""
+_HEADING_START = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)|\s*<h[1-6][\s>]", re.IGNORECASE)
+"""A block that is a heading, in Markdown or HTML."""
 _LEAD_MARKS = "#>*_ \t\u00a0"
 # A link reference definition: `[label]: target "title"`, on a line of its own.
 _MD_REFERENCE = re.compile(r"^[ ]{0,3}\[[^\]\n]+\]:[ \t]*(<[^<>\n]*>|\S+)[^\n]*\n?", re.M)
@@ -728,6 +730,9 @@ def disclaimers(ctx: RuleContext) -> Iterator[Cut]:
     notice_end = -1  # where the last notice removed ends
     for start, end in ctx.paragraphs:
         block = text[start:end]
+        if _HEADING_START.match(block):
+            notice_end = -1  # a heading is the guide's own ("## Learn more"), and ends a notice
+            continue
         if len(block) > p.disclaimer_max_chars:
             continue
         after_notice = notice_end >= 0 and not text[notice_end:start].strip()
