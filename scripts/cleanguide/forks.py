@@ -91,7 +91,7 @@ def leave_to_exit() -> None:
     a cold build, 0.3 s after a no-op one); the exit frees the memory. `reclaim` gives them
     back if this process builds again after all."""
     global _held, _left
-    _held = False
+    _held = False  # so `thaw` leaves them exempt too: only `reclaim` gives them back
     _left = True
     gc.freeze()
 
