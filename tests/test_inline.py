@@ -125,6 +125,20 @@ def test_the_converter_uses_it() -> None:
     assert convert.use_needed_patterns is use_needed_patterns
 
 
+def test_a_pattern_that_writes_text_of_its_own_has_every_pattern_tried() -> None:
+    """The footnotes extension writes its marker's text itself: '&amp;' in it is an entity
+    in a text the page's own text, without '&', would not have the entity pattern tried on
+    (found by a red-team pass). With such a pattern every pattern is tried, as in Markdown."""
+    extensions = [*CONFIG.markdown_extensions, "footnotes"]
+    configs = {**CONFIG.mdx_configs, "footnotes": {"SUPERSCRIPT_TEXT": "`&amp;`"}}
+    plain = markdown.Markdown(extensions=extensions, extension_configs=configs)
+    needed_only = markdown.Markdown(extensions=extensions, extension_configs=configs)
+    assert use_needed_patterns(needed_only)
+    text = "x[^1]\n\n[^1]: y\n"
+    assert outcome(needed_only, text) == outcome(plain, text)
+    assert "<code>&amp;</code>" in outcome(needed_only, text)[0]
+
+
 # --- the same HTML --------------------------------------------------------------------------
 
 CASES = [

@@ -10,9 +10,12 @@ and every other pattern, in the same order: the same HTML (tested page by page a
 Python-Markdown's own, and each pattern's character against its regular expression).
 
 A pattern is passed over only when its regular expression is one Python-Markdown or
-pymdownx.inlinehilite defines, character for character (`NEEDS`); any other pattern, and
-one an extension put in place of a known one with a regular expression of its own, is
-always tried. So is the emphasis processor, which keeps state from one text to the next.
+pymdownx.inlinehilite defines, character for character (`NEEDS`); the emphasis processor,
+which keeps state from one text to the next, is always tried. And only where every pattern
+is one of these: a pattern of another kind may put text of its own into the page (the
+footnotes extension's SUPERSCRIPT_TEXT), where a character the page's text lacks would
+find its pattern passed over, so with one every pattern is tried on every text, as
+Python-Markdown does.
 """
 
 from __future__ import annotations
@@ -55,6 +58,13 @@ NEEDS = _needs()
 """Each known pattern's regular expression, and the text every one of its matches holds."""
 
 
+def _of_the_text(pattern: object) -> bool:
+    """Whether `pattern` makes its elements' text only of the text it matched (Python-Markdown's
+    emphasis processor, whose delimiters are the site's to add)."""
+    emphasis = getattr(inlinepatterns, "DelimiterProcessor", None)  # (Markdown 3.11 on)
+    return emphasis is not None and type(pattern) is emphasis
+
+
 def needed(pattern: object) -> str | None:
     """What a text must hold for `pattern` to match in it (None: it is always tried)."""
     if not isinstance(pattern, inlinepatterns.InlineProcessor):
@@ -66,10 +76,16 @@ class NeededPatterns(treeprocessors.InlineProcessor):  # type: ignore[misc]
     """Markdown's inline processor, trying on each text only the patterns it can hold."""
 
     inlinePatterns: Any
-    _needed: list[tuple[Any, str | None]]
+    _needed: list[tuple[Any, str | None]] | None
 
     def run(self, tree: Any, ancestors: list[str] | None = None) -> Any:
-        self._needed = [(pattern, needed(pattern)) for pattern in self.inlinePatterns]
+        found = [(pattern, needed(pattern)) for pattern in self.inlinePatterns]
+        # Passing a pattern over is sound only while every text a pattern is tried on is a
+        # part of the page's text. Python-Markdown's patterns and the emphasis processor
+        # make their elements' text of the text they matched; another pattern may make it
+        # of its own (footnotes' SUPERSCRIPT_TEXT): with one, every pattern is tried.
+        known = all(need is not None or _of_the_text(p) for p, need in found)
+        self._needed = found if known else None
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
@@ -78,7 +94,7 @@ class NeededPatterns(treeprocessors.InlineProcessor):  # type: ignore[misc]
         # patterns a text is tried with are chosen at 0, and that list is indexed until the
         # call returns (the patterns it leaves out match in no part of the text either).
         handle: Callable[[str, int], str] = super()._InlineProcessor__handleInline
-        if patternIndex or isinstance(data, util.AtomicString):
+        if patternIndex or self._needed is None or isinstance(data, util.AtomicString):
             return handle(data, patternIndex)
         every = self.inlinePatterns
         self.inlinePatterns = [p for p, need in self._needed if need is None or need in data]
