@@ -23,8 +23,9 @@ Reading, cleaning and structuring an article, and rendering its pages (pipeline.
 the build's own process (or a fork of it), so no worker can be killed for them: `cpu_limit`
 stops them instead. It arms a timer on the process's CPU time whose signal raises
 `OverBudget` in the middle of whatever runs, a regular expression's match included (the
-`re` engine checks for signals as it backtracks). A pattern of ours that a hostile article made super-linear would
-otherwise stall the build with no end, as 100,000 backticks once did.
+`re` engine checks for signals as it backtracks). A pattern of ours that a hostile article
+made super-linear would otherwise stall the build with no end, as 100,000 backticks once
+did.
 """
 
 from __future__ import annotations

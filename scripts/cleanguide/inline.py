@@ -59,8 +59,8 @@ NEEDS = _needs()
 
 
 def _of_the_text(pattern: object) -> bool:
-    """Whether `pattern` makes its elements' text only of the text it matched (Python-Markdown's
-    emphasis processor, whose delimiters are the site's to add)."""
+    """Whether `pattern` makes its elements' text only of the text it matched
+    (Python-Markdown's emphasis processor, whose delimiters are the site's to add)."""
     emphasis = getattr(inlinepatterns, "DelimiterProcessor", None)  # (Markdown 3.11 on)
     return emphasis is not None and type(pattern) is emphasis
 
