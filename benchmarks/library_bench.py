@@ -33,6 +33,15 @@ bytes against the first size (linearity). Ratios are taken within one run, so th
 speed cancels out; as it also drifts within a run, `--pairs P` builds naive and cold in turn
 P times and takes the median of the P pairwise cold/naive ratios (and of the times); the
 no-op builds are each run P times too, their median kept.
+
+Each naive and cold build starts with no site folder (and the cold one with no cache), and
+what an earlier build left is moved into a `trash` folder, deleted when the run ends, not
+deleted before the next build. On a file system that keeps no journal (this machine's ext4),
+the kernel does not give a new file or folder an inode freed in the last 60 s (300 s while
+that inode's table block is unwritten), and goes over each such inode of the block group
+to skip it: creating the 8,300 files and folders of a cold site right after deleting the
+last one took twice the system time (perf: `recently_deleted`, `find_inode_bit`). That cost
+was the harness's, not the build's, and moved with the minute.
 """
 
 from __future__ import annotations
@@ -302,24 +311,34 @@ def _wait(condition: Callable[..., bool], timeout: float, what: str) -> None:
     raise SystemExit(f"mkdocs serve: {what} did not show within {timeout:.0f} s")
 
 
+def set_aside(trash: Path, *paths: Path) -> None:
+    """Move each of `paths` that exists into `trash`, deleted when the run ends (see the
+    module's docstring: deleting it now would slow the next build)."""
+    trash.mkdir(exist_ok=True)
+    for path in paths:
+        if path.exists():
+            path.rename(trash / f"{len(list(trash.iterdir()))}-{path.name}")
+
+
 def measure(n: int, base: Path, naive: bool, serve: bool, pairs: int = 1) -> Row:
-    """Naive and cold builds in turn `pairs` times (each cold build from an empty cache and
-    site), then a no-op, a dirty no-op and, with `serve`, served edits."""
+    """Naive and cold builds in turn `pairs` times (each from no site, and the cold one
+    from no cache), then a no-op, a dirty no-op and, with `serve`, served edits."""
+    trash = base / "trash"
+    set_aside(trash, base / f"lib-{n}")  # a project kept from an earlier run (`--keep`)
     project = make_project(n, base / f"lib-{n}", naive)
     naives: list[Build] = []
     colds: list[Build] = []
     for _ in range(pairs):
         if naive:
+            set_aside(trash, project / "naive-site")
             naives.append(run_build(project, "-f", "naive.yml"))
             naives[-1].site_mb, naives[-1].pages = site_size(project / "naive-site")
-        shutil.rmtree(project / ".cache", ignore_errors=True)
-        shutil.rmtree(project / "site", ignore_errors=True)
+        set_aside(trash, project / ".cache", project / "site")
         colds.append(run_build(project, "--strict"))
         colds[-1].site_mb, colds[-1].pages = site_size(project / "site")
     cold = _median_build(colds)
     # the memory of a cold build, in a build of its own (sampling slows the timed ones)
-    shutil.rmtree(project / ".cache", ignore_errors=True)
-    shutil.rmtree(project / "site", ignore_errors=True)
+    set_aside(trash, project / ".cache", project / "site")
     sampled = run_build(project, "--strict", sample=True)
     cold.peak_mb, cold.main_mb = sampled.peak_mb, max(cold.main_mb, sampled.main_mb)
     naive_build = _median_build(naives) if naives else None
@@ -413,6 +432,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
     finally:
+        shutil.rmtree(base / "trash", ignore_errors=True)
         if args.keep is None:
             shutil.rmtree(base, ignore_errors=True)
     missed = report(rows)

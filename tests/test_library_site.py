@@ -20,6 +20,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup, Tag
@@ -233,15 +234,37 @@ def test_hostile_titles_are_text_everywhere(library: Path) -> None:
     assert "<img src=x" not in raw  # only ever as text: &lt;img src=x
 
 
-def copies(n: int) -> dict[str, str | Path]:
-    """N articles: the corpus and the seed, each copy's title made unique (as benchmarked)."""
+def library_bench() -> Any:
+    """benchmarks/library_bench.py, imported."""
     spec = importlib.util.spec_from_file_location(
         "library_bench", REPO / "benchmarks" / "library_bench.py"
     )
     assert spec is not None and spec.loader is not None
     bench = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
     spec.loader.exec_module(bench)
-    return dict(bench.articles(n))
+    return bench
+
+
+def copies(n: int) -> dict[str, str | Path]:
+    """N articles: the corpus and the seed, each copy's title made unique (as benchmarked)."""
+    return dict(library_bench().articles(n))
+
+
+def test_the_benchmark_sets_earlier_sites_aside_without_deleting_them(tmp_path: Path) -> None:
+    """Deleting a site right before the next build slowed that build (library_bench.py)."""
+    trash = tmp_path / "trash"
+    for k in range(2):
+        site = tmp_path / "site"
+        (site / "guides").mkdir(parents=True)
+        (site / "guides" / "index.html").write_text(f"build {k}", encoding="utf-8")
+        library_bench().set_aside(trash, site, tmp_path / ".cache")  # no cache: passed over
+        assert not site.exists()
+    kept = sorted(trash.iterdir())
+    assert [p.name for p in kept] == ["0-site", "1-site"]
+    assert [(p / "guides" / "index.html").read_text(encoding="utf-8") for p in kept] == [
+        "build 0",
+        "build 1",
+    ]
 
 
 def test_a_page_does_not_grow_with_the_library(tmp_path: Path) -> None:
