@@ -256,6 +256,13 @@ def test_the_library_is_restored_as_made_and_taken_from_the_cache_while_no_card_
     renamed = pipeline.build(content, cache=cache, site_name="Clean Guides")
     assert made == [1, 1]
     assert any("Renamed," in c.title for c in renamed.library.cards)
+    # a link added (the card's links: related guides may change) makes it again too
+    article.write_text(text + "\n[More](https://example.org/d3derr/)\n", encoding="utf-8")
+    linked = pipeline.build(content, cache=cache, site_name="Clean Guides")
+    assert made == [1, 1, 1]
+    assert any("https://example.org/d3derr/" in dict(c.links) for c in linked.library.cards)
+    pipeline.build(content, cache=cache, site_name="Clean Guides")
+    assert made == [1, 1, 1]  # and then it is taken from the cache again
 
 
 _SEGMENT = st.text(alphabet="abc-", min_size=1, max_size=3)
