@@ -281,32 +281,44 @@ def test_relative_links_are_relpath(
 
 @given(st.text(max_size=80))
 def test_nav_text_prints_as_the_same_text_and_no_markup(text: str) -> None:
+    """Printed as Material prints a title: as it is into text, and through Jinja's `e`
+    filter into an attribute (the footer's aria-label); both read back as the title."""
     from html.parser import HTMLParser
+
+    import jinja2
 
     from cleanguide.pages import nav_text
 
     class Collect(HTMLParser):
         def __init__(self) -> None:
             super().__init__(convert_charrefs=True)
-            self.text, self.tags = "", 0
+            self.text, self.tags, self.label = "", 0, None
 
         def handle_data(self, data: str) -> None:
             self.text += data
 
-        def handle_starttag(self, tag: str, attrs: object) -> None:
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
             self.tags += 1
+            self.label = dict(attrs).get("aria-label", self.label)
 
         handle_startendtag = handle_starttag
 
+    template = jinja2.Environment().from_string(
+        '<p><a aria-label="Next: {{ title | e }}">{{ title }}</a></p>'
+    )
     parser = Collect()
-    parser.feed("<p>" + nav_text(text) + "</p>")
+    parser.feed(template.render(title=nav_text(text)))
     parser.close()
-    assert parser.tags == 1  # the <p> alone
+    assert parser.tags == 2  # the <p> and the <a> alone
     assert parser.text == text
+    assert parser.label == f"Next: {text}"
 
 
-def test_nav_text_leaves_quotes_and_plain_ampersands_alone() -> None:
+def test_nav_text_is_escaped_once_for_text_and_attributes() -> None:
+    from markupsafe import Markup, escape
+
     from cleanguide.pages import nav_text
 
-    assert nav_text('Window\'s "Backup & Sync"') == 'Window\'s "Backup & Sync"'
-    assert nav_text("<b>&amp;") == "&lt;b>&amp;amp;"
+    label = nav_text('Q&A: "Backup & Sync" <b>')
+    assert label == "Q&amp;A: &#34;Backup &amp; Sync&#34; &lt;b&gt;"
+    assert isinstance(label, Markup) and escape(label) == label

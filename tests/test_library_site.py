@@ -222,6 +222,22 @@ def test_nothing_links_to_the_content_farm(library: Path) -> None:
     assert "techidaily" not in catalogue
 
 
+def test_footer_links_are_named_by_the_titles_they_show(library: Path) -> None:
+    """The accessible name of a previous/next link reads the title its text shows (Material
+    escapes it into the attribute: it must not be escaped twice), with `&`, `<` and quotes."""
+    seen = 0
+    for path in sorted(library.rglob("index.html")):
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        for link in soup.select("a.md-footer__link"):
+            shown = link.select_one(".md-ellipsis")
+            assert isinstance(shown, Tag)
+            name = str(link["aria-label"])
+            assert name.split(": ", 1)[1] == shown.get_text(strip=True), path
+            assert "&amp;" not in name and "&lt;" not in name, path
+            seen += "&" in name
+    assert seen >= 2  # the hostile guide's title (from its home and its method page)
+
+
 def test_hostile_titles_are_text_everywhere(library: Path) -> None:
     slug = "hostile"
     for url in (f"guides/{slug}", f"guides/{slug}/method-1-do-it", "guides", "topics/graphics"):

@@ -3,9 +3,10 @@
 A `GeneratedPage` is an ordinary MkDocs page that already knows its Markdown and front
 matter (the pipeline made them), so MkDocs need not write them out and parse them back,
 and that names itself in navigation by its label. Material prints a page's title into text
-as it is (sidebar, breadcrumbs, footer) and escaped into attributes (`| e`), so the label
-is made inert for the first without being escaped twice in the second: `<` and any `&`
-that would start a character reference are escaped, nothing else (`nav_text`).
+as it is (sidebar, breadcrumbs, footer) and through Jinja's `e` filter into an attribute
+(the footer link's aria-label). The label is therefore escaped once, quotes included, and
+marked as HTML (`markupsafe.Markup`, `nav_text`): printed as it is in text, and left as it
+is by `e`, so a screen reader says "Q&A", not "Q&amp;A".
 
 It renders in one of three ways:
 
@@ -19,9 +20,10 @@ It renders in one of three ways:
 
 from __future__ import annotations
 
-import re
+import html
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import Markup, escape
 from mkdocs.structure.files import File, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import meta as mkdocs_meta
@@ -36,12 +38,11 @@ if TYPE_CHECKING:
 
 REUSED_TEMPLATE = "cleanguide/reused.html"
 """The template of a reused page: its HTML comes from the cache in on_post_page."""
-_REFERENCE_START = re.compile(r"&(?=#?[0-9A-Za-z]+;?)")
 
 
-def nav_text(text: str) -> str:
-    """Text a template may print as HTML: no tag can open, no character reference start."""
-    return _REFERENCE_START.sub("&amp;", text).replace("<", "&lt;")
+def nav_text(text: str) -> Markup:
+    """`text` as HTML a template may print into text or, through `e`, an attribute."""
+    return escape(text)
 
 
 class GeneratedFile(File):
@@ -102,8 +103,8 @@ class GeneratedPage(Page):
     """A page the pipeline generated: its Markdown and front matter come as they are."""
 
     def __init__(self, source: PageFile, file: File, config: MkDocsConfig) -> None:
-        title = nav_text(source.label) if source.label else source.meta.get("title")
-        super().__init__(title, file, config)
+        title = source.label or html.unescape(str(source.meta.get("title", "")))  # (escaped)
+        super().__init__(nav_text(title) if title else None, file, config)
         self.source = source
         self.converted: Converted | None = None
         """Its HTML, converted before MkDocs' page loop, if it was."""
