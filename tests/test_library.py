@@ -319,6 +319,28 @@ def test_nav_text_is_escaped_once_for_text_and_attributes() -> None:
 
     from cleanguide.pages import nav_text
 
-    label = nav_text('Q&A: "Backup & Sync" <b>')
-    assert label == "Q&amp;A: &#34;Backup &amp; Sync&#34; &lt;b&gt;"
+    label = nav_text('Q&A: "Backup & Sync" <b> Windows\'')
+    # (in the forms the site's search separator splits words on: mkdocs.yml)
+    assert label == "Q&amp;A: &quot;Backup &amp; Sync&quot; &lt;b&gt; Windows&#39;"
     assert isinstance(label, Markup) and escape(label) == label
+    assert search_words(label) == ["Q", "A", "Backup", "Sync", "b", "Windows"]
+
+
+def search_words(html_text: str) -> list[str]:
+    """The words the site's search makes of indexed HTML: Material's worker splits it with
+    mkdocs.yml's separator, a global regular expression matched left to right, as
+    `re.split` does."""
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    found = re.search(r"^\s*separator: '(.*)'$", config, re.M)
+    assert found is not None
+    separator = found.group(1).replace("''", "'")  # (YAML's single-quoted string)
+    return [w for w in re.split(separator, html_text) if w]
+
+
+def test_search_splits_words_at_entities_after_a_space_too() -> None:
+    # the separator once matched " &" as a run of separators and left "lt;Enter"
+    text = "Press &lt;Enter&gt; in &quot;Backup &amp; Sync&quot; (Windows&#39; own)"
+    assert search_words(text) == ["Press", "Enter", "in", "Backup", "Sync", "Windows", "own"]
+    assert search_words("AT&amp;T R&amp;D: v1.2 backupTool") == [
+        *("AT", "T", "R", "D", "v1.2", "backup", "Tool"),
+    ]

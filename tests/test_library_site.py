@@ -376,6 +376,23 @@ def test_the_index_filter_finds_guides_on_every_page(library: Path) -> None:
         assert status.inner_text() == ""
 
 
+@pytest.mark.skipif(bool(BROWSER_MISSING), reason=BROWSER_MISSING)
+def test_search_finds_a_word_right_after_an_entity(library: Path) -> None:
+    """The hostile guide's title and text hold `<img`, indexed as `&lt;img` right after a
+    space: the word is found (the search separator once made it "lt;img")."""
+    with serve_directory(library) as base, chromium() as browser:
+        page = browser.new_page()
+        page.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
+        page.goto(base, wait_until="load")
+        page.locator("input.md-search__input").click()
+        page.locator("input.md-search__input").press_sequentially("img", delay=30)
+        results = page.locator("a.md-search-result__link")
+        results.first.wait_for(state="visible", timeout=5000)
+        page.wait_for_timeout(300)  # the worker may still replace the list of a partial query
+        hrefs = [str(a.get_attribute("href")) for a in results.all()]
+        assert any(h.startswith(base + "guides/hostile/") for h in hrefs), hrefs
+
+
 def _cached_rows(project: Path) -> dict[tuple[str, str], int]:
     """Each entry of the build cache, by table and key: its row (a rewritten entry gets a
     new one)."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from mkdocs.structure.files import File, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import meta as mkdocs_meta
@@ -41,8 +41,13 @@ REUSED_TEMPLATE = "cleanguide/reused.html"
 
 
 def nav_text(text: str) -> Markup:
-    """`text` as HTML a template may print into text or, through `e`, an attribute."""
-    return escape(text)
+    """`text` as HTML a template may print into text or, through `e`, an attribute.
+
+    Quotes are written `&quot;` and `&#39;`: the title goes into the search index as it is,
+    and the site's search separator (mkdocs.yml) splits words on those forms, not on
+    `&#34;` (markupsafe's)."""
+    escaped = html.escape(text, quote=False).replace('"', "&quot;").replace("'", "&#39;")
+    return Markup(escaped)
 
 
 class GeneratedFile(File):
