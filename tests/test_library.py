@@ -344,3 +344,5 @@ def test_search_splits_words_at_entities_after_a_space_too() -> None:
     assert search_words("AT&amp;T R&amp;D: v1.2 backupTool") == [
         *("AT", "T", "R", "D", "v1.2", "backup", "Tool"),
     ]
+    # a page's front matter title (html.escape: ' as &#x27;), which a section may take
+    assert search_words("Windows&#x27; &#x27;own&#x27; tools") == ["Windows", "own", "tools"]

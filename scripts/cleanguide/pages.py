@@ -43,9 +43,9 @@ REUSED_TEMPLATE = "cleanguide/reused.html"
 def nav_text(text: str) -> Markup:
     """`text` as HTML a template may print into text or, through `e`, an attribute.
 
-    Quotes are written `&quot;` and `&#39;`: the title goes into the search index as it is,
-    and the site's search separator (mkdocs.yml) splits words on those forms, not on
-    `&#34;` (markupsafe's)."""
+    Quotes are written `&quot;` and `&#39;`, forms the site's search separator (mkdocs.yml)
+    splits words on, should a title reach the index as it is (Material indexes a page's
+    first heading instead)."""
     escaped = html.escape(text, quote=False).replace('"', "&quot;").replace("'", "&#39;")
     return Markup(escaped)
 
