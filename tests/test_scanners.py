@@ -154,9 +154,10 @@ def plain_fix_prose(text: str) -> str:
 
 
 def plain_plain(text: str) -> str:
-    text = typography._INLINE_LINK.sub(r"\1", text)
-    text = typography._EMPHASIS.sub(r"\2", text)
-    return " ".join(typography._ESCAPE.sub(r"\1", text).split())
+    text, literals = typography._set_aside_literals(text)
+    for emphasis in typography._EMPHASIS:
+        text = emphasis.sub(r"\1", text)
+    return " ".join(typography._restore_literals(text, literals).split())
 
 
 @given(TEXTS)

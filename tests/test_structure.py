@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import re
+
+import markdown
+import pytest
+
 from cleanguide.clean import clean
 from cleanguide.meta import Meta
 from cleanguide.model import (
@@ -107,6 +113,40 @@ def test_typography_repairs_bold_links_and_commas() -> None:
     )
     assert tidy("keep `a , b` verbatim ,") == "keep `a , b` verbatim,"
     assert plain("Part 1\\. **Backup** [x](https://e.example)") == "Part 1. Backup x"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fix DRIVER_IRQL_NOT_LESS_OR_EQUAL on Windows",
+        "Edit my_file_name.txt, then snake_case and _em_",
+        "Method 5: Emphasis *x* and `code` and \\*esc\\*",
+        "**Bold** _it_ and \\_x\\_",
+        "2 * 3 * 4 = 24, a*b*c, Use ** and * in globs",
+        "*a **b** c* and __strong__",
+        "`a_b_c` and ``a ` b`` code",
+        "C:\\Users\\me and 1\\. Item",
+        "[the *link*](https://e.example)_after_ and more",
+        "**bold**_em_ and _em_`code`",
+    ],
+)
+def test_plain_text_is_what_markdown_shows(text: str) -> None:
+    """Titles, alt text and slugs read a heading as Python-Markdown would show it: a Windows
+    error code in a method's heading kept its underscores only in the page's text."""
+    shown = markdown.Markdown().convert(text)
+    assert plain(text) == " ".join(html.unescape(re.sub(r"<[^>]+>", "", shown)).split())
+    assert plain("![an_image](x.png) shot") == "an_image shot"  # (an image: its alt text)
+
+
+def test_a_method_heading_with_an_error_code_keeps_it_in_its_title() -> None:
+    guide = guide_of(
+        "## Method 1: Fix DRIVER_IRQL_NOT_LESS_OR_EQUAL\n\nStep 1 Open it.\n\n"
+        "## Method 2: Edit my_config_file.ini\n\nStep 1 Save it.\n"
+    )
+    assert [s.title for s in guide.sections] == [
+        "Method 1: Fix DRIVER_IRQL_NOT_LESS_OR_EQUAL",
+        "Method 2: Edit my_config_file.ini",
+    ]
 
 
 # --- steps as the author numbered them (issue 12) -------------------------------------------

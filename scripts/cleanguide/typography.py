@@ -25,9 +25,18 @@ _SPACE_BEFORE_CLOSING_QUOTE = re.compile(
 # "[a](" without ")" cost one pass, not 20,000 to the end.
 _WORD_THEN_LINK = re.compile(r"\[(?<=[^\W_]\[)(?=[^\[\]\n]+\]\()")
 _LINK_GLUED = re.compile(r"(\]\([^)\s\[\]]*\))(?=[^\W_])")
-_INLINE_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^)\[\]]*\)")
-_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+# Outside code spans (text.code_spans): an escaped character, or a link or image (its text)
+_ESCAPE_OR_LINK = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])|!?\[([^\[\]]*)\]\([^)\[\]]*\)")
+# Emphasis as Python-Markdown reads it: no space inside its delimiters; "_" only between
+# words ("snake_case_name", "DRIVER_IRQL_NOT_LESS" are text), "*" also within one (a*b*c).
+# Underscores first: whether one stands between words is read beside the stars around it.
+# Within a line and 300 characters: an opener that nothing closes reads no further.
+_EMPHASIS = (
+    re.compile(r"(?<!\w)__(?=\S)(.{1,300}?)(?<=\S)__(?!\w)"),
+    re.compile(r"(?<!\w)_(?=[^\s_])(.{1,300}?)(?<=[^\s_])_(?!\w)"),
+    re.compile(r"\*\*(?=\S)(.{1,300}?)(?<=\S)\*\*"),
+    re.compile(r"\*(?=[^\s*])(.{1,300}?)(?<=[^\s*])\*"),
+)
 _NOT_ALNUM = re.compile(r"[\W_]+")
 # "Part 1.", "Method 2:", "Step 3 -", "4)" opening a title
 _TITLE_LABEL = re.compile(
@@ -91,14 +100,48 @@ def tidy(text: str) -> str:
 
 
 def plain(text: str) -> str:
-    """Markdown inline text as plain text: for titles, alt text and slugs."""
-    if "](" in text:
-        text = _INLINE_LINK.sub(r"\1", text)
-    if "*" in text or "_" in text or "`" in text:
-        text = _EMPHASIS.sub(r"\2", text)
-    if "\\" in text:
-        text = _ESCAPE.sub(r"\1", text)
-    return " ".join(text.split())
+    """Markdown inline text as plain text, as Markdown would show it: for titles, alt text
+    and slugs. Links and images show their text; code spans and escaped characters stay as
+    written (`\\*` is a star, `a_b` in backticks keeps its underscores); emphasis marks go."""
+    literals: list[str] = []
+    if "`" in text or "\\" in text or "](" in text:
+        text, literals = _set_aside_literals(text)
+    if "*" in text or "_" in text:
+        for emphasis in _EMPHASIS:
+            text = emphasis.sub(r"\1", text)
+    return " ".join(_restore_literals(text, literals).split())
+
+
+def _set_aside_literals(text: str) -> tuple[str, list[str]]:
+    """`text` with each code span, escaped character and link replaced by its index between
+    two marks (a character `text` does not hold); the list of what they show, the mark last
+    (none if there was nothing to set aside)."""
+    mark = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
+    literals: list[str] = []
+
+    def keep(shown: str) -> str:
+        literals.append(shown)
+        return f"{mark}{len(literals) - 1}{mark}"
+
+    def aside(m: re.Match[str]) -> str:
+        escaped, link = m.group(1, 2)
+        return keep(escaped if escaped is not None else plain(link))
+
+    out, done = [], 0
+    for start, end in [*code_spans(text), (len(text), len(text))]:
+        out.append(_ESCAPE_OR_LINK.sub(aside, text[done:start]))
+        if start < end:
+            ticks = len(text[start:end]) - len(text[start:end].lstrip("`"))
+            out.append(keep(text[start + ticks : end - ticks]))
+        done = end
+    return "".join(out), [*literals, mark] if literals else []
+
+
+def _restore_literals(text: str, literals: list[str]) -> str:
+    if not literals:
+        return text
+    parts = text.split(literals[-1])
+    return "".join(literals[int(part)] if k % 2 else part for k, part in enumerate(parts))
 
 
 def title_key(text: str) -> str:
