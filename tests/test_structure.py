@@ -138,6 +138,12 @@ def test_plain_text_is_what_markdown_shows(text: str) -> None:
     assert plain("![an_image](x.png) shot") == "an_image shot"  # (an image: its alt text)
 
 
+def test_plain_text_marks_what_it_sets_aside_with_a_character_the_text_lacks() -> None:
+    every_private_one = "".join(chr(c) for c in range(0xE000, 0xF900))
+    text = f"{every_private_one} \\*x\\* `a_b` [my_link](u)"
+    assert plain(text) == f"{every_private_one} *x* a_b my_link"
+
+
 def test_a_method_heading_with_an_error_code_keeps_it_in_its_title() -> None:
     guide = guide_of(
         "## Method 1: Fix DRIVER_IRQL_NOT_LESS_OR_EQUAL\n\nStep 1 Open it.\n\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import chain
 
 from .labels import METHOD_WORDS, STEP_WORDS, alternation
 from .text import code_spans
@@ -37,6 +38,7 @@ _EMPHASIS = (
     re.compile(r"\*\*(?=\S)(.{1,300}?)(?<=\S)\*\*"),
     re.compile(r"\*(?=[^\s*])(.{1,300}?)(?<=[^\s*])\*"),
 )
+_PRIVATE_USE = (range(0xE000, 0xF900), range(0xF0000, 0xFFFFE))
 _NOT_ALNUM = re.compile(r"[\W_]+")
 # "Part 1.", "Method 2:", "Step 3 -", "4)" opening a title
 _TITLE_LABEL = re.compile(
@@ -114,9 +116,12 @@ def plain(text: str) -> str:
 
 def _set_aside_literals(text: str) -> tuple[str, list[str]]:
     """`text` with each code span, escaped character and link replaced by its index between
-    two marks (a character `text` does not hold); the list of what they show, the mark last
-    (none if there was nothing to set aside)."""
-    mark = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in text)
+    two marks (a private-use character `text` does not hold); the list of what they show,
+    the mark last (none if there was nothing to set aside, or no character to mark with)."""
+    held = set(text)
+    mark = next((chr(c) for c in chain(*_PRIVATE_USE) if chr(c) not in held), None)
+    if mark is None:
+        return text, []
     literals: list[str] = []
 
     def keep(shown: str) -> str:
