@@ -96,6 +96,11 @@ LINEAR = {
     "glued link without ')'": lambda: typography.tidy("word" + "](x" * 60_000),
     "link text over '['": lambda: typography.tidy("[" * 60_000 + "a](b)"),
     "plain() of '[a](' x N": lambda: typography.plain("[a](" * 50_000),
+    # each emphasis opener that nothing closed was read on for 300 characters, per pattern
+    "plain() of emphasis openers never closed": lambda: [
+        typography.plain(opener * (200_000 // len(opener)))
+        for opener in ("**_a ", "*_a ", "**a *b ", "_a *a __a **a ", "`a` [b](c) **d ")
+    ],
     "in-page link without ')'": lambda: pagefile.prose("[a](#b" * 40_000),
     "heading of ' #' x N": lambda: guide_of("---\ntitle: t\n---\n\n## a" + " #" * 90_000 + " b"),
     "contents list and headings": lambda: rules.contents_lists(

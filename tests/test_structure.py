@@ -127,6 +127,7 @@ def test_typography_repairs_bold_links_and_commas() -> None:
         "`a_b_c` and ``a ` b`` code",
         "C:\\Users\\me and 1\\. Item",
         "[the *link*](https://e.example)_after_ and more",
+        "Open [`config.ini`](https://e.example) and [**`winget`**](u)",
         "**bold**_em_ and _em_`code`",
     ],
 )

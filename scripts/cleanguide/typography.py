@@ -26,17 +26,21 @@ _SPACE_BEFORE_CLOSING_QUOTE = re.compile(
 # "[a](" without ")" cost one pass, not 20,000 to the end.
 _WORD_THEN_LINK = re.compile(r"\[(?<=[^\W_]\[)(?=[^\[\]\n]+\]\()")
 _LINK_GLUED = re.compile(r"(\]\([^)\s\[\]]*\))(?=[^\W_])")
-# Outside code spans (text.code_spans): an escaped character, or a link or image (its text)
-_ESCAPE_OR_LINK = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])|!?\[([^\[\]]*)\]\([^)\[\]]*\)")
+# Outside code spans (text.code_spans): an escaped character; then a link or an image,
+# whose text shows (with what was set aside in it)
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^)\[\]]*\)")
 # Emphasis as Python-Markdown reads it: no space inside its delimiters; "_" only between
 # words ("snake_case_name", "DRIVER_IRQL_NOT_LESS" are text), "*" also within one (a*b*c).
 # Underscores first: whether one stands between words is read beside the stars around it.
-# Within a line and 300 characters: an opener that nothing closes reads no further.
+# What is emphasised holds no mark of its kind but one between words (`_`) or a single one
+# (`**`, `__`), within a line and 300 characters: an opener nothing closes reads no further
+# than the next mark, and every try is short.
 _EMPHASIS = (
-    re.compile(r"(?<!\w)__(?=\S)(.{1,300}?)(?<=\S)__(?!\w)"),
-    re.compile(r"(?<!\w)_(?=[^\s_])(.{1,300}?)(?<=[^\s_])_(?!\w)"),
-    re.compile(r"\*\*(?=\S)(.{1,300}?)(?<=\S)\*\*"),
-    re.compile(r"\*(?=[^\s*])(.{1,300}?)(?<=[^\s*])\*"),
+    re.compile(r"(?<!\w)__(?=\S)((?:[^_\n]|_(?!_)){1,300}?)(?<=\S)__(?!\w)"),
+    re.compile(r"(?<!\w)_(?=[^\s_])((?:[^_\n]|(?<=\w)_(?=\w)){1,300}?)(?<=[^\s_])_(?!\w)"),
+    re.compile(r"\*\*(?=\S)((?:[^*\n]|\*(?!\*)){1,300}?)(?<=\S)\*\*"),
+    re.compile(r"\*(?=[^\s*])([^*\n]{1,300}?)(?<=[^\s*])\*"),
 )
 _PRIVATE_USE = (range(0xE000, 0xF900), range(0xF0000, 0xFFFFE))
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -108,10 +112,14 @@ def plain(text: str) -> str:
     literals: list[str] = []
     if "`" in text or "\\" in text or "](" in text:
         text, literals = _set_aside_literals(text)
+    return " ".join(_restore_literals(_without_emphasis(text), literals).split())
+
+
+def _without_emphasis(text: str) -> str:
     if "*" in text or "_" in text:
         for emphasis in _EMPHASIS:
             text = emphasis.sub(r"\1", text)
-    return " ".join(_restore_literals(text, literals).split())
+    return text
 
 
 def _set_aside_literals(text: str) -> tuple[str, list[str]]:
@@ -128,18 +136,20 @@ def _set_aside_literals(text: str) -> tuple[str, list[str]]:
         literals.append(shown)
         return f"{mark}{len(literals) - 1}{mark}"
 
-    def aside(m: re.Match[str]) -> str:
-        escaped, link = m.group(1, 2)
-        return keep(escaped if escaped is not None else plain(link))
-
     out, done = [], 0
     for start, end in [*code_spans(text), (len(text), len(text))]:
-        out.append(_ESCAPE_OR_LINK.sub(aside, text[done:start]))
+        out.append(_ESCAPE.sub(lambda m: keep(m.group(1)), text[done:start]))
         if start < end:
             ticks = len(text[start:end]) - len(text[start:end].lstrip("`"))
             out.append(keep(text[start + ticks : end - ticks]))
         done = end
-    return "".join(out), [*literals, mark] if literals else []
+    marked = [*literals, mark]
+
+    def link(m: re.Match[str]) -> str:  # its text, what it holds set aside shown
+        return keep(_restore_literals(_without_emphasis(m.group(1)), marked))
+
+    text = _LINK.sub(link, "".join(out))
+    return text, [*literals, mark] if literals else []
 
 
 def _restore_literals(text: str, literals: list[str]) -> str:
