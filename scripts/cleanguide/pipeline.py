@@ -250,7 +250,7 @@ def _library(
     A card is named in the key by its slug and `digests` (`ArticleResult.card_digest`: the
     rest of it), not by all of it: cards carry every link of their article, and encoding
     and digesting them all again took 0.1 s of a no-op build of 1,000 articles."""
-    named = [
+    named = [  # (a result not made by _entry_of or _from_entry has none: digested here)
         [c.slug, digest or _card_digest(c.to_json())]
         for c, digest in zip(cards, digests, strict=True)
     ]

@@ -42,6 +42,7 @@ _EMPHASIS = (
     re.compile(r"\*\*(?=\S)((?:[^*\n]|\*(?!\*)){1,300}?)(?<=\S)\*\*"),
     re.compile(r"\*(?=[^\s*])([^*\n]{1,300}?)(?<=[^\s*])\*"),
 )
+# where plain() takes the character it marks what it set aside with
 _PRIVATE_USE = (range(0xE000, 0xF900), range(0xF0000, 0xFFFFE))
 _NOT_ALNUM = re.compile(r"[\W_]+")
 # "Part 1.", "Method 2:", "Step 3 -", "4)" opening a title
@@ -153,6 +154,7 @@ def _set_aside_literals(text: str) -> tuple[str, list[str]]:
 
 
 def _restore_literals(text: str, literals: list[str]) -> str:
+    """`text` with each mark pair (`_set_aside_literals`) replaced by what it stands for."""
     if not literals:
         return text
     parts = text.split(literals[-1])
