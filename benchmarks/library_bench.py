@@ -14,7 +14,8 @@ so that every title is unique. Measured, each as its own `mkdocs build` process:
   otherwise do;
 * **cold**: cleanguide's `mkdocs build --strict` with an empty build cache;
 * **no-op**: the same command again, nothing changed (the cache is warm): MkDocs still
-  empties the site folder and writes every page (from the cache);
+  empties the site folder, but the library's folders are kept aside and back, and a page
+  already in place is not written again (`keep.py`);
 * **dirty no-op**: `mkdocs build --dirty` again (rewrites only pages that changed);
 * **serve edit** (`--serve`): `mkdocs serve --livereload --dirty` (as `./scripts/serve`
   runs it); one article is edited (a word added to a step) three times; the time from the
