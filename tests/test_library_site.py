@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "tests" / "corpus"
 SEED = REPO / "content" / "android-photo-backup.md"
 GOLDEN = REPO / "tests" / "golden" / "library-site.outline"
+INDEX = "search/search_index.json"
 D3DERR_TITLE = "Guide: Restoring Your Computer's Graphics Capabilities After D3DERR Failure"
 PNG = bytes.fromhex(  # a 1x1 PNG
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -424,12 +425,41 @@ def test_a_build_that_reuses_every_page_forgets_nothing_of_the_cache(tmp_path: P
     log = mkdocs(project)
     assert f"{pages} generated page(s) built, 0 reused" in log, log  # another theme
     after = _cached_rows(project)
-    # each page's HTML and record are new; its conversion is the cold build's, untouched
-    # (as is the library's entry: its guides did not change)
+    # each page's HTML, search entries and record are new; its conversion is the cold
+    # build's, untouched (as is the library's entry: its guides did not change)
     kept = {k for k, row in after.items() if k[0] == "pages" and cold.get(k) == row}
     assert len(kept) == pages + 1
-    # (and one record of which page is where in the site)
-    assert len([k for k in after if k[0] == "pages"]) == 3 * pages + 2
+    # (and one record of which page is where in the site, one of the search index there)
+    assert len([k for k in after if k[0] == "pages"]) == 4 * pages + 3
+
+
+def test_the_search_index_is_written_back_only_when_the_build_would_make_it_again(
+    tmp_path: Path,
+) -> None:
+    """A build that would make the very index the site holds writes that file back as it
+    was; an index edited in the site, or a page whose entries changed, makes it again."""
+    project = make_project(tmp_path / "project", copies(4))
+    (project / "docs" / "about.md").write_text("# About\n\nWho writes these.\n", "utf-8")
+    mkdocs(project, site="cold")
+    cold = (project / "cold" / INDEX).read_bytes()
+    same = "search index as the build before made it"
+    for args in ((), ("--dirty",), ("--dirty",)):  # the first --dirty takes about.md's
+        log = mkdocs(project, *args, site="site")  # entries from the index before
+        assert (project / "site" / INDEX).read_bytes() == cold
+    assert same in log, log
+    index = project / "site" / INDEX
+    at = cold.rindex(b"Windows")  # in the last pages: the library's, from the cache
+    for args in (("--dirty",), ()):  # their entries edited in the site: made again
+        index.write_bytes(cold[:at] + b"Wind0ws" + cold[at + 7 :])
+        log = mkdocs(project, *args, site="site")
+        assert same not in log, log
+        assert index.read_bytes() == cold
+    (project / "docs" / "about.md").write_text("# About\n\nWho writes (Quillwort).\n", "utf-8")
+    log = mkdocs(project, "--dirty", site="site")
+    assert same not in log, log
+    assert b"Quillwort" in index.read_bytes()
+    mkdocs(project, site="fresh")
+    assert index.read_bytes() == (project / "fresh" / INDEX).read_bytes()
 
 
 def test_dirty_builds_after_an_edit_and_a_removal_equal_cold_builds(tmp_path: Path) -> None:

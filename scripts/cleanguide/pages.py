@@ -114,7 +114,8 @@ class GeneratedPage(Page):
         self.converted: Converted | None = None
         """Its HTML, converted before MkDocs' page loop, if it was."""
         self.reused: dict[str, Any] | None = None
-        """Its finished HTML and search entries from an earlier build, if reused."""
+        """Its record from an earlier build (pagecache.py), if reused: its HTML and search
+        entries are cached beside it."""
         self.sanitized = False
         """Whether `content` is already sanitised (converted pages are)."""
         self.ahead = False

@@ -77,7 +77,7 @@ from .nav import LibraryNav, library_nav, sidebar
 from .pagecache import REUSED_TEMPLATE_TEXT, PageReuse, reusable
 from .pages import REUSED_TEMPLATE, CopiedFile, GeneratedFile, GeneratedPage
 from .prerender import Prerender, WrittenAhead
-from .searchindex import SEARCH_PLUGINS, SearchIndex, search_entries
+from .searchindex import SEARCH_PLUGINS, SearchIndex, index_bytes
 from .searchsections import read_pages_with_sections
 from .structured import HOWTO_META, add_to_head, script_element
 from .workers import Pool
@@ -172,8 +172,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         """The library's folders of the site a plain build keeps (keep.py)."""
         self.files: Files | None = None
         """The site's files in this build."""
-        self.previous: dict[str, list[Any]] = {}
-        """The search entries in the site before this build, by page URL (dirty builds)."""
+        self.before: bytes | None = None
+        """The site's search index before this build (when pages are reused)."""
         self.site_lang = "en"
         """The theme's language: the first language of search."""
         self.pool: Pool | None = None
@@ -199,7 +199,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         forks.reclaim()  # (the objects of a build before, should this process build again)
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
-        self.previous = search_entries(config.site_dir) if self.dirty else {}
+        # (read before MkDocs empties the site: a build that makes it again writes it back)
+        self.before = index_bytes(config.site_dir) if self._reuses(config) else None
         keeping = not self.dirty and not self.serving and self._reuses(config)
         if (self.dirty or keeping) and not self.written.records and self.cache is not None:
             self.written = Written(self.cache.get("pages", self._written_key(config)))
@@ -551,9 +552,14 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         index = SearchIndex.load(config.site_dir)
+        if self.result is not None and index is not None:
+            index.add_languages(
+                site_languages(self.site_lang, (c.lang for c in self.result.library.cards))
+            )
         if self.reuse is not None:
             by_url = {p.url: p for p in self.generated.values()}
-            self.reuse.finish(index, self.order, by_url, self.previous)
+            same = self.reuse.finish(index, self.order, by_url, self.before, self.dirty)
+            self.before = None
             self._record_written(config)
             skipped = sum(1 for p in self.generated.values() if getattr(p.file, "unchanged", False))
             ahead = len(self.reuse.ahead)
@@ -565,11 +571,9 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
                 len(self.reuse.reused),
                 f" ({skipped} already in place)" if self.dirty or self.kept.folders else "",
             )
-        if self.result is not None and index is not None:
-            index.add_languages(
-                site_languages(self.site_lang, (c.lang for c in self.result.library.cards))
-            )
-        if index is not None:
+            if same:
+                log.info("cleanguide: search index as the build before made it")
+        elif index is not None:
             index.save()
         if self.cache is not None:
             self.cache.sweep()

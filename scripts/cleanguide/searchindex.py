@@ -1,7 +1,9 @@
 """The search index MkDocs' search plugin writes (`search/search_index.json`), as cleanguide
 edits it after a build: its entries read by page, made whole again when pages were reused,
 rendered ahead or skipped (pagecache.py), and given the languages the guides are written
-in. `SearchIndex` reads the file once and writes it once, whatever was changed.
+in. `SearchIndex` reads the file once and writes it once, whatever was changed; when the
+build would make again the very index the site had before it (pagecache.py), that one is
+written back as it was, neither parsed nor encoded.
 """
 
 from __future__ import annotations
@@ -19,10 +21,21 @@ SEARCH_PLUGINS = ("search", "material/search")
 """The names Material's search plugin goes by in mkdocs.yml."""
 
 
-def search_entries(site_dir: str) -> dict[str, list[Any]]:
-    """The search index in `site_dir`, its entries by page URL ({} if there is none)."""
-    index = SearchIndex.load(site_dir)
-    return entries_by_page(index.data) if index is not None else {}
+def index_bytes(site_dir: str) -> bytes | None:
+    """The search index file in `site_dir` as it is (None if there is none)."""
+    try:
+        return (Path(site_dir) / SEARCH_INDEX).read_bytes()
+    except OSError:
+        return None
+
+
+def entries_of(raw: bytes | None) -> dict[str, list[Any]]:
+    """The entries of the search index file `raw` (`index_bytes`), by page URL ({} if there
+    is none, or it is no JSON)."""
+    try:
+        return entries_by_page(json.loads(raw)) if raw is not None else {}
+    except ValueError:
+        return {}
 
 
 def entries_by_page(data: Any) -> dict[str, list[Any]]:
@@ -37,9 +50,11 @@ def entries_by_page(data: Any) -> dict[str, list[Any]]:
 class SearchIndex:
     """The index a build's search plugin wrote, read once, edited, and written once."""
 
-    def __init__(self, path: Path, data: Any) -> None:
+    def __init__(self, path: Path, data: Any, raw: bytes = b"") -> None:
         self.path = path
         self.data = data
+        self.raw = raw
+        """The file as the plugin wrote it, or as `keep` gives it."""
         self.changed = False
 
     @classmethod
@@ -47,9 +62,17 @@ class SearchIndex:
         """The index in `site_dir`, or None if there is none (or it is no JSON)."""
         path = Path(site_dir) / SEARCH_INDEX
         try:
-            return cls(path, json.loads(path.read_text(encoding="utf-8")))
+            raw = path.read_bytes()
+            return cls(path, json.loads(raw), raw)
         except (OSError, ValueError):
             return None
+
+    def keep(self, raw: bytes) -> None:
+        """Write `raw` (an index file made before, that this build would make again) in
+        place of the plugin's: `data` is no longer read."""
+        self.raw = raw
+        self.changed = True
+        self.data = None
 
     def merge(
         self,
@@ -88,12 +111,22 @@ class SearchIndex:
             config["lang"] = have + added
             self.changed = True
 
-    def save(self) -> None:
-        """Write the index back if anything changed."""
+    def save(self) -> bytes:
+        """Write the index back if anything changed; return the file's bytes."""
         if self.changed:
-            text = json.dumps(self.data, separators=(",", ":"), default=str)
-            atomic_write(self.path, text.encode())
+            if self.data is not None:
+                text = json.dumps(self.data, separators=(",", ":"), default=str)
+                self.raw = text.encode()
+            atomic_write(self.path, self.raw)
             self.changed = False
+        return self.raw
 
 
-__all__ = ["SEARCH_INDEX", "SEARCH_PLUGINS", "SearchIndex", "entries_by_page", "search_entries"]
+__all__ = [
+    "SEARCH_INDEX",
+    "SEARCH_PLUGINS",
+    "SearchIndex",
+    "entries_by_page",
+    "entries_of",
+    "index_bytes",
+]
