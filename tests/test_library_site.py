@@ -458,6 +458,10 @@ def test_the_search_index_is_written_back_only_when_the_build_would_make_it_agai
     log = mkdocs(project, "--dirty", site="site")
     assert same not in log, log
     assert b"Quillwort" in index.read_bytes()
+    excluded = "---\nsearch:\n  exclude: true\n---\n# About\n\nWho writes (Quillwort).\n"
+    (project / "docs" / "about.md").write_text(excluded, "utf-8")  # built, not indexed:
+    mkdocs(project, "--dirty", site="site")  # its entries of the index before are dropped
+    assert b"Quillwort" not in index.read_bytes()
     mkdocs(project, site="fresh")
     assert index.read_bytes() == (project / "fresh" / INDEX).read_bytes()
 

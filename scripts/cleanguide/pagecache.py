@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -204,18 +204,19 @@ class PageReuse:
         order: Sequence[str],
         pages: Mapping[str, GeneratedPage],
         before: bytes | None,
-        dirty: bool,
+        skipped: Set[str],
     ) -> bool:
         """Cache the pages built now, with their search entries; make `index` whole and
         write it (None: the site has no search index). Return whether the index is the one
         the site had `before` this build, written back as it was.
 
-        A `dirty` build takes the entries of the pages its loop skipped from `before`.
+        The pages of `skipped` (URLs: the pages of docs/ a `--dirty` build's loop did not
+        build) keep their entries of the index `before`.
         """
         entries: dict[str, list[Any]] = {}
         if index is not None:
             written = entries_by_page(index.data)
-            made_of = self._index_key(index, order, written, dirty)
+            made_of = self._index_key(index, order, written, skipped)
             record_key = _index_record_key(str(index.path))
             record = self.cache.get("pages", record_key)
             if (
@@ -226,11 +227,10 @@ class PageReuse:
                 index.keep(before)
                 index.save()
                 return True
-            skipped = dirty and any(
-                url not in written and url not in self.reused and url not in self.ahead
-                for url in order
-            )  # (by the loop of a dirty build: their entries are those of the index before)
-            entries = self._merge(index, order, written, entries_of(before) if skipped else {})
+            kept = [url for url in order if url in skipped and url not in written]
+            previous = entries_of(before) if kept else {}
+            previous = {url: previous[url] for url in kept if url in previous}
+            entries = self._merge(index, order, written, previous)
             saved = index.save()
             record = {"key": made_of, "digest": _digest(saved)}
             self.cache.put("pages", record_key, record)
@@ -250,16 +250,20 @@ class PageReuse:
         return False
 
     def _index_key(
-        self, index: SearchIndex, order: Sequence[str], written: Mapping[str, Any], dirty: bool
+        self,
+        index: SearchIndex,
+        order: Sequence[str],
+        written: Mapping[str, Any],
+        skipped: Set[str],
     ) -> str:
         """The digest of what the whole index is made of: its settings and, page by page,
         the page's key (its entries are made of what the key is), else its entries as the
-        plugin wrote them, else none or, in a `dirty` build, those of the index before."""
+        plugin or a fork wrote them, else those of the index before (`skipped`) or none."""
         config = index.data.get("config") if isinstance(index.data, dict) else None
         plan: list[Any] = []
         for url in order:
-            key = self.keys.get(url)
-            plan.append([url, key or written.get(url, "before" if dirty else None)])
+            made_of = self.keys.get(url) or written.get(url) or self.ahead.get(url)
+            plan.append([url, made_of or ("before" if url in skipped else None)])
         return cache_mod.key("search-index", json.dumps([config, plan], default=str))
 
     def _merge(

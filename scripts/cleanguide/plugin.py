@@ -163,6 +163,8 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
         self.reuse: PageReuse | None = None
         self.order: list[str] = []
         """Every page's URL in the order MkDocs builds them (for the search index)."""
+        self.skipped: set[str] = set()
+        """The URLs of the pages of docs/ a `--dirty` build's loop does not build."""
         self.dirty = False
         self.serving = False
         self.one_shot = False
@@ -469,6 +471,14 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
     ) -> jinja2.Environment | None:
         doc_files = files.documentation_pages()
         self.order = [f.page.url for f in doc_files if f.page is not None]
+        self.skipped = {
+            f.page.url
+            for f in doc_files
+            if self.dirty
+            and f.page is not None
+            and not isinstance(f.page, GeneratedPage)
+            and not f.is_modified()
+        }
         if self.cache is not None and self.cache.path is not None and env.bytecode_cache is None:
             # the theme's templates compiled once, not in every build (and every fork)
             folder = self.cache.path.parent / TEMPLATES_CACHE
@@ -558,7 +568,7 @@ class CleanguidePlugin(BasePlugin[CleanguideConfig]):  # type: ignore[no-untyped
             )
         if self.reuse is not None:
             by_url = {p.url: p for p in self.generated.values()}
-            same = self.reuse.finish(index, self.order, by_url, self.before, self.dirty)
+            same = self.reuse.finish(index, self.order, by_url, self.before, self.skipped)
             self.before = None
             self._record_written(config)
             skipped = sum(1 for p in self.generated.values() if getattr(p.file, "unchanged", False))
