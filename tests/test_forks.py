@@ -1,10 +1,11 @@
-"""forks.in_halves: a list of items worked through, the second half in a forked child."""
+"""forks.in_halves: a list of items worked through by this process and a forked child."""
 
 from __future__ import annotations
 
 import gc
 import logging
 import os
+import time
 import weakref
 from collections.abc import Sequence
 
@@ -27,13 +28,35 @@ def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(forks, "can_fork", lambda: True)
 
 
+def slowly(items: Sequence[int]) -> list[tuple[int, bool]]:
+    """`whose`, each item taking 10 ms (so that both processes take some)."""
+    time.sleep(0.01 * len(items))
+    return whose(items)
+
+
 @pytest.mark.usefixtures("two_cores")
-def test_the_second_half_is_worked_in_a_child_and_the_results_keep_their_order() -> None:
-    done = forks.in_halves(whose, list(range(9)), minimum=4, what="counting")
-    assert [i for i, _ in done] == list(range(9))
-    # this process keeps a little more (a child's work costs more: copy on write)
-    assert [here for _, here in done] == [True] * 5 + [False] * 4
-    assert forks.in_halves(whose, [1, 2], minimum=2, what="counting") == [(1, True), (2, False)]
+def test_both_processes_take_batches_until_none_is_left_and_the_results_keep_their_order() -> None:
+    done = forks.in_halves(slowly, list(range(40)), minimum=4, what="counting")
+    assert [i for i, _ in done] == list(range(40))  # each item once, in order
+    here = [i for i, mine in done if mine]
+    assert 0 < len(here) < 40  # the child took some, whichever
+    # 200 items: batches of four, each taken by one process
+    done = forks.in_halves(slowly, list(range(200)), minimum=4, what="counting")
+    assert [i for i, _ in done] == list(range(200))
+    assert all(len({mine for _, mine in done[k : k + 4]}) == 1 for k in range(0, 200, 4))
+
+
+@pytest.mark.usefixtures("two_cores")
+def test_a_slow_process_takes_fewer_batches() -> None:
+    """The work is shared by speed, not in halves fixed beforehand."""
+
+    def slower_in_the_child(items: Sequence[int]) -> list[tuple[int, bool]]:
+        time.sleep((0.002 if os.getpid() == PARENT else 0.02) * len(items))
+        return whose(items)
+
+    done = forks.in_halves(slower_in_the_child, list(range(60)), minimum=4, what="counting")
+    assert [i for i, _ in done] == list(range(60))
+    assert sum(1 for _, mine in done if mine) > 40
 
 
 @pytest.mark.usefixtures("two_cores")
@@ -53,10 +76,11 @@ def test_too_few_items_or_one_core_or_no_safe_fork_work_here(
 
 
 @pytest.mark.usefixtures("two_cores")
-def test_a_child_that_dies_has_its_half_worked_here(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_child_that_dies_has_its_batches_worked_here(caplog: pytest.LogCaptureFixture) -> None:
     def dies_in_the_child(items: Sequence[int]) -> list[tuple[int, bool]]:
         if os.getpid() != PARENT:
             os._exit(9)
+        time.sleep(0.1 * len(items))  # time enough for the child to take a batch
         return whose(items)
 
     with caplog.at_level(logging.INFO):
@@ -80,7 +104,7 @@ def test_no_child_to_be_had_means_all_is_worked_here(
 
 
 @pytest.mark.usefixtures("two_cores")
-def test_an_error_in_the_childs_half_is_raised_here() -> None:
+def test_an_error_in_a_childs_batch_is_raised_here() -> None:
     def fails_on_five(items: Sequence[int]) -> list[int]:
         if 5 in items:
             raise ValueError("item 5 is bad")
@@ -91,7 +115,7 @@ def test_an_error_in_the_childs_half_is_raised_here() -> None:
 
 
 @pytest.mark.usefixtures("two_cores")
-def test_an_error_in_this_half_stops_the_child() -> None:
+def test_an_error_in_a_batch_here_stops_the_child() -> None:
     started: list[forks.Fork] = []
     start = forks.Fork.start
 

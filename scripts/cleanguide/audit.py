@@ -101,8 +101,8 @@ def write_audit(result: BuildResult, audit_dir: Path, cache: Cache | None = None
     that already holds the same bytes is not written either (making a file costs far more
     than reading one). The files are replaced atomically but not each flushed to disk (a
     thousand flushes took 0.4 s): a file a crash left short or empty has another size, and
-    is written again by the next build. Many files are written half by a forked child
-    (forks.in_halves).
+    is written again by the next build. Many files are written by this process and a forked
+    child together (forks.in_halves).
     """
     audit_dir.mkdir(parents=True, exist_ok=True)
     todo: list[tuple[Path, dict[str, Any], str]] = []

@@ -5,7 +5,7 @@ in and nothing is imported again: for work on objects that are costly to move (M
 pages, the navigation, the Jinja environment) and quick to do, this pays where worker
 processes (workers.py) would not. `Fork.start(work)` runs `work()` in a child; `result()`
 waits for it and returns what `work` returned. `in_halves(work, items)` is the common case:
-a list of items worked through, the second half in a child, the first here.
+a list of items worked through by this process and a child together.
 
 Only where it is safe (`can_fork`): Linux, and no thread but this one, since a child holds
 a copy of every lock as it was at the fork (so never in `mkdocs serve`, whose server runs
@@ -39,17 +39,16 @@ import threading
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 from .diagnostics import logger
 from .workers import cores
 
 log = logger(__name__)
 
-PARENT_WEIGHT = 1.12
-"""How much work this process does for each unit a child does in the same time: a child's
-first write to each memory page it inherited copies the page first (measured at 1,000
-articles, 2 cores: rendering half the pages took a child 6.9 s, this process 6.1 s)."""
+BATCHES = 64
+"""How many batches `in_halves` cuts its items into: the two processes take them one at a
+time, so the one that finishes first waits for at most the other's last batch."""
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -179,36 +178,101 @@ class Fork:
 def in_halves(
     work: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, minimum: int, what: str
 ) -> list[R]:
-    """`work(items)`, the second half of `items` worked through by a child where that is
-    safe (`can_fork`) and pays (at least `minimum` items, and a second core), the first half
-    here meanwhile (a little more than half: `PARENT_WEIGHT`); the results in the order of
-    `items`.
+    """`work(items)`, shared with a child where that is safe (`can_fork`) and pays (at
+    least `minimum` items, and a second core); the results in the order of `items`.
+
+    The items are cut into `BATCHES` batches, and each process takes the next batch no one
+    has taken until none is left; the child hands back each batch's results as soon as they
+    are made, and this process loads those ready between its own batches. Neither waits
+    long for the other at the end, whatever the items cost and however fast each process
+    goes. (With halves fixed before the fork, and the child's results handed back at its
+    end, this process waited 0.3 s for the child in a cold build of 1,000 articles: the
+    child pickling 25 MB of results, then this process loading them.)
 
     `work` must return one result per item, and what it does beside (files it writes) must
     be safe to do again: should the child not start, or end without answering, this process
-    does its half too (said at INFO: "cleanguide: <what> in this process only", or "...
-    <what> here, their fork failed"). An exception `work` raises in the child
-    is raised again here, by doing that half here.
+    does its batches too (said at INFO: "cleanguide: <what> in this process only", or "...
+    <what> here, their fork failed"). An exception `work` raises in the child is raised
+    again here, by doing that batch here.
     """
     if len(items) < max(minimum, 2) or cores() < 2 or not can_fork():
         return work(items)
-    half = min(len(items) - 1, round(len(items) * PARENT_WEIGHT / (PARENT_WEIGHT + 1)))
-    mine, theirs = items[:half], items[half:]
+    size = -(-len(items) // BATCHES)
+    batches = [items[start : start + size] for start in range(0, len(items), size)]
+    shared: _Batches[T, R] = _Batches(batches)
     try:
-        child = Fork.start(lambda: work(theirs))
-    except OSError as exc:
-        log.info("cleanguide: %s in this process only (%s)", what, exc)
-        return work(items)
-    try:
-        done = work(mine)
-    except BaseException:
-        child.close()
-        raise
-    try:
-        return done + list(child.result())
-    except ForkFailed as exc:
-        log.info("cleanguide: %s here, their fork failed (%s)", what, exc)
-        return done + work(theirs)
+        try:
+            child = Fork.start(lambda: shared.work_through(work, child=True))
+        except OSError as exc:
+            log.info("cleanguide: %s in this process only (%s)", what, exc)
+            return work(items)
+        try:
+            shared.work_through(work)
+        except BaseException:
+            child.close()
+            raise
+        try:
+            child.result()
+        except ForkFailed as exc:
+            log.info("cleanguide: %s here, their fork failed (%s)", what, exc)
+        shared.load_ready()  # (whatever the child finished, even if it then failed)
+        results: list[R] = []
+        for number, batch in enumerate(batches):
+            results.extend(shared.done[number] if number in shared.done else work(batch))
+        return results
+    finally:
+        shared.close()
+
+
+class _Batches(Generic[T, R]):
+    """The batches `in_halves` shares: a pipe of one 4-byte token per batch number, written
+    whole before the fork (a read takes one token, atomically, so each batch is taken
+    once), and a folder where the child leaves each batch's results."""
+
+    def __init__(self, batches: Sequence[Sequence[T]]) -> None:
+        self.batches = batches
+        self.done: dict[int, list[R]] = {}
+        self.folder = Path(tempfile.mkdtemp(prefix="cleanguide-batches-"))
+        self.tokens, write = os.pipe()
+        try:
+            os.write(write, b"".join(n.to_bytes(4, "little") for n in range(len(batches))))
+        finally:
+            os.close(write)
+
+    def work_through(self, work: Callable[[Sequence[T]], list[R]], child: bool = False) -> None:
+        """Take batches until none is left: the child writes each one's results to the
+        folder (renamed into place once whole), this process keeps them and, after each,
+        loads those the child has finished."""
+        while len(token := os.read(self.tokens, 4)) == 4:
+            number = int.from_bytes(token, "little")
+            results = work(self.batches[number])
+            if child:
+                part = self.folder / f"{number}.part"
+                with part.open("wb") as handle:
+                    pickle.dump(results, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                part.rename(self.folder / f"{number}.pickle")
+            else:
+                self.done[number] = results
+                self.load_ready()
+
+    def load_ready(self) -> None:
+        """Load the results of every batch the child has finished."""
+        for path in self.folder.glob("*.pickle"):
+            collecting = gc.isenabled()
+            gc.disable()  # loading makes objects and no garbage: nothing to collect meanwhile
+            try:
+                with path.open("rb") as handle:
+                    self.done[int(path.stem)] = pickle.load(handle)
+                if _held:
+                    gc.freeze()  # before the collector, back on, goes over them
+            finally:
+                if collecting:
+                    gc.enable()
+            path.unlink()
+
+    def close(self) -> None:
+        os.close(self.tokens)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _child(work: Callable[[], Any], path: Path) -> NoReturn:

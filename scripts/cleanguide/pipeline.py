@@ -333,8 +333,8 @@ def _process_all(
     todo: list[tuple[ArticleResult, bytes]], budget: float
 ) -> list[tuple[ArticleResult, bytes, bytes]]:
     """The articles of `todo` processed, in order, each with its cache entry and its audit
-    record encoded: the second half by a forked copy of this process where that is safe
-    and pays (forks.in_halves).
+    record encoded: shared with a forked copy of this process where that is safe and pays
+    (forks.in_halves).
 
     A fork needs nothing sent to it; only its results come back (pickled: 500 articles make
     about 25 MB, 0.15 s to load against about 2.5 s to process, so fewer than `FORK_MIN`
@@ -481,8 +481,8 @@ def _cached_pages(job: _PagesJob, cache: Cache) -> bool:
 
 
 def _render_all(todo: list[_PagesJob], content_dir: Path, cache: Cache, budget: float) -> None:
-    """Render the pages of every guide of `todo`, the second half in a fork (forks.py) where
-    that pays; each guide's pages are cached. A guide whose rendering is stopped for its
+    """Render the pages of every guide of `todo`, shared with a fork (forks.py) where that
+    pays; each guide's pages are cached. A guide whose rendering is stopped for its
     budget is refused (not cached: a later build tries again)."""
 
     def work(

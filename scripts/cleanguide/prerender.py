@@ -37,7 +37,7 @@ from mkdocs.utils import write_file
 
 from .cache import encode
 from .diagnostics import logger
-from .forks import PARENT_WEIGHT, Fork, ForkFailed, can_fork
+from .forks import Fork, ForkFailed, can_fork
 from .searchindex import SEARCH_PLUGINS, entries_by_page
 from .workers import cores
 
@@ -172,8 +172,10 @@ class Prerender:
 
 def _shares(pages: Sequence[Page], count: int) -> list[Sequence[Page]]:
     """The pages of each of `count - 1` children: the last ones, the loop keeping the first
-    `forks.PARENT_WEIGHT` shares (a child's page costs the loop 0.1 ms to pass)."""
-    kept = round(len(pages) * PARENT_WEIGHT / (PARENT_WEIGHT + count - 1))
+    share (as large: measured at 1,000 articles, 2 cores, a child renders a page in 1.71 ms
+    and the loop in 1.67 ms, plus 0.1 ms to pass each of the child's; with 12% more pages
+    kept, the child finished half a second before the loop, a core idle meanwhile)."""
+    kept = round(len(pages) / count)
     size = max(1, -(-(len(pages) - kept) // (count - 1)))
     return [pages[start : start + size] for start in range(kept, len(pages), size)]
 
