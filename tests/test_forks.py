@@ -1,4 +1,4 @@
-"""forks.in_halves: a list of items worked through by this process and a forked child."""
+"""forks.shared_with_a_fork: items worked through by this process and a forked child."""
 
 from __future__ import annotations
 
@@ -36,12 +36,12 @@ def slowly(items: Sequence[int]) -> list[tuple[int, bool]]:
 
 @pytest.mark.usefixtures("two_cores")
 def test_both_processes_take_batches_until_none_is_left_and_the_results_keep_their_order() -> None:
-    done = forks.in_halves(slowly, list(range(40)), minimum=4, what="counting")
+    done = forks.shared_with_a_fork(slowly, list(range(40)), minimum=4, what="counting")
     assert [i for i, _ in done] == list(range(40))  # each item once, in order
     here = [i for i, mine in done if mine]
     assert 0 < len(here) < 40  # the child took some, whichever
     # 200 items: batches of four, each taken by one process
-    done = forks.in_halves(slowly, list(range(200)), minimum=4, what="counting")
+    done = forks.shared_with_a_fork(slowly, list(range(200)), minimum=4, what="counting")
     assert [i for i, _ in done] == list(range(200))
     assert all(len({mine for _, mine in done[k : k + 4]}) == 1 for k in range(0, 200, 4))
 
@@ -54,7 +54,9 @@ def test_a_slow_process_takes_fewer_batches() -> None:
         time.sleep((0.002 if os.getpid() == PARENT else 0.02) * len(items))
         return whose(items)
 
-    done = forks.in_halves(slower_in_the_child, list(range(60)), minimum=4, what="counting")
+    done = forks.shared_with_a_fork(
+        slower_in_the_child, list(range(60)), minimum=4, what="counting"
+    )
     assert [i for i, _ in done] == list(range(60))
     assert sum(1 for _, mine in done if mine) > 40
 
@@ -63,16 +65,20 @@ def test_a_slow_process_takes_fewer_batches() -> None:
 def test_too_few_items_or_one_core_or_no_safe_fork_work_here(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert forks.in_halves(whose, [1, 2, 3], minimum=4, what="counting") == [
+    assert forks.shared_with_a_fork(whose, [1, 2, 3], minimum=4, what="counting") == [
         (1, True),
         (2, True),
         (3, True),
     ]
     monkeypatch.setattr(forks, "cores", lambda: 1)
-    assert all(here for _, here in forks.in_halves(whose, list(range(9)), minimum=4, what="c"))
+    assert all(
+        here for _, here in forks.shared_with_a_fork(whose, list(range(9)), minimum=4, what="c")
+    )
     monkeypatch.setattr(forks, "cores", lambda: 2)
     monkeypatch.setattr(forks, "can_fork", lambda: False)
-    assert all(here for _, here in forks.in_halves(whose, list(range(9)), minimum=4, what="c"))
+    assert all(
+        here for _, here in forks.shared_with_a_fork(whose, list(range(9)), minimum=4, what="c")
+    )
 
 
 @pytest.mark.usefixtures("two_cores")
@@ -84,7 +90,9 @@ def test_a_child_that_dies_has_its_batches_worked_here(caplog: pytest.LogCapture
         return whose(items)
 
     with caplog.at_level(logging.INFO):
-        done = forks.in_halves(dies_in_the_child, list(range(6)), minimum=2, what="counting")
+        done = forks.shared_with_a_fork(
+            dies_in_the_child, list(range(6)), minimum=2, what="counting"
+        )
     assert done == [(i, True) for i in range(6)]
     assert "counting here, their fork failed (exit status 9" in caplog.text
 
@@ -98,7 +106,7 @@ def test_no_child_to_be_had_means_all_is_worked_here(
 
     monkeypatch.setattr(forks.Fork, "start", no_fork)
     with caplog.at_level(logging.INFO):
-        done = forks.in_halves(whose, list(range(6)), minimum=2, what="counting")
+        done = forks.shared_with_a_fork(whose, list(range(6)), minimum=2, what="counting")
     assert done == [(i, True) for i in range(6)]
     assert "counting in this process only ([Errno 11]" in caplog.text
 
@@ -111,7 +119,7 @@ def test_an_error_in_a_childs_batch_is_raised_here() -> None:
         return list(items)
 
     with pytest.raises(ValueError, match="item 5 is bad"):
-        forks.in_halves(fails_on_five, list(range(8)), minimum=2, what="counting")
+        forks.shared_with_a_fork(fails_on_five, list(range(8)), minimum=2, what="counting")
 
 
 @pytest.mark.usefixtures("two_cores")
@@ -131,7 +139,7 @@ def test_an_error_in_a_batch_here_stops_the_child() -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(forks.Fork, "start", spy)
         with pytest.raises(ValueError, match="item 0 is bad"):
-            forks.in_halves(fails_here, list(range(8)), minimum=2, what="counting")
+            forks.shared_with_a_fork(fails_here, list(range(8)), minimum=2, what="counting")
     assert len(started) == 1
     assert started[0].pid == 0 and not started[0].folder.exists()
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import cache as cache_mod
 from .files import atomic_write, write_if_changed
-from .forks import in_halves
+from .forks import shared_with_a_fork
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -102,7 +102,7 @@ def write_audit(result: BuildResult, audit_dir: Path, cache: Cache | None = None
     than reading one). The files are replaced atomically but not each flushed to disk (a
     thousand flushes took 0.4 s): a file a crash left short or empty has another size, and
     is written again by the next build. Many files are written by this process and a forked
-    child together (forks.in_halves).
+    child together (forks.shared_with_a_fork).
     """
     audit_dir.mkdir(parents=True, exist_ok=True)
     todo: list[tuple[Path, dict[str, Any], str]] = []
@@ -123,7 +123,7 @@ def write_audit(result: BuildResult, audit_dir: Path, cache: Cache | None = None
             sizes.append(len(data))
         return sizes
 
-    sizes = in_halves(work, todo, minimum=AUDIT_FORK_MIN, what="audit files written")
+    sizes = shared_with_a_fork(work, todo, minimum=AUDIT_FORK_MIN, what="audit files written")
     if cache is not None:
         for (_, _, digest), size in zip(todo, sizes, strict=True):
             cache.put("articles", digest, size)

@@ -4,8 +4,8 @@ A forked child starts with everything the build holds, so nothing is pickled on 
 in and nothing is imported again: for work on objects that are costly to move (MkDocs'
 pages, the navigation, the Jinja environment) and quick to do, this pays where worker
 processes (workers.py) would not. `Fork.start(work)` runs `work()` in a child; `result()`
-waits for it and returns what `work` returned. `in_halves(work, items)` is the common case:
-a list of items worked through by this process and a child together.
+waits for it and returns what `work` returned. `shared_with_a_fork(work, items)` is the
+common case: a list of items worked through by this process and a child together.
 
 Only where it is safe (`can_fork`): Linux, and no thread but this one, since a child holds
 a copy of every lock as it was at the fork (so never in `mkdocs serve`, whose server runs
@@ -47,8 +47,8 @@ from .workers import cores
 log = logger(__name__)
 
 BATCHES = 64
-"""How many batches `in_halves` cuts its items into: the two processes take them one at a
-time, so the one that finishes first waits for at most the other's last batch."""
+"""How many batches `shared_with_a_fork` cuts its items into: the two processes take them
+one at a time, so the one that finishes first waits for at most the other's last batch."""
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -175,7 +175,7 @@ class Fork:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def in_halves(
+def shared_with_a_fork(
     work: Callable[[Sequence[T]], list[R]], items: Sequence[T], *, minimum: int, what: str
 ) -> list[R]:
     """`work(items)`, shared with a child where that is safe (`can_fork`) and pays (at
@@ -225,9 +225,9 @@ def in_halves(
 
 
 class _Batches(Generic[T, R]):
-    """The batches `in_halves` shares: a pipe of one 4-byte token per batch number, written
-    whole before the fork (a read takes one token, atomically, so each batch is taken
-    once), and a folder where the child leaves each batch's results."""
+    """The batches `shared_with_a_fork` shares: a pipe of one 4-byte token per batch number,
+    written whole before the fork (a read takes one token, atomically, so each batch is
+    taken once), and a folder where the child leaves each batch's results."""
 
     def __init__(self, batches: Sequence[Sequence[T]]) -> None:
         self.batches = batches
@@ -316,8 +316,8 @@ __all__ = [
     "ForkFailed",
     "can_fork",
     "hold",
-    "in_halves",
     "leave_to_exit",
     "reclaim",
+    "shared_with_a_fork",
     "thaw",
 ]

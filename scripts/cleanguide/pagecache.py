@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from . import cache as cache_mod
 from .diagnostics import logger
 from .nav import titles_of
-from .searchindex import entries_by_page, entries_of
+from .searchindex import entries_of
 
 if TYPE_CHECKING:
     from mkdocs.config.defaults import MkDocsConfig
@@ -213,28 +213,8 @@ class PageReuse:
         The pages of `skipped` (URLs: the pages of docs/ a `--dirty` build's loop did not
         build) keep their entries of the index `before`.
         """
-        entries: dict[str, list[Any]] = {}
-        if index is not None:
-            written = entries_by_page(index.data)
-            made_of = self._index_key(index, order, written, skipped)
-            record_key = _index_record_key(str(index.path))
-            record = self.cache.get("pages", record_key)
-            if (
-                not self.fresh
-                and before is not None
-                and record == {"key": made_of, "digest": _digest(before)}
-            ):
-                index.keep(before)
-                index.save()
-                return True
-            kept = [url for url in order if url in skipped and url not in written]
-            previous = entries_of(before) if kept else {}
-            previous = {url: previous[url] for url in kept if url in previous}
-            entries = self._merge(index, order, written, previous)
-            saved = index.save()
-            record = {"key": made_of, "digest": _digest(saved)}
-            self.cache.put("pages", record_key, record)
-        for url, encoded in self.fresh.items():
+        same, entries = self._whole_index(index, order, before, skipped)
+        for url, encoded in self.fresh.items():  # (none when the index is the same)
             page = pages[url]
             assert page.converted is not None  # as output() found it
             self.cache.put_encoded("pages", _html_key(self.keys[url]), encoded)
@@ -247,7 +227,38 @@ class PageReuse:
                     "resolved": page.converted.resolved,
                 },
             )
-        return False
+        return same
+
+    def _whole_index(
+        self,
+        index: SearchIndex | None,
+        order: Sequence[str],
+        before: bytes | None,
+        skipped: Set[str],
+    ) -> tuple[bool, dict[str, list[Any]]]:
+        """Write `index` whole: the file `before` if this build would make it again (then
+        True), else made again here (False, and the entries of the pages built now)."""
+        if index is None:
+            return False, {}
+        written = index.by_page()
+        made_of = self._index_key(index, order, written, skipped)
+        record_key = _index_record_key(str(index.path))
+        record = self.cache.get("pages", record_key)
+        if (
+            not self.fresh
+            and before is not None
+            and record == {"key": made_of, "digest": _digest(before)}
+        ):
+            index.keep(before)
+            index.save()
+            return True, {}
+        kept = {url for url in order if url in skipped and url not in written}
+        previous = entries_of(before) if kept else {}
+        entries = self._merge(
+            index, order, written, {u: previous[u] for u in kept & previous.keys()}
+        )
+        self.cache.put("pages", record_key, {"key": made_of, "digest": _digest(index.save())})
+        return False, entries
 
     def _index_key(
         self,

@@ -35,7 +35,7 @@ from .clean import Cleaned, clean
 from .defaults import ARTICLE_SUFFIXES, GUIDES_DIR
 from .diagnostics import ArticleError, Diagnostic, Severity, logger
 from .files import write_if_changed
-from .forks import in_halves
+from .forks import shared_with_a_fork
 from .images import CachedImage, ImageFailure, ImageStore
 from .library import Card, Library, Refusal, card, with_slug
 from .listings import library_pages, related_section
@@ -334,7 +334,7 @@ def _process_all(
 ) -> list[tuple[ArticleResult, bytes, bytes]]:
     """The articles of `todo` processed, in order, each with its cache entry and its audit
     record encoded: shared with a forked copy of this process where that is safe and pays
-    (forks.in_halves).
+    (forks.shared_with_a_fork).
 
     A fork needs nothing sent to it; only its results come back (pickled: 500 articles make
     about 25 MB, 0.15 s to load against about 2.5 s to process, so fewer than `FORK_MIN`
@@ -352,7 +352,7 @@ def _process_all(
             done.append((r, cache_mod.encode(_entry_of(r)), audit))
         return done
 
-    return in_halves(work, todo, minimum=FORK_MIN, what="articles processed")
+    return shared_with_a_fork(work, todo, minimum=FORK_MIN, what="articles processed")
 
 
 def _process_timed(result: ArticleResult, data: bytes, budget: float) -> ArticleResult:
@@ -495,7 +495,7 @@ def _render_all(todo: list[_PagesJob], content_dir: Path, cache: Cache, budget: 
             done.append((pages, capped, seconds, entry))
         return done
 
-    rendered = in_halves(work, todo, minimum=FORK_MIN, what="guide pages rendered")
+    rendered = shared_with_a_fork(work, todo, minimum=FORK_MIN, what="guide pages rendered")
     for job, (pages, capped, seconds, encoded) in zip(todo, rendered, strict=True):
         r = job.result
         r.seconds += seconds

@@ -56,6 +56,13 @@ class SearchIndex:
         self.raw = raw
         """The file as the plugin wrote it, or as `keep` gives it."""
         self.changed = False
+        self._by_page: dict[str, list[Any]] | None = None
+
+    def by_page(self) -> dict[str, list[Any]]:
+        """Its entries by page URL (`entries_by_page`, worked out once)."""
+        if self._by_page is None:
+            self._by_page = entries_by_page(self.data)
+        return self._by_page
 
     @classmethod
     def load(cls, site_dir: str) -> SearchIndex | None:
@@ -72,7 +79,7 @@ class SearchIndex:
         place of the plugin's: `data` is no longer read."""
         self.raw = raw
         self.changed = True
-        self.data = None
+        self.data = self._by_page = None
 
     def merge(
         self,
@@ -89,7 +96,7 @@ class SearchIndex:
         skipped). Entries keep the build order, so the index equals the one a build
         without the cache, in one process, writes.
         """
-        written = entries_by_page(self.data)
+        written = self.by_page()
         if any(url not in written for url in order):
             docs = []
             for url in order:
@@ -97,6 +104,7 @@ class SearchIndex:
                 docs.extend(source.get(url, []))
             self.data["docs"] = docs
             self.changed = True
+            self._by_page = None
         return {url: written.get(url, given.get(url, [])) for url in fresh}
 
     def add_languages(self, langs: list[str]) -> None:
